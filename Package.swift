@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "pneumo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pneumo", targets: ["pneumo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    ],
+    targets: [
+        // C APIs, found through pkg-config.
+        .systemLibrary(
+            name: "COpenCL", path: "Sources/COpenCL", pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+
+        // Embeds Kernels/*.cl into the Engine module at build time.
+        .executableTarget(name: "EmbedKernels", path: "Sources/EmbedKernels"),
+        .plugin(name: "KernelEmbedder", capability: .buildTool(), dependencies: ["EmbedKernels"],
+                path: "Plugins/KernelEmbedder"),
+
+        // OpenCL host layer: devices, programs, kernels, buffers, events. Knows no neural networks.
+        .target(name: "OpenCLKit", dependencies: ["COpenCL"]),
+        // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays.
+        .target(name: "Engine", dependencies: ["OpenCLKit"], plugins: ["KernelEmbedder"]),
+        // JPEG decoding, dataset layout, splits, caching, batching.
+        .target(name: "PneumoData", dependencies: ["CTurboJPEG"]),
+        // Models, training loop, metrics, reports, checkpoints.
+        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData"]),
+        // The web page and JSON API.
+        .target(name: "PneumoServe", dependencies: [
+            "PneumoApp",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // The command line; thin.
+        .executableTarget(name: "pneumo", dependencies: [
+            "PneumoApp", "PneumoServe",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
+        .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp"]),
+        .testTarget(name: "PneumoServeTests", dependencies: ["PneumoServe"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

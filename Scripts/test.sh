@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds and runs every test on the OpenCL CPU device (PoCL) unless PNEUMO_TEST_DEVICE says otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$PWD/.pocl-cache}"
+swift build --build-tests
+swift test --skip-build "$@"

@@ -1,0 +1,61 @@
+import COpenCL
+import Foundation
+
+/// A device with its OpenCL context and one in-order command queue: the thing every
+/// buffer, program and launch belongs to.
+public final class ComputeContext: @unchecked Sendable {
+    public let device: Device
+    let context: cl_context
+    let queue: cl_command_queue
+    /// Records each launch's device time when the context was made with `profiling: true`.
+    public let profiler: Profiler?
+    let programs: ProgramCache
+    let pool: BufferPool
+
+    public init(device: Device, profiling: Bool = false, binaryCache: BinaryCache? = .standard) throws {
+        self.device = device
+        var status: cl_int = 0
+        var deviceID: cl_device_id? = device.id
+        guard let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status), status == CL_SUCCESS else {
+            throw OpenCLError.call("clCreateContext on \(device.name)", code: status)
+        }
+        let properties: cl_command_queue_properties = profiling ? cl_command_queue_properties(CL_QUEUE_PROFILING_ENABLE) : 0
+        guard let queue = clCreateCommandQueue(context, device.id, properties, &status), status == CL_SUCCESS else {
+            clReleaseContext(context)
+            throw OpenCLError.call("clCreateCommandQueue on \(device.name)", code: status)
+        }
+        self.context = context
+        self.queue = queue
+        profiler = profiling ? Profiler() : nil
+        // PoCL caches compiled kernels itself; fetching binaries from it would compile twice.
+        programs = ProgramCache(binaryCache: device.isPoCL ? nil : binaryCache)
+        pool = BufferPool()
+    }
+
+    /// A context on the device `DeviceSelector.choose` picks.
+    public convenience init(choice: DeviceChoice, profiling: Bool = false) throws {
+        try self.init(device: choice.device, profiling: profiling)
+    }
+
+    deinit {
+        clFinish(queue)
+        pool.releaseAll()
+        programs.releaseAll()
+        clReleaseCommandQueue(queue)
+        clReleaseContext(context)
+    }
+
+    /// Waits until every queued command has finished, and collects profiling records.
+    public func finish() throws {
+        try check(clFinish(queue), "clFinish on \(device.name)")
+        profiler?.collect()
+    }
+
+    /// Bytes currently allocated on the device by this context's buffers (in use or pooled).
+    public var allocatedBytes: Int { pool.allocatedBytes }
+    /// The largest `allocatedBytes` seen since the context was made.
+    public var peakAllocatedBytes: Int { pool.peakBytes }
+
+    /// Gives pooled, unused buffers back to the driver.
+    public func trimBufferPool() { pool.releaseIdle() }
+}
