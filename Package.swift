@@ -40,7 +40,7 @@ let package = Package(
         ]),
         // The command line; thin.
         .executableTarget(name: "pneumo", dependencies: [
-            "PneumoApp", "PneumoServe",
+            "Engine", "PneumoApp", "PneumoServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

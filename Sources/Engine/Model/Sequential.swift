@@ -1,0 +1,55 @@
+/// Layers applied one after another, with one backward pass through all of them.
+public final class Sequential {
+    public let layers: [Layer]
+    /// Input shape of one sample, e.g. `[1, 128, 128]` (channels, height, width).
+    public let inputShape: [Int]
+
+    /// Checks that every layer accepts the previous one's output before anything runs.
+    public init(inputShape: [Int], layers: [Layer]) throws {
+        self.inputShape = inputShape
+        self.layers = layers
+        _ = try outputShapes(batch: 1)
+    }
+
+    /// Per-layer output shapes for a batch size (the first dimension).
+    public func outputShapes(batch: Int) throws -> [[Int]] {
+        var shape = [batch] + inputShape
+        var shapes: [[Int]] = []
+        for (index, layer) in layers.enumerated() {
+            do {
+                shape = try layer.outputShape(for: shape)
+            } catch {
+                throw EngineError.shapeMismatch("layer \(index) (\(layer.kind)) cannot take input \(shape): \(error)")
+            }
+            shapes.append(shape)
+        }
+        return shapes
+    }
+
+    public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
+        guard Array(input.shape.dropFirst()) == inputShape else {
+            throw EngineError.shapeMismatch("model expects input [N, \(inputShape.map(String.init).joined(separator: ", "))], got \(input.shape)")
+        }
+        return try layers.reduce(input) { try $1.forward($0, mode: mode) }
+    }
+
+    /// Backpropagates the loss gradient through every layer, writing parameter gradients.
+    @discardableResult
+    public func backward(_ outputGradient: Tensor) throws -> Tensor {
+        try layers.reversed().reduce(outputGradient) { try $1.backward($0) }
+    }
+
+    /// Every trainable parameter, named `<layer index>.<name>` as PyTorch's state dicts are.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        layers.enumerated().flatMap { index, layer in layer.parameters.map { ("\(index).\($0.name)", $0) } }
+    }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// Non-trainable state (running statistics), named like parameters.
+    public var namedBuffers: [(name: String, tensor: Tensor)] {
+        layers.enumerated().flatMap { index, layer in layer.buffers.map { ("\(index).\($0.name)", $0.tensor) } }
+    }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}

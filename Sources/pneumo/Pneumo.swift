@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Pneumo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pneumo",
+        abstract: "Train, evaluate and serve pneumonia detectors on chest X-rays, on any OpenCL device.",
+        subcommands: [DevicesCommand.self])
+}
