@@ -1,0 +1,100 @@
+import Foundation
+
+/// The architectures shipped with pneumo, in the same JSON a user would write.
+public enum BuiltinModels {
+    /// Name -> architecture JSON.
+    public static let sources: [String: String] = [
+        // The notebook's fully connected baseline (3,147,905 parameters).
+        "seed-dense": """
+        {"name": "seed-dense", "description": "Notebook baseline: Flatten -> Dense 64 -> Dense 32 -> Dense 1",
+         "input": {"channels": 3, "size": 128},
+         "layers": [
+           {"type": "Flatten"},
+           {"type": "Dense", "units": 64, "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "Dense", "units": 32, "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "Dense", "units": "output", "initializer": "glorot_uniform"}]}
+        """,
+        // The notebook's first CNN (49,057 parameters).
+        "seed-cnn": """
+        {"name": "seed-cnn", "description": "Notebook CNN: Conv 64 -> MaxPool -> Conv 32 -> MaxPool -> Dense 1",
+         "input": {"channels": 3, "size": 128},
+         "layers": [
+           {"type": "Conv2D", "filters": 64, "kernel": 3, "padding": "valid", "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 32, "kernel": 3, "padding": "valid", "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "MaxPool2D", "size": 2},
+           {"type": "Flatten"},
+           {"type": "Dense", "units": "output", "initializer": "glorot_uniform"}]}
+        """,
+        // The notebook's tuned CNN (3,304,769 parameters).
+        "seed-cnn-tuned": """
+        {"name": "seed-cnn-tuned", "description": "Notebook tuned CNN: 3 conv blocks with dropout, Dense 128, Dense 1",
+         "input": {"channels": 3, "size": 128},
+         "layers": [
+           {"type": "Conv2D", "filters": 32, "kernel": 3, "padding": "valid", "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "MaxPool2D", "size": 2},
+           {"type": "Dropout", "rate": 0.25},
+           {"type": "Conv2D", "filters": 64, "kernel": 3, "padding": "valid", "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "MaxPool2D", "size": 2},
+           {"type": "Dropout", "rate": 0.25},
+           {"type": "Conv2D", "filters": 128, "kernel": 3, "padding": "valid", "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "MaxPool2D", "size": 2},
+           {"type": "Dropout", "rate": 0.25},
+           {"type": "Flatten"},
+           {"type": "Dense", "units": 128, "activation": "relu", "initializer": "glorot_uniform"},
+           {"type": "Dropout", "rate": 0.5},
+           {"type": "Dense", "units": "output", "initializer": "glorot_uniform"}]}
+        """,
+        // Our default: conv-BN-ReLU blocks halving the resolution, global average pooling, dropout.
+        "pneumonet": """
+        {"name": "pneumonet", "description": "Five conv-BN-ReLU blocks (16-256 filters), global average pooling, dropout, linear head",
+         "input": {"channels": 1, "size": 128},
+         "layers": [
+           {"type": "Conv2D", "filters": 16, "kernel": 3, "padding": "same"},
+           {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 32, "kernel": 3, "padding": "same"},
+           {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 64, "kernel": 3, "padding": "same"},
+           {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 128, "kernel": 3, "padding": "same"},
+           {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 256, "kernel": 3, "padding": "same"},
+           {"type": "BatchNorm"}, {"type": "ReLU"},
+           {"type": "GlobalAvgPool"},
+           {"type": "Dropout", "rate": 0.3},
+           {"type": "Dense", "units": "output"}]}
+        """,
+    ]
+
+    public static var names: [String] { sources.keys.sorted() }
+
+    /// A built-in by name, or a user's file when `nameOrPath` is not a built-in name.
+    public static func resolve(_ nameOrPath: String) throws -> ArchitectureSpec {
+        if let json = sources[nameOrPath] {
+            return try JSONDecoder().decode(ArchitectureSpec.self, from: Data(json.utf8))
+        }
+        if nameOrPath.hasSuffix(".json") || nameOrPath.contains("/") {
+            return try ArchitectureSpec.load(from: URL(fileURLWithPath: nameOrPath))
+        }
+        throw ArchitectureError.unknownModel(nameOrPath, known: names)
+    }
+}
+
+extension ArchitectureSpec {
+    /// The same architecture with another input size and/or first-block width; later
+    /// convolutions keep their ratio to the first.
+    public func resized(inputSize: Int? = nil, width: Int? = nil, channels: Int? = nil) -> ArchitectureSpec {
+        var copy = self
+        if let inputSize { copy.input.size = inputSize }
+        if let channels { copy.input.channels = channels }
+        if let width, let first = layers.first(where: { $0.type == "Conv2D" })?.filters, first > 0 {
+            copy.layers = layers.map { layer in
+                guard layer.type == "Conv2D", let filters = layer.filters else { return layer }
+                var scaled = layer
+                scaled.filters = max(1, Int((Double(filters) * Double(width) / Double(first)).rounded()))
+                return scaled
+            }
+        }
+        return copy
+    }
+}
