@@ -1,0 +1,113 @@
+import Engine
+
+/// Turns an architecture description into engine layers with seeded initial weights.
+public enum ModelBuilder {
+    /// Builds `spec` for `classes` classes (2 gives a single logit). Dropout layers draw their
+    /// masks from seeds derived from `seed`, so a run is reproducible end to end.
+    public static func build(_ spec: ArchitectureSpec, classes: Int, context: ComputeContext, seed: UInt64) throws -> Sequential {
+        guard classes >= 2 else { throw ArchitectureError.invalid(spec.name, "a classifier needs at least 2 classes, got \(classes)") }
+        guard spec.input.channels > 0, spec.input.size > 0 else {
+            throw ArchitectureError.invalid(spec.name, "input channels and size must be positive")
+        }
+        var rng = SeededGenerator(seed: seed)
+        var shape = [1, spec.input.channels, spec.input.size, spec.input.size]
+        var layers: [Layer] = []
+        for (index, layerSpec) in spec.layers.enumerated() {
+            let built: [Layer]
+            do {
+                built = try makeLayers(layerSpec, inputShape: shape, classes: classes, context: context, rng: &rng)
+            } catch let problem as LayerProblem {
+                throw ArchitectureError.badLayer(index: index, problem.message)
+            } catch {
+                throw ArchitectureError.badLayer(index: index, "\(layerSpec.type): \(error)")
+            }
+            for layer in built {
+                do {
+                    shape = try layer.outputShape(for: shape)
+                } catch {
+                    throw ArchitectureError.badLayer(index: index, "\(layerSpec.type) cannot take input \(shape.dropFirst()): \(error)")
+                }
+                layers.append(layer)
+            }
+        }
+        return try Sequential(inputShape: [spec.input.channels, spec.input.size, spec.input.size], layers: layers)
+    }
+
+    private static func makeLayers(
+        _ spec: LayerSpec, inputShape: [Int], classes: Int, context: ComputeContext, rng: inout SeededGenerator
+    ) throws -> [Layer] {
+        func fail(_ why: String) -> LayerProblem { LayerProblem(message: "\(spec.type): \(why)") }
+        let initializer = try spec.initializer.map(parseInitializer) ?? .heNormal
+        var layers: [Layer]
+        switch spec.type {
+        case "Conv2D":
+            guard inputShape.count == 4 else { throw fail("needs an image input [C, H, W], got \(inputShape.dropFirst())") }
+            guard let filters = spec.filters, filters > 0 else { throw fail("needs \"filters\" > 0") }
+            let padding = try spec.padding.map { name -> Padding in
+                guard let padding = Padding(rawValue: name) else { throw fail("padding must be valid or same, got \(name)") }
+                return padding
+            } ?? .valid
+            layers = [try Conv2D(
+                context, inputChannels: inputShape[1], filters: filters, kernelSize: spec.kernel ?? 3,
+                stride: spec.stride ?? 1, padding: padding, rng: &rng, initializer: initializer)]
+        case "Dense":
+            guard inputShape.count == 2 else { throw fail("needs a flat input; add a Flatten or GlobalAvgPool before it") }
+            let units: Int
+            switch spec.units {
+            case let .fixed(value)?: units = value
+            case .output?: units = classes == 2 ? 1 : classes
+            case nil: throw fail("needs \"units\" (a number, or \"output\" for the classifier head)")
+            }
+            guard units > 0 else { throw fail("units must be positive") }
+            layers = [try Dense(context, inputFeatures: inputShape[1], outputFeatures: units, rng: &rng, initializer: initializer)]
+        case "MaxPool2D":
+            layers = [try MaxPool2D(context, size: spec.size ?? 2, stride: spec.stride)]
+        case "AvgPool2D":
+            layers = [try AvgPool2D(context, size: spec.size ?? 2, stride: spec.stride)]
+        case "GlobalAvgPool":
+            layers = [try GlobalAvgPool(context)]
+        case "Flatten":
+            layers = [Flatten()]
+        case "Dropout":
+            let rate = spec.rate ?? 0.5
+            guard (0..<1).contains(rate) else { throw fail("rate must be in [0, 1), got \(rate)") }
+            layers = [try Dropout(context, rate: Float(rate), seed: rng.next())]
+        case "BatchNorm":
+            guard inputShape.count == 4 || inputShape.count == 2 else { throw fail("needs [C, H, W] or [F] input") }
+            layers = [try BatchNorm(
+                context, channels: inputShape[1], momentum: Float(spec.momentum ?? 0.1), epsilon: Float(spec.epsilon ?? 1e-5))]
+        case "ReLU", "LeakyReLU", "Sigmoid", "Tanh":
+            layers = []
+        default:
+            throw fail("unknown layer type; use Conv2D, Dense, MaxPool2D, AvgPool2D, GlobalAvgPool, Flatten, Dropout, BatchNorm, ReLU, LeakyReLU, Sigmoid, Tanh")
+        }
+        let activation = ["ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh"][spec.type] ?? spec.activation
+        if let activation { layers.append(try makeActivation(activation, slope: spec.slope, context: context)) }
+        return layers
+    }
+
+    private static func makeActivation(_ name: String, slope: Double?, context: ComputeContext) throws -> Layer {
+        switch name {
+        case "relu": return ReLU(context)
+        case "leaky_relu": return try LeakyReLU(context, slope: Float(slope ?? 0.01))
+        case "sigmoid": return Sigmoid(context)
+        case "tanh": return Tanh(context)
+        default: throw LayerProblem(message: "unknown activation \(name); use relu, leaky_relu, sigmoid or tanh")
+        }
+    }
+
+    private static func parseInitializer(_ name: String) throws -> Initializer {
+        let names: [String: Initializer] = [
+            "he_normal": .heNormal, "he_uniform": .heUniform, "glorot_uniform": .glorotUniform, "glorot_normal": .glorotNormal,
+        ]
+        guard let initializer = names[name] else {
+            throw LayerProblem(message: "unknown initializer \(name); use \(names.keys.sorted().joined(separator: ", "))")
+        }
+        return initializer
+    }
+}
+
+/// A problem with one layer's options; `build` adds the layer's index.
+struct LayerProblem: Error {
+    let message: String
+}
