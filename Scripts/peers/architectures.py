@@ -1,0 +1,84 @@
+"""Framework-neutral descriptions of the networks the peer benchmark trains.
+
+An architecture is a function returning an `Architecture`: the input shape (C, H, W), the
+training setup and a list of layer specs. Each runner (PyTorch, Keras) translates the specs
+into its own layers, so both train the same network. To benchmark another network, write a
+function here and add it to ARCHITECTURES.
+
+Layer specs (all tuples):
+    ("conv", out_channels, kernel, padding)    padding "valid" or "same", stride 1, with bias
+    ("conv_bn", out_channels, kernel, padding) conv without bias, then batch norm
+    ("relu",)
+    ("max_pool", size)                         size x size window, stride size, floor
+    ("dropout", rate)
+    ("flatten",)
+    ("global_avg_pool",)                       [N, C, H, W] -> [N, C]
+    ("dense", units)
+The last layer gives one logit per image; the loss is binary cross-entropy on that logit.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    input_shape: tuple  # (channels, height, width)
+    layers: list
+    batch: int
+    optimizer: str  # "adam" is the only one the runners build
+    learning_rate: float
+    pneumo_name: str  # the model name our own binary knows this network by
+    parameters: int | None = None  # trainable parameters, when a published figure exists
+
+
+def seed_cnn_tuned():
+    """The notebook's tuned CNN (see SEED.md): three 3x3 valid convs with pooling and dropout."""
+    return Architecture(
+        name="seed-cnn-tuned",
+        input_shape=(3, 128, 128),
+        layers=[
+            ("conv", 32, 3, "valid"), ("relu",), ("max_pool", 2), ("dropout", 0.25),
+            ("conv", 64, 3, "valid"), ("relu",), ("max_pool", 2), ("dropout", 0.25),
+            ("conv", 128, 3, "valid"), ("relu",), ("max_pool", 2), ("dropout", 0.25),
+            ("flatten",),  # 128 x 14 x 14 = 25,088
+            ("dense", 128), ("relu",), ("dropout", 0.5),
+            ("dense", 1),
+        ],
+        batch=32,
+        optimizer="adam",
+        learning_rate=1e-3,
+        pneumo_name="seed-cnn-tuned",
+        parameters=3_304_769,
+    )
+
+
+def pneumonet_standin():
+    """A STAND-IN for pneumo's default model until its exact layers are fixed: four
+    conv-BN-ReLU-pool blocks on a grayscale image, global average pooling, dropout, dense."""
+    layers = []
+    for channels in (16, 32, 64, 128):
+        layers += [("conv_bn", channels, 3, "same"), ("relu",), ("max_pool", 2)]
+    layers += [("global_avg_pool",), ("dropout", 0.3), ("dense", 1)]
+    return Architecture(
+        name="pneumonet-standin",
+        input_shape=(1, 128, 128),
+        layers=layers,
+        batch=32,
+        optimizer="adam",
+        learning_rate=1e-3,
+        pneumo_name="pneumonet",
+    )
+
+
+ARCHITECTURES = {
+    "seed-cnn-tuned": seed_cnn_tuned,
+    "pneumonet-standin": pneumonet_standin,
+}
+
+
+def architecture(name):
+    """The architecture registered under `name`, or a ValueError listing the known ones."""
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {name!r}; known: {', '.join(ARCHITECTURES)}")
+    return ARCHITECTURES[name]()

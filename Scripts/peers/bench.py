@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Peer benchmark: trains the same networks with PyTorch and Keras/TensorFlow on the CPU
+(same threads, batch, input size and optimizer, random data of the right shape) and, with
+--pneumo, with our own binary in the same run; prints images/s and ratios.
+
+Each framework runs in its own process so thread pools do not interfere. Run
+Scripts/peers/setup.sh once first, then:
+
+    .venv-peers/bin/python Scripts/peers/bench.py
+    .venv-peers/bin/python Scripts/peers/bench.py --arch seed-cnn-tuned --pneumo 'CMD'
+
+--pneumo takes a shell command template; {arch} {batch} {threads} {warmup} {windows} {steps}
+are filled in ({arch} with the name pneumo knows the network by). The command must print
+one line `images_per_second=<number>` per timed window; the median is reported.
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from architectures import ARCHITECTURES, architecture  # noqa: E402
+
+RUNNERS = {
+    "pytorch": ["torch_runner.py"],
+    "pytorch-channels-last": ["torch_runner.py", "--channels-last"],
+    "keras": ["keras_runner.py"],
+}
+PNEUMO_RATE = re.compile(r"^images_per_second\s*=\s*([0-9.eE+-]+)\s*$", re.MULTILINE)
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--arch", default=",".join(ARCHITECTURES), help="comma-separated: " + ", ".join(ARCHITECTURES))
+    parser.add_argument("--frameworks", default="pytorch,keras", help="comma-separated: " + ", ".join(RUNNERS))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=None, help="default: each architecture's own")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    parser.add_argument("--windows", type=int, default=5, help="timed windows; medians are reported")
+    parser.add_argument("--steps", type=int, default=5, help="training steps per timed window")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds allowed for each run")
+    parser.add_argument("--pneumo", metavar="CMD", default=None, help="our binary's benchmark command template")
+    parser.add_argument("--json", metavar="FILE", default=None, help="also write all results to FILE")
+    return parser.parse_args()
+
+
+def thread_environment(threads):
+    environment = dict(os.environ)
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "POCL_MAX_PTHREAD_COUNT"):
+        environment[variable] = str(threads)
+    return environment
+
+
+def run_peer(framework, arch, args):
+    """Runs one framework's runner; returns its result dict, or None after saying why."""
+    command = [sys.executable, os.path.join(HERE, RUNNERS[framework][0]), *RUNNERS[framework][1:],
+               "--arch", arch.name, "--threads", str(args.threads), "--warmup", str(args.warmup),
+               "--windows", str(args.windows), "--steps", str(args.steps)]
+    if args.batch:
+        command += ["--batch", str(args.batch)]
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout,
+                                  cwd=HERE, env=thread_environment(args.threads))
+    except subprocess.TimeoutExpired:
+        print(f"  {framework} {arch.name}: over the {args.timeout}s limit, skipped", file=sys.stderr)
+        return None
+    lines = finished.stdout.strip().splitlines()
+    if finished.returncode != 0 or not lines:
+        error = (finished.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"  {framework} {arch.name}: failed (exit {finished.returncode}): {error}", file=sys.stderr)
+        return None
+    return json.loads(lines[-1])
+
+
+def run_pneumo(template, arch, args):
+    """Runs our binary's benchmark command; returns a result dict like a runner's, or None."""
+    command = template.format(arch=arch.pneumo_name, batch=args.batch or arch.batch, threads=args.threads,
+                              warmup=args.warmup, windows=args.windows, steps=args.steps)
+    try:
+        finished = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=args.timeout,
+                                  env=thread_environment(args.threads))
+    except subprocess.TimeoutExpired:
+        print(f"  pneumo {arch.name}: over the {args.timeout}s limit, skipped", file=sys.stderr)
+        return None
+    rates = [float(value) for value in PNEUMO_RATE.findall(finished.stdout)]
+    if finished.returncode != 0 or not rates:
+        print(f"  pneumo {arch.name}: exit {finished.returncode}, {len(rates)} 'images_per_second=' lines "
+              f"from {shlex.quote(command)}", file=sys.stderr)
+        return None
+    return {"framework": "pneumo", "arch": arch.name, "rates": rates, "median": statistics.median(rates),
+            "cpu_median": None, "parameters": None}
+
+
+def print_table(results):
+    header = f"{'architecture':20s} {'framework':22s} {'images/s':>9s} {'min-max':>13s} {'img/CPU-s':>9s} " \
+             f"{'vs pytorch':>10s} {'vs pneumo':>9s} {'params':>10s}"
+    print(header)
+    print("-" * len(header))
+    for arch_name in dict.fromkeys(result["arch"] for result in results):
+        rows = [result for result in results if result["arch"] == arch_name]
+        baselines = {row["framework"]: row["median"] for row in rows}
+        for row in rows:
+            spread = f"{min(row['rates']):.1f}-{max(row['rates']):.1f}"
+            cpu = f"{row['cpu_median']:.1f}" if row.get("cpu_median") else "-"
+            versus = [f"{row['median'] / baselines[name]:.2f}x" if name in baselines else "-"
+                      for name in ("pytorch", "pneumo")]
+            parameters = f"{row['parameters']:,}" if row.get("parameters") else "-"
+            print(f"{arch_name:20s} {row['framework']:22s} {row['median']:9.1f} {spread:>13s} {cpu:>9s} "
+                  f"{versus[0]:>10s} {versus[1]:>9s} {parameters:>10s}")
+
+
+def main():
+    args = parse_arguments()
+    try:
+        architectures = [architecture(name.strip()) for name in args.arch.split(",")]
+    except ValueError as error:
+        sys.exit(str(error))
+    frameworks = [name.strip() for name in args.frameworks.split(",")]
+    unknown = [name for name in frameworks if name not in RUNNERS]
+    if unknown:
+        sys.exit(f"unknown framework(s) {', '.join(unknown)}; known: {', '.join(RUNNERS)}")
+
+    print(f"threads {args.threads}, warm-up {args.warmup} steps, {args.windows} windows of {args.steps} steps, "
+          f"load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    results = []
+    for arch in architectures:
+        runs = [(name, lambda name=name: run_peer(name, arch, args)) for name in frameworks]
+        if args.pneumo:
+            runs.append(("pneumo", lambda: run_pneumo(args.pneumo, arch, args)))
+        for name, run in runs:
+            print(f"  running {name} on {arch.name} ...", file=sys.stderr, flush=True)
+            result = run()
+            if result:
+                results.append(result)
+        counts = {result["parameters"] for result in results if result["arch"] == arch.name and result["parameters"]}
+        if len(counts) > 1 or (arch.parameters and counts and counts != {arch.parameters}):
+            print(f"  warning: {arch.name} parameter counts differ: {sorted(counts)} (expected {arch.parameters})",
+                  file=sys.stderr)
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
+    print_table(results)
+    if args.json:
+        with open(args.json + ".tmp", "w") as file:
+            json.dump(results, file, indent=1)
+        os.replace(args.json + ".tmp", args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Trains one architecture with PyTorch on the CPU on random data and reports images/s."""
+
+from timing import limit_threads, measure, report, runner_arguments
+
+args = runner_arguments(__doc__)
+limit_threads(args.threads)
+
+import torch  # noqa: E402  (after the thread limits)
+from torch import nn  # noqa: E402
+
+from architectures import architecture  # noqa: E402
+
+
+def build(arch):
+    """An nn.Sequential for the architecture's layer specs (NCHW, PyTorch's native layout)."""
+    channels, height, width = arch.input_shape
+    modules = []
+    for spec in arch.layers:
+        kind = spec[0]
+        if kind in ("conv", "conv_bn"):
+            out_channels, kernel, padding = spec[1:]
+            modules.append(nn.Conv2d(channels, out_channels, kernel, padding=padding, bias=(kind == "conv")))
+            if kind == "conv_bn":
+                modules.append(nn.BatchNorm2d(out_channels, momentum=0.01, eps=1e-3))  # Keras's defaults
+            channels = out_channels
+            if padding == "valid":
+                height, width = height - kernel + 1, width - kernel + 1
+        elif kind == "relu":
+            modules.append(nn.ReLU())
+        elif kind == "max_pool":
+            modules.append(nn.MaxPool2d(spec[1]))
+            height, width = height // spec[1], width // spec[1]
+        elif kind == "dropout":
+            modules.append(nn.Dropout(spec[1]))
+        elif kind == "flatten":
+            modules.append(nn.Flatten())
+            channels, height, width = channels * height * width, 1, 1
+        elif kind == "global_avg_pool":
+            modules += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+            height, width = 1, 1
+        elif kind == "dense":
+            modules.append(nn.Linear(channels, spec[1]))
+            channels = spec[1]
+        else:
+            raise ValueError(f"{arch.name}: layer kind {kind!r} has no PyTorch translation")
+    return nn.Sequential(*modules)
+
+
+def main():
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(0)
+    arch = architecture(args.arch)
+    batch = args.batch or arch.batch
+    model = build(arch).train()
+    images = torch.rand(batch, *arch.input_shape)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        images = images.contiguous(memory_format=torch.channels_last)
+    # eps 1e-7 is Keras's default, so both frameworks run the same update.
+    optimizer = torch.optim.Adam(model.parameters(), lr=arch.learning_rate, betas=(0.9, 0.999), eps=1e-7)
+    loss_function = nn.BCEWithLogitsLoss()
+    labels = torch.randint(0, 2, (batch, 1)).float()
+    last_loss = [0.0]
+
+    def train_step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_function(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        last_loss[0] = loss.item()
+
+    measured = measure(train_step, batch, args.warmup, args.windows, args.steps)
+    parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    framework = "pytorch-channels-last" if args.channels_last else "pytorch"
+    report(framework, torch.__version__, arch, batch, args.threads, parameters, measured, last_loss[0])
+
+
+main()
