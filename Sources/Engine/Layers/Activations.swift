@@ -6,6 +6,7 @@ public final class ReLU: Layer {
     public var kind: String { "ReLU" }
     private var input: Tensor?
 
+    /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
@@ -29,6 +30,7 @@ public final class LeakyReLU: Layer {
     public var kind: String { "LeakyReLU" }
     private var input: Tensor?
 
+    /// A layer with the given negative slope (PyTorch's default 0.01); throws for a non-finite slope.
     public init(_ context: ComputeContext, slope: Float = 0.01) throws {
         guard slope.isFinite else {
             throw EngineError.invalidConfiguration("LeakyReLU slope must be a finite number, got \(slope)")
@@ -56,6 +58,7 @@ public final class Sigmoid: Layer {
     public var kind: String { "Sigmoid" }
     private var output: Tensor?
 
+    /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
@@ -78,6 +81,7 @@ public final class Tanh: Layer {
     public var kind: String { "Tanh" }
     private var output: Tensor?
 
+    /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
@@ -100,6 +104,7 @@ public final class Softmax: Layer {
     public var kind: String { "Softmax" }
     private var output: Tensor?
 
+    /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {

@@ -5,6 +5,7 @@ import OpenCLKit
 /// updated with the unbiased one), running statistics in inference.
 public final class BatchNorm: Layer {
     public let context: ComputeContext
+    /// C, the size of dimension 1 of the input.
     public let channels: Int
     /// Weight of the newest batch in the running statistics.
     public let momentum: Float
@@ -24,6 +25,7 @@ public final class BatchNorm: Layer {
 
     private var saved: (input: Tensor, statistics: Normalization.Statistics)?
 
+    /// PyTorch's defaults: momentum 0.1, epsilon 1e-5; weight 1, bias 0, running mean 0, running variance 1.
     public init(_ context: ComputeContext, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) throws {
         guard channels > 0 else {
             throw EngineError.invalidConfiguration("BatchNorm needs at least one channel, got \(channels)")

@@ -10,6 +10,7 @@ public final class Dropout: Layer {
     public let context: ComputeContext
     /// Probability of dropping an element, in [0, 1).
     public let rate: Float
+    /// Selects the mask sequence; the same seed gives the same masks.
     public let seed: UInt64
     /// The counter the next training forward draws its mask with; advances by one per call.
     public var step: UInt64 = 0
@@ -18,6 +19,7 @@ public final class Dropout: Layer {
     public var kind: String { "Dropout" }
     private var lastStep: UInt64?
 
+    /// Throws unless 0 <= rate < 1. `step` starts at 0.
     public init(_ context: ComputeContext, rate: Float = 0.5, seed: UInt64) throws {
         try DropoutOps.validate(rate: rate)
         self.context = context

@@ -10,6 +10,7 @@ public final class SoftmaxCrossEntropy: Loss {
     private var weights: Tensor?
     private var saved: (logits: Tensor, targets: Tensor)?
 
+    /// `classWeights` has one entry per class (checked against the logits at forward); nil weighs all classes 1.
     public init(_ context: ComputeContext, classWeights: [Float]? = nil) throws {
         if let classWeights {
             guard !classWeights.isEmpty else {

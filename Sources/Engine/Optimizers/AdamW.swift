@@ -8,9 +8,13 @@ public final class AdamW: Optimizer {
         get { core.learningRate }
         set { core.learningRate = newValue }
     }
+    /// Decay rate of the gradient average.
     public var beta1: Float { core.beta1 }
+    /// Decay rate of the squared-gradient average.
     public var beta2: Float { core.beta2 }
+    /// Added to the denominator for stability.
     public var epsilon: Float { core.epsilon }
+    /// Decoupled decay coefficient for parameters with `decays == true`.
     public let weightDecay: Float
     public var stepCount: Int {
         get { core.stepCount }
@@ -18,6 +22,7 @@ public final class AdamW: Optimizer {
     }
     private let core: AdamCore
 
+    /// Throws unless betas are in [0, 1) and the rest are finite and >= 0. Defaults as in PyTorch.
     public init(
         _ context: ComputeContext, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
         epsilon: Float = 1e-8, weightDecay: Float = 1e-2

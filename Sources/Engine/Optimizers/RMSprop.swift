@@ -8,12 +8,16 @@ public final class RMSprop: Optimizer {
     public var learningRate: Float
     /// Smoothing constant of the squared-gradient average.
     public let alpha: Float
+    /// Added to the denominator for stability.
     public let epsilon: Float
+    /// Momentum factor; 0 turns momentum (and its buffer) off.
     public let momentum: Float
+    /// Coupled L2 coefficient for parameters with `decays == true`.
     public let weightDecay: Float
     public var stepCount = 0
     private let state: OptimizerState
 
+    /// Throws for values out of range. Defaults as in PyTorch.
     public init(
         _ context: ComputeContext, learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8,
         momentum: Float = 0, weightDecay: Float = 0

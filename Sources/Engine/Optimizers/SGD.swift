@@ -1,4 +1,3 @@
-import Foundation
 import OpenCLKit
 
 /// Stochastic gradient descent as in `torch.optim.SGD` (dampening 0): plain, with momentum, or
@@ -6,13 +5,17 @@ import OpenCLKit
 public final class SGD: Optimizer {
     public let context: ComputeContext
     public var learningRate: Float
+    /// Momentum factor; 0 turns momentum (and its state) off.
     public let momentum: Float
+    /// Nesterov momentum (needs momentum > 0).
     public let nesterov: Bool
+    /// Coupled L2 coefficient for parameters with `decays == true`.
     public let weightDecay: Float
     public var stepCount = 0
     /// One `momentum_buffer` per parameter when momentum is on; none otherwise.
     private let state: OptimizerState
 
+    /// Throws for negative or non-finite values, or Nesterov without momentum. Defaults as in PyTorch.
     public init(
         _ context: ComputeContext, learningRate: Float = 1e-3, momentum: Float = 0, nesterov: Bool = false,
         weightDecay: Float = 0

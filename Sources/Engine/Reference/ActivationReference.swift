@@ -2,26 +2,34 @@ import Foundation
 
 /// Plain-Swift activations and gradients: the oracle for `activation.cl`.
 public enum ActivationReference {
+    /// max(x, 0)
     public static func relu(_ x: [Float]) -> [Float] { x.map { max($0, 0) } }
 
+    /// dy where x > 0, else 0.
     public static func reluBackward(input x: [Float], outputGradient dy: [Float]) -> [Float] {
         zip(x, dy).map { $0 > 0 ? $1 : 0 }
     }
 
+    /// x for x > 0, slope * x otherwise.
     public static func leakyReLU(_ x: [Float], slope: Float) -> [Float] { x.map { $0 > 0 ? $0 : slope * $0 } }
 
+    /// dy where x > 0, slope * dy otherwise.
     public static func leakyReLUBackward(input x: [Float], outputGradient dy: [Float], slope: Float) -> [Float] {
         zip(x, dy).map { $0 > 0 ? $1 : slope * $1 }
     }
 
+    /// 1 / (1 + exp(-x)), in Double.
     public static func sigmoid(_ x: [Float]) -> [Float] { x.map { Float(1 / (1 + Foundation.exp(-Double($0)))) } }
 
+    /// dy * y * (1 - y)
     public static func sigmoidBackward(output y: [Float], outputGradient dy: [Float]) -> [Float] {
         zip(y, dy).map { $1 * $0 * (1 - $0) }
     }
 
+    /// tanh(x), in Double.
     public static func tanh(_ x: [Float]) -> [Float] { x.map { Float(Foundation.tanh(Double($0))) } }
 
+    /// dy * (1 - y^2)
     public static func tanhBackward(output y: [Float], outputGradient dy: [Float]) -> [Float] {
         zip(y, dy).map { $1 * (1 - $0 * $0) }
     }

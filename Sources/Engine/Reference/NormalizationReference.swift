@@ -3,11 +3,15 @@
 public enum NormalizationReference {
     /// What a training forward produces.
     public struct TrainingResult {
+        /// Normalised, scaled and shifted input.
         public let output: [Float]
+        /// Batch mean per channel.
         public let mean: [Float]
         /// Biased variance (the one used to normalise).
         public let variance: [Float]
+        /// Running mean after the update.
         public let runningMean: [Float]
+        /// Running variance after the update (unbiased batch variance blended in).
         public let runningVar: [Float]
     }
 
