@@ -1,8 +1,11 @@
 // Batch normalisation over a [N, C, S] view (S = H*W, or 1 for [N, C] features).
 // Per-channel sums run in two stages with no atomics: the partial kernels use a grid of
-// (G groups of L work-items) x C, group g of channel c writing partials[c*G + g]; the final
-// kernels add a channel's G partials in index order. G and L depend only on the shape and
-// the device, so the same input always gives the same bits.
+// (G groups of L work-items) x C; group g of channel c adds the planes of images
+// n = g, g + G, ..., work-item l taking positions s = l, l + L, ... of each, and writes
+// partials[c*G + g]. The final kernels add a channel's G partials in index order. G and L
+// (a power of two no wider than a plane) depend only on the shape and the device, so the
+// same input always gives the same bits, and the loops need no division (which CPUs cannot
+// vectorise).
 
 // Sums scratch[0 ..< L] into scratch[0]; L = get_local_size(0) is a power of two.
 inline void channel_tree_reduce(__local float *scratch) {
@@ -14,19 +17,15 @@ inline void channel_tree_reduce(__local float *scratch) {
     barrier(CLK_LOCAL_MEM_FENCE);
 }
 
-// Offset of the e-th element (e in 0 ..< N*S) of channel c.
-inline int channel_offset(const int e, const int c, const int C, const int S) {
-    const int n = e / S;
-    return (n * C + c) * S + (e - n * S);
-}
-
 __kernel void channel_sum_partial(__global const float *x, __global float *partials, const int N, const int C,
                                   const int S, __local float *scratch) {
     const int c = get_global_id(1);
     const int lid = get_local_id(0);
-    const int count = N * S;
     float total = 0.0f;
-    for (int e = get_global_id(0); e < count; e += get_global_size(0)) total += x[channel_offset(e, c, C, S)];
+    for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
+        __global const float *plane = x + (n * C + c) * S;
+        for (int s = lid; s < S; s += get_local_size(0)) total += plane[s];
+    }
     scratch[lid] = total;
     channel_tree_reduce(scratch);
     if (lid == 0) partials[c * get_num_groups(0) + get_group_id(0)] = scratch[0];
@@ -48,12 +47,14 @@ __kernel void channel_sqdev_partial(__global const float *x, __global const floa
                                     const int N, const int C, const int S, __local float *scratch) {
     const int c = get_global_id(1);
     const int lid = get_local_id(0);
-    const int count = N * S;
     const float m = mean[c];
     float total = 0.0f;
-    for (int e = get_global_id(0); e < count; e += get_global_size(0)) {
-        const float d = x[channel_offset(e, c, C, S)] - m;
-        total += d * d;
+    for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
+        __global const float *plane = x + (n * C + c) * S;
+        for (int s = lid; s < S; s += get_local_size(0)) {
+            const float d = plane[s] - m;
+            total += d * d;
+        }
     }
     scratch[lid] = total;
     channel_tree_reduce(scratch);
@@ -81,13 +82,18 @@ __kernel void bn_running_invstd(__global const float *running_var, __global floa
     if (c < C) invstd[c] = 1.0f / sqrt(running_var[c] + epsilon);
 }
 
+// The per-element kernels below run on a 3-D grid (s, c, n): no element needs a division,
+// and neighbouring work-items touch neighbouring addresses whatever the shape.
+
 // y = (x - mean[c]) * invstd[c] * gamma[c] + beta[c]
 __kernel void bn_normalize(__global const float *x, __global const float *mean, __global const float *invstd,
-                           __global const float *gamma, __global const float *beta, __global float *y, const int C,
-                           const int S, const int n) {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    const int c = (i / S) % C;
+                           __global const float *gamma, __global const float *beta, __global float *y, const int N,
+                           const int C, const int S) {
+    const int s = get_global_id(0);
+    const int c = get_global_id(1);
+    const int n = get_global_id(2);
+    if (s >= S || c >= C || n >= N) return;
+    const int i = (n * C + c) * S + s;
     y[i] = (x[i] - mean[c]) * invstd[c] * gamma[c] + beta[c];
 }
 
@@ -98,15 +104,16 @@ __kernel void bn_backward_partial(__global const float *x, __global const float 
                                   __local float *scratch_dy, __local float *scratch_dy_xhat) {
     const int c = get_global_id(1);
     const int lid = get_local_id(0);
-    const int count = N * S;
     const float m = mean[c];
     const float s = invstd[c];
     float total_dy = 0.0f;
     float total_dy_xhat = 0.0f;
-    for (int e = get_global_id(0); e < count; e += get_global_size(0)) {
-        const int i = channel_offset(e, c, C, S);
-        total_dy += dy[i];
-        total_dy_xhat += dy[i] * (x[i] - m) * s;
+    for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
+        const int base = (n * C + c) * S;
+        for (int i = base + lid; i < base + S; i += get_local_size(0)) {
+            total_dy += dy[i];
+            total_dy_xhat += dy[i] * (x[i] - m) * s;
+        }
     }
     scratch_dy[lid] = total_dy;
     scratch_dy_xhat[lid] = total_dy_xhat;
@@ -139,20 +146,24 @@ __kernel void bn_backward_final(__global const float *partial_dy, __global const
 __kernel void bn_backward_input(__global const float *x, __global const float *dy, __global const float *mean,
                                 __global const float *invstd, __global const float *gamma,
                                 __global const float *dgamma, __global const float *dbeta, __global float *dx,
-                                const int C, const int S, const float count, const int n) {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    const int c = (i / S) % C;
+                                const int N, const int C, const int S, const float count) {
+    const int s = get_global_id(0);
+    const int c = get_global_id(1);
+    const int n = get_global_id(2);
+    if (s >= S || c >= C || n >= N) return;
+    const int i = (n * C + c) * S + s;
     const float xhat = (x[i] - mean[c]) * invstd[c];
     dx[i] = gamma[c] * invstd[c] / count * (count * dy[i] - dbeta[c] - xhat * dgamma[c]);
 }
 
 // Input gradient with fixed (running) statistics: an affine map per channel.
 __kernel void bn_backward_input_frozen(__global const float *dy, __global const float *invstd,
-                                       __global const float *gamma, __global float *dx, const int C, const int S,
-                                       const int n) {
-    const int i = get_global_id(0);
-    if (i >= n) return;
-    const int c = (i / S) % C;
+                                       __global const float *gamma, __global float *dx, const int N, const int C,
+                                       const int S) {
+    const int s = get_global_id(0);
+    const int c = get_global_id(1);
+    const int n = get_global_id(2);
+    if (s >= S || c >= C || n >= N) return;
+    const int i = (n * C + c) * S + s;
     dx[i] = dy[i] * gamma[c] * invstd[c];
 }

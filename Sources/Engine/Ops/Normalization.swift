@@ -99,17 +99,17 @@ public enum Normalization {
                 reduction.groups, layout.channels)
         }
         let dx = try Tensor(context, shape: x.shape)
-        let n = x.count
-        let local = [Pointwise.groupSize(context)]
+        if x.count == 0 { return dx }
+        let grid = layout.elementGeometry(context)
         if statistics.fromBatch {
             try context.launch(
-                context.kernel("norm.cl", "bn_backward_input"), global: [n], local: local,
+                context.kernel("norm.cl", "bn_backward_input"), global: grid.global, local: grid.local,
                 x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, weightGradient.buffer,
-                biasGradient.buffer, dx.buffer, layout.channels, layout.spatial, Float(layout.perChannel), n)
+                biasGradient.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial, Float(layout.perChannel))
         } else {
             try context.launch(
-                context.kernel("norm.cl", "bn_backward_input_frozen"), global: [n], local: local,
-                dy.buffer, inverseStd.buffer, weight.buffer, dx.buffer, layout.channels, layout.spatial, n)
+                context.kernel("norm.cl", "bn_backward_input_frozen"), global: grid.global, local: grid.local,
+                dy.buffer, inverseStd.buffer, weight.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial)
         }
         return dx
     }
@@ -119,12 +119,12 @@ public enum Normalization {
     ) throws -> Tensor {
         let context = x.context
         let y = try Tensor(context, shape: x.shape)
-        let n = x.count
-        if n == 0 { return y }
+        if x.count == 0 { return y }
+        let grid = layout.elementGeometry(context)
         try context.launch(
-            context.kernel("norm.cl", "bn_normalize"), global: [n], local: [Pointwise.groupSize(context)],
+            context.kernel("norm.cl", "bn_normalize"), global: grid.global, local: grid.local,
             x.buffer, statistics.mean.buffer, statistics.inverseStandardDeviation.buffer, weight.buffer, bias.buffer,
-            y.buffer, layout.channels, layout.spatial, n)
+            y.buffer, layout.batch, layout.channels, layout.spatial)
         return y
     }
 
@@ -158,10 +158,28 @@ public enum Normalization {
             spatial = x.shape.dropFirst(2).reduce(1, *)
         }
 
-        /// Groups per channel: about eight values per work-item, at most 64 partials a channel.
+        /// Grid (s, c, n) for the per-element kernels, each local extent a power of two no larger
+        /// than needed, so small planes or few channels leave few work-items idle.
+        func elementGeometry(_ context: ComputeContext) -> (global: [Int], local: [Int]) {
+            var room = Pointwise.groupSize(context)
+            let local = [spatial, channels, batch].map { extent -> Int in
+                var size = 1
+                while size < extent && size < room { size *= 2 }
+                room /= size
+                return size
+            }
+            return ([spatial, channels, batch], local)
+        }
+
+        /// Groups of a power-of-two size no wider than a plane (a work-item per position), and
+        /// per channel enough groups for about eight values a work-item (256 a group at least),
+        /// no more than one per image and at most 64.
         func reductionGeometry(_ context: ComputeContext) -> (local: Int, groups: Int, global: [Int], localSizes: [Int]) {
-            let local = Pointwise.reductionGroupSize(context)
-            let groups = min(64, max(1, (perChannel + local * 8 - 1) / (local * 8)))
+            let largest = Pointwise.reductionGroupSize(context)
+            var local = 1
+            while local < spatial && local < largest { local *= 2 }
+            let perGroup = max(local * 8, 256)
+            let groups = max(1, min(64, batch, (perChannel + perGroup - 1) / perGroup))
             return (local, groups, [groups * local, channels], [local, 1])
         }
     }
