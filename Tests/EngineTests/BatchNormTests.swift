@@ -80,6 +80,37 @@ final class BatchNormTests: XCTestCase {
         }
     }
 
+    /// Forward, running statistics and backward (upstream gradient `r`) against torch.nn.BatchNorm.
+    func testMatchesPyTorchFixtures() throws {
+        let context = try TestDevice.context()
+        let fixtures = try Fixtures.all(op: "batch_norm_train") + Fixtures.all(op: "batch_norm_eval")
+        XCTAssertGreaterThanOrEqual(fixtures.count, 2)
+        for fixture in fixtures {
+            let training = fixture.op == "batch_norm_train"
+            let input = try fixture.tensor("input")
+            let layer = try BatchNorm(
+                context, channels: input.shape[1], momentum: Float(training ? try fixture.double("momentum") : 0.1),
+                epsilon: Float(try fixture.double("eps")))
+            try layer.weight.value.buffer.write(try fixture.tensor("weight").data)
+            try layer.bias.value.buffer.write(try fixture.tensor("bias").data)
+            try layer.runningMean.buffer.write(try fixture.tensor(training ? "running_mean_before" : "running_mean").data)
+            try layer.runningVar.buffer.write(try fixture.tensor(training ? "running_var_before" : "running_var").data)
+            let output = try layer.forward(
+                try Tensor(context, shape: input.shape, values: input.data), mode: training ? .training : .inference)
+            let label = fixture.name
+            assertClose(try output.toArray(), try fixture.tensor("output").data, absolute: 2e-5, relative: 1e-4, label)
+            if training {
+                assertClose(try layer.runningMean.toArray(), try fixture.tensor("running_mean").data, absolute: 1e-5, relative: 1e-4, label)
+                assertClose(try layer.runningVar.toArray(), try fixture.tensor("running_var").data, absolute: 1e-5, relative: 1e-4, label)
+            }
+            let r = try fixture.tensor("r")
+            let dx = try layer.backward(try Tensor(context, shape: r.shape, values: r.data))
+            assertClose(try dx.toArray(), try fixture.tensor("grad_input").data, absolute: 2e-5, relative: 1e-4, label)
+            assertClose(try layer.weight.gradient.toArray(), try fixture.tensor("grad_weight").data, absolute: 1e-4, relative: 1e-4, label)
+            assertClose(try layer.bias.gradient.toArray(), try fixture.tensor("grad_bias").data, absolute: 1e-4, relative: 1e-4, label)
+        }
+    }
+
     func testGradientCheck() throws {
         let context = try TestDevice.context()
         for (shape, mode) in [([3, 2, 4, 5], Mode.training), ([5, 3], .training), ([2, 3, 3, 3], .inference)] {

@@ -64,6 +64,25 @@ final class LossTests: XCTestCase {
         }
     }
 
+    /// Loss and logit gradients against torch (weighted per sample, then mean over N).
+    func testMatchesPyTorchFixtures() throws {
+        let context = try TestDevice.context()
+        let fixtures = try Fixtures.all(op: "bce_with_logits_weighted") + Fixtures.all(op: "softmax_cross_entropy_weighted")
+        XCTAssertGreaterThanOrEqual(fixtures.count, 2)
+        for fixture in fixtures {
+            let logits = try fixture.tensor("logits"), targets = try fixture.tensor("targets")
+            let weights = try fixture.tensor("weights").data
+            let loss: Loss = fixture.op == "bce_with_logits_weighted"
+                ? try BinaryCrossEntropy(context, classWeights: weights)
+                : try SoftmaxCrossEntropy(context, classWeights: weights)
+            let value = try loss.forward(
+                logits: try Tensor(context, shape: logits.shape, values: logits.data),
+                targets: try Tensor(context, shape: targets.shape, values: targets.data))
+            assertClose(try value.toArray(), try fixture.tensor("loss").data, absolute: 1e-6, relative: 1e-5, fixture.name)
+            assertClose(try loss.backward().toArray(), try fixture.tensor("grad_logits").data, absolute: 1e-6, relative: 1e-5, fixture.name)
+        }
+    }
+
     func testGradientsMatchFiniteDifferences() throws {
         let context = try TestDevice.context()
         let n = 5

@@ -117,6 +117,39 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// Three steps of torch.optim on a decaying parameter, checked after every step.
+    func testMatchesPyTorchFixtures() throws {
+        let context = try TestDevice.context()
+        let fixtures = try Fixtures.all(op: "adam") + Fixtures.all(op: "adamw") + Fixtures.all(op: "sgd")
+        XCTAssertGreaterThanOrEqual(fixtures.count, 2)
+        for fixture in fixtures {
+            let lr = Float(try fixture.double("lr")), decay = Float(try fixture.double("weight_decay"))
+            let optimizer: Optimizer
+            switch fixture.op {
+            case "sgd":
+                optimizer = try SGD(
+                    context, learningRate: lr, momentum: Float(try fixture.double("momentum")),
+                    nesterov: fixture.config["nesterov"]?.bool ?? false, weightDecay: decay)
+            default:
+                let betas = fixture.config["betas"]?.array?.compactMap(\.double) ?? []
+                XCTAssertEqual(betas.count, 2, fixture.name)
+                let (beta1, beta2, epsilon) = (Float(betas.first ?? 0.9), Float(betas.last ?? 0.999), Float(try fixture.double("eps")))
+                optimizer = fixture.op == "adamw"
+                    ? try AdamW(context, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: decay)
+                    : try Adam(context, learningRate: lr, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: decay)
+            }
+            let start = try fixture.tensor("param")
+            let parameter = try Parameter(name: "param", value: try Tensor(context, shape: start.shape, values: start.data), decays: true)
+            for step in 1...(try fixture.int("steps")) {
+                try parameter.gradient.buffer.write(try fixture.tensor("grad_\(step)").data)
+                try optimizer.step([parameter])
+                assertClose(
+                    try parameter.value.toArray(), try fixture.tensor("param_\(step)").data, absolute: 2e-6, relative: 1e-5,
+                    "\(fixture.name) step \(step)")
+            }
+        }
+    }
+
     func testWeightDecayOnlyTouchesDecayingParameters() throws {
         let context = try TestDevice.context()
         let optimizers: [Optimizer] = [try SGD(context, learningRate: 0.1, weightDecay: 0.5), try AdamW(context, learningRate: 0.1, weightDecay: 0.5)]
