@@ -204,6 +204,34 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// Layers all call their weight `weight`; the model's names keep the state apart.
+    func testStateUsesTheNamesTheModelGives() throws {
+        let context = try TestDevice.context()
+        let first = try Parameter(name: "weight", value: try Tensor(context, shape: [2], values: [1, 2]), decays: true)
+        let second = try Parameter(name: "weight", value: try Tensor(context, shape: [3], values: [3, 4, 5]), decays: true)
+        let named = [(name: "0.weight", parameter: first), (name: "2.weight", parameter: second)]
+        let optimizer = try Adam(context)
+        try first.gradient.buffer.write([0.5, -0.5])
+        try second.gradient.buffer.write([1, 0, -1])
+        try optimizer.step([first, second])
+        let state = optimizer.stateTensors(for: named)
+        XCTAssertEqual(state.map(\.name), ["0.weight.exp_avg", "0.weight.exp_avg_sq", "2.weight.exp_avg", "2.weight.exp_avg_sq"])
+
+        let restored = try Adam(context)
+        try restored.loadState(state, for: named)
+        let reloaded = restored.stateTensors(for: named)
+        XCTAssertEqual(reloaded.map(\.name), state.map(\.name))
+        for (a, b) in zip(state, reloaded) {
+            XCTAssertEqual(try a.tensor.toArray(), try b.tensor.toArray(), a.name)
+            XCTAssertFalse(a.tensor === b.tensor, "loaded state must be a copy")
+        }
+        // By their short names the two parameters cannot be told apart.
+        XCTAssertThrowsError(try restored.loadState(state, for: [first, second]))
+        // Loading only one parameter's state leaves the other's alone.
+        try restored.loadState([], for: [named[0]])
+        XCTAssertEqual(restored.stateTensors(for: named).map(\.name), ["2.weight.exp_avg", "2.weight.exp_avg_sq"])
+    }
+
     func testLoadStateRejectsBadCheckpoints() throws {
         let context = try TestDevice.context()
         let parameters = try makeParameters(context, initialValues())

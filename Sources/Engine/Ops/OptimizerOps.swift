@@ -99,17 +99,18 @@ final class OptimizerState {
         return tensors
     }
 
-    /// Existing state named `<parameter>.<slot>`, in parameter then slot order.
-    func named(for parameters: [Parameter]) -> [(name: String, tensor: Tensor)] {
-        parameters.flatMap { parameter -> [(name: String, tensor: Tensor)] in
+    /// Existing state named `<name>.<slot>`, in parameter then slot order.
+    func named(for parameters: [(name: String, parameter: Parameter)]) -> [(name: String, tensor: Tensor)] {
+        parameters.flatMap { name, parameter -> [(name: String, tensor: Tensor)] in
             guard let entry = entries[ObjectIdentifier(parameter)] else { return [] }
-            return zip(slots, entry.tensors).map { ("\(parameter.name).\($0)", $1) }
+            return zip(slots, entry.tensors).map { ("\(name).\($0)", $1) }
         }
     }
 
-    /// Replaces all state with copies of `tensors`, named as `named(for:)` names them.
-    /// Parameters with no entries start fresh. Nothing changes when this throws.
-    func load(_ tensors: [(name: String, tensor: Tensor)], for parameters: [Parameter]) throws {
+    /// Replaces the state of `parameters` with copies of `tensors`, named as `named(for:)`
+    /// names them; a listed parameter with no entries starts fresh, others keep their state.
+    /// Nothing changes when this throws.
+    func load(_ tensors: [(name: String, tensor: Tensor)], for parameters: [(name: String, parameter: Parameter)]) throws {
         var byName: [String: Tensor] = [:]
         for (name, tensor) in tensors {
             guard byName.updateValue(tensor, forKey: name) == nil else {
@@ -117,24 +118,27 @@ final class OptimizerState {
             }
         }
         var seen: Set<String> = []
-        for parameter in parameters where !seen.insert(parameter.name).inserted {
+        for (name, _) in parameters where !seen.insert(name).inserted {
             throw EngineError.invalidConfiguration(
-                "\(optimizer) state is keyed by parameter name, and \(parameter.name) names more than one parameter; "
-                    + "give parameters unique names (e.g. prefixed with the layer index)")
+                "\(optimizer) state is keyed by parameter name, and \(name) names more than one parameter; "
+                    + "pass unique names (e.g. Sequential.namedParameters, which prefixes the layer index)")
         }
-        var loaded: [ObjectIdentifier: (parameter: Parameter, tensors: [Tensor])] = [:]
-        for parameter in parameters {
-            let names = slots.map { "\(parameter.name).\($0)" }
+        var loaded: [ObjectIdentifier: (parameter: Parameter, tensors: [Tensor])?] = [:]
+        for (name, parameter) in parameters {
+            let names = slots.map { "\(name).\($0)" }
             let found = names.compactMap { byName.removeValue(forKey: $0) }
-            if found.isEmpty { continue }
+            if found.isEmpty {
+                loaded[ObjectIdentifier(parameter)] = .some(nil)
+                continue
+            }
             guard found.count == slots.count else {
                 throw EngineError.invalidConfiguration(
-                    "\(optimizer) checkpoint has only part of the state of \(parameter.name); expected all of \(names)")
+                    "\(optimizer) checkpoint has only part of the state of \(name); expected all of \(names)")
             }
-            let copies = try zip(names, found).map { name, tensor -> Tensor in
+            let copies = try zip(names, found).map { slotName, tensor -> Tensor in
                 guard tensor.count == parameter.value.count else {
                     throw EngineError.shapeMismatch(
-                        "\(optimizer) state \(name) has shape \(tensor.shape) but the parameter has shape \(parameter.value.shape)")
+                        "\(optimizer) state \(slotName) has shape \(tensor.shape) but the parameter has shape \(parameter.value.shape)")
                 }
                 let copy = try Tensor(parameter.value.context, shape: parameter.value.shape)
                 try copy.buffer.copy(from: tensor.buffer, count: tensor.count)
@@ -147,7 +151,7 @@ final class OptimizerState {
                 "\(optimizer) checkpoint has state \(unknown) that matches no parameter slot (\(slots)); "
                     + "was it saved by another optimizer or model?")
         }
-        entries = loaded
+        for (key, entry) in loaded { entries[key] = entry }
     }
 }
 

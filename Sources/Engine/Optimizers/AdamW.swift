@@ -35,11 +35,13 @@ public final class AdamW: Optimizer {
 
     public func step(_ parameters: [Parameter]) throws { try core.step(parameters, decoupled: true) }
 
-    public func stateTensors(for parameters: [Parameter]) -> [(name: String, tensor: Tensor)] {
+    public func stateTensors(for parameters: [(name: String, parameter: Parameter)]) -> [(name: String, tensor: Tensor)] {
         core.state.named(for: parameters)
     }
 
-    public func loadState(_ tensors: [(name: String, tensor: Tensor)], for parameters: [Parameter]) throws {
+    public func loadState(
+        _ tensors: [(name: String, tensor: Tensor)], for parameters: [(name: String, parameter: Parameter)]
+    ) throws {
         try core.state.load(tensors, for: parameters)
     }
 }

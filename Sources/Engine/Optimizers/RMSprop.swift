@@ -47,11 +47,13 @@ public final class RMSprop: Optimizer {
         }
     }
 
-    public func stateTensors(for parameters: [Parameter]) -> [(name: String, tensor: Tensor)] {
+    public func stateTensors(for parameters: [(name: String, parameter: Parameter)]) -> [(name: String, tensor: Tensor)] {
         state.named(for: parameters)
     }
 
-    public func loadState(_ tensors: [(name: String, tensor: Tensor)], for parameters: [Parameter]) throws {
+    public func loadState(
+        _ tensors: [(name: String, tensor: Tensor)], for parameters: [(name: String, parameter: Parameter)]
+    ) throws {
         try state.load(tensors, for: parameters)
     }
 }
