@@ -1,4 +1,4 @@
-// Elementwise helpers and a deterministic sum. One work-item per element; every kernel
+// Elementwise operations and a deterministic sum. One work-item per element; every kernel
 // checks its index because the host pads the global size up to a multiple of the group.
 
 __kernel void fill(__global float *x, const float value, const int n) {

@@ -1,6 +1,6 @@
 import OpenCLKit
 
-/// Elementwise helpers and a deterministic sum, on the device (kernels in `elementwise.cl`).
+/// Elementwise operations and a deterministic sum, on the device (kernels in `elementwise.cl`).
 public enum Elementwise {
     /// Sets every element of `tensor` to `value`.
     public static func fill(_ tensor: Tensor, with value: Float) throws {
