@@ -1,0 +1,169 @@
+// Batch normalisation over a [N, C, S] view (S = H*W, or 1 for [N, C] features).
+// Per-channel sums run in two stages with no atomics: the partial kernels use a grid of
+// (G groups of L work-items) x C; group g of channel c adds the planes of images
+// n = g, g + G, ..., work-item l taking positions s = l, l + L, ... of each, and writes
+// partials[c*G + g]. The final kernels add a channel's G partials in index order. G and L
+// (a power of two no wider than a plane) depend only on the shape and the device, so the
+// same input always gives the same bits, and the loops need no division (which CPUs cannot
+// vectorise).
+
+// Sums scratch[0 ..< L] into scratch[0]; L = get_local_size(0) is a power of two.
+inline void channel_tree_reduce(__local float *scratch) {
+    const int lid = get_local_id(0);
+    for (int width = get_local_size(0) / 2; width > 0; width /= 2) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < width) scratch[lid] += scratch[lid + width];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+
+__kernel void channel_sum_partial(__global const float *x, __global float *partials, const int N, const int C,
+                                  const int S, __local float *scratch) {
+    const int c = get_global_id(1);
+    const int lid = get_local_id(0);
+    float total = 0.0f;
+    for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
+        __global const float *plane = x + (n * C + c) * S;
+        for (int s = lid; s < S; s += get_local_size(0)) total += plane[s];
+    }
+    scratch[lid] = total;
+    channel_tree_reduce(scratch);
+    if (lid == 0) partials[c * get_num_groups(0) + get_group_id(0)] = scratch[0];
+}
+
+// mean[c] = (sum of channel c's partials) / count.
+__kernel void channel_mean_final(__global const float *partials, __global float *mean, const int G, const int C,
+                                 const float count) {
+    const int c = get_global_id(0);
+    if (c >= C) return;
+    float total = 0.0f;
+    for (int g = 0; g < G; g++) total += partials[c * G + g];
+    mean[c] = total / count;
+}
+
+// Sum of squared deviations from the channel mean: two passes keep the variance accurate
+// when |mean| is large compared with the spread.
+__kernel void channel_sqdev_partial(__global const float *x, __global const float *mean, __global float *partials,
+                                    const int N, const int C, const int S, __local float *scratch) {
+    const int c = get_global_id(1);
+    const int lid = get_local_id(0);
+    const float m = mean[c];
+    float total = 0.0f;
+    for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
+        __global const float *plane = x + (n * C + c) * S;
+        for (int s = lid; s < S; s += get_local_size(0)) {
+            const float d = plane[s] - m;
+            total += d * d;
+        }
+    }
+    scratch[lid] = total;
+    channel_tree_reduce(scratch);
+    if (lid == 0) partials[c * get_num_groups(0) + get_group_id(0)] = scratch[0];
+}
+
+// Normalises with the biased variance and moves the running statistics towards the batch's,
+// the running variance with the unbiased estimate (PyTorch's convention). count > 1.
+__kernel void bn_variance_final(__global const float *partials, __global const float *mean, __global float *invstd,
+                                __global float *running_mean, __global float *running_var, const int G, const int C,
+                                const float count, const float epsilon, const float momentum) {
+    const int c = get_global_id(0);
+    if (c >= C) return;
+    float squares = 0.0f;
+    for (int g = 0; g < G; g++) squares += partials[c * G + g];
+    invstd[c] = 1.0f / sqrt(squares / count + epsilon);
+    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean[c];
+    running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (squares / (count - 1.0f));
+}
+
+// 1 / sqrt(running_var + epsilon), for inference.
+__kernel void bn_running_invstd(__global const float *running_var, __global float *invstd, const int C,
+                                const float epsilon) {
+    const int c = get_global_id(0);
+    if (c < C) invstd[c] = 1.0f / sqrt(running_var[c] + epsilon);
+}
+
+// The per-element kernels below run on a 3-D grid (s, c, n): no element needs a division,
+// and neighbouring work-items touch neighbouring addresses whatever the shape.
+
+// y = (x - mean[c]) * invstd[c] * gamma[c] + beta[c]
+__kernel void bn_normalize(__global const float *x, __global const float *mean, __global const float *invstd,
+                           __global const float *gamma, __global const float *beta, __global float *y, const int N,
+                           const int C, const int S) {
+    const int s = get_global_id(0);
+    const int c = get_global_id(1);
+    const int n = get_global_id(2);
+    if (s >= S || c >= C || n >= N) return;
+    const int i = (n * C + c) * S + s;
+    y[i] = (x[i] - mean[c]) * invstd[c] * gamma[c] + beta[c];
+}
+
+// Per-channel partial sums of dy and of dy * xhat, the two reductions backward needs.
+__kernel void bn_backward_partial(__global const float *x, __global const float *dy, __global const float *mean,
+                                  __global const float *invstd, __global float *partial_dy,
+                                  __global float *partial_dy_xhat, const int N, const int C, const int S,
+                                  __local float *scratch_dy, __local float *scratch_dy_xhat) {
+    const int c = get_global_id(1);
+    const int lid = get_local_id(0);
+    const float m = mean[c];
+    const float s = invstd[c];
+    float total_dy = 0.0f;
+    float total_dy_xhat = 0.0f;
+    for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
+        const int base = (n * C + c) * S;
+        for (int i = base + lid; i < base + S; i += get_local_size(0)) {
+            total_dy += dy[i];
+            total_dy_xhat += dy[i] * (x[i] - m) * s;
+        }
+    }
+    scratch_dy[lid] = total_dy;
+    scratch_dy_xhat[lid] = total_dy_xhat;
+    channel_tree_reduce(scratch_dy);
+    channel_tree_reduce(scratch_dy_xhat);
+    if (lid == 0) {
+        const int slot = c * get_num_groups(0) + get_group_id(0);
+        partial_dy[slot] = scratch_dy[0];
+        partial_dy_xhat[slot] = scratch_dy_xhat[0];
+    }
+}
+
+// dbeta = sum(dy), dgamma = sum(dy * xhat), per channel.
+__kernel void bn_backward_final(__global const float *partial_dy, __global const float *partial_dy_xhat,
+                                __global float *dgamma, __global float *dbeta, const int G, const int C) {
+    const int c = get_global_id(0);
+    if (c >= C) return;
+    float total_dy = 0.0f;
+    float total_dy_xhat = 0.0f;
+    for (int g = 0; g < G; g++) {
+        total_dy += partial_dy[c * G + g];
+        total_dy_xhat += partial_dy_xhat[c * G + g];
+    }
+    dbeta[c] = total_dy;
+    dgamma[c] = total_dy_xhat;
+}
+
+// Input gradient with batch statistics, which depend on every input of the channel:
+// dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat)).
+__kernel void bn_backward_input(__global const float *x, __global const float *dy, __global const float *mean,
+                                __global const float *invstd, __global const float *gamma,
+                                __global const float *dgamma, __global const float *dbeta, __global float *dx,
+                                const int N, const int C, const int S, const float count) {
+    const int s = get_global_id(0);
+    const int c = get_global_id(1);
+    const int n = get_global_id(2);
+    if (s >= S || c >= C || n >= N) return;
+    const int i = (n * C + c) * S + s;
+    const float xhat = (x[i] - mean[c]) * invstd[c];
+    dx[i] = gamma[c] * invstd[c] / count * (count * dy[i] - dbeta[c] - xhat * dgamma[c]);
+}
+
+// Input gradient with fixed (running) statistics: an affine map per channel.
+__kernel void bn_backward_input_frozen(__global const float *dy, __global const float *invstd,
+                                       __global const float *gamma, __global float *dx, const int N, const int C,
+                                       const int S) {
+    const int s = get_global_id(0);
+    const int c = get_global_id(1);
+    const int n = get_global_id(2);
+    if (s >= S || c >= C || n >= N) return;
+    const int i = (n * C + c) * S + s;
+    dx[i] = dy[i] * gamma[c] * invstd[c];
+}

@@ -1,0 +1,186 @@
+import OpenCLKit
+
+/// Batch normalisation on the device (kernels in `norm.cl`), for inputs `[N, C]` or
+/// `[N, C, H, W]` (any trailing dimensions count as spatial).
+public enum Normalization {
+    /// The per-channel statistics a forward normalised with, kept for backward.
+    public struct Statistics {
+        /// `[C]` means the input was centred with.
+        public let mean: Tensor
+        /// `[C]` values of 1 / sqrt(variance + epsilon).
+        public let inverseStandardDeviation: Tensor
+        /// True when they came from the batch (training), false for running statistics.
+        public let fromBatch: Bool
+    }
+
+    /// Normalises with the batch's mean and biased variance and updates the running
+    /// statistics in place: running = (1 - momentum) * running + momentum * batch value,
+    /// the variance taken unbiased there (PyTorch's convention).
+    public static func trainingForward(
+        _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
+        momentum: Float, epsilon: Float
+    ) throws -> (output: Tensor, statistics: Statistics) {
+        let layout = try Layout(x, channels: weight.count)
+        guard layout.perChannel > 1 else {
+            throw EngineError.invalidConfiguration(
+                "batch normalisation in training needs more than one value per channel, got input shape \(x.shape); "
+                    + "use a batch size above 1 or inference mode")
+        }
+        try requireChannelVectors(layout.channels, weight, bias, runningMean, runningVar)
+        let context = x.context
+        let reduction = layout.reductionGeometry(context)
+        let partials = try Tensor(context, shape: [layout.channels * reduction.groups])
+        let mean = try Tensor(context, shape: [layout.channels])
+        let inverseStd = try Tensor(context, shape: [layout.channels])
+        let scratch = LocalMemory(bytes: reduction.local * MemoryLayout<Float>.stride)
+        let count = Float(layout.perChannel)
+
+        try context.launch(
+            context.kernel("norm.cl", "channel_sum_partial"), global: reduction.global, local: reduction.localSizes,
+            x.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
+        try launchPerChannel(context, "channel_mean_final", layout) { kernel, global, local in
+            try context.launch(
+                kernel, global: global, local: local,
+                partials.buffer, mean.buffer, reduction.groups, layout.channels, count)
+        }
+        try context.launch(
+            context.kernel("norm.cl", "channel_sqdev_partial"), global: reduction.global, local: reduction.localSizes,
+            x.buffer, mean.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
+        try launchPerChannel(context, "bn_variance_final", layout) { kernel, global, local in
+            try context.launch(
+                kernel, global: global, local: local,
+                partials.buffer, mean.buffer, inverseStd.buffer, runningMean.buffer, runningVar.buffer,
+                reduction.groups, layout.channels, count, epsilon, momentum)
+        }
+        let statistics = Statistics(mean: mean, inverseStandardDeviation: inverseStd, fromBatch: true)
+        return (try normalize(x, layout, statistics, weight: weight, bias: bias), statistics)
+    }
+
+    /// Normalises with the running statistics; changes nothing.
+    public static func inferenceForward(
+        _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, epsilon: Float
+    ) throws -> (output: Tensor, statistics: Statistics) {
+        let layout = try Layout(x, channels: weight.count)
+        try requireChannelVectors(layout.channels, weight, bias, runningMean, runningVar)
+        let context = x.context
+        let inverseStd = try Tensor(context, shape: [layout.channels])
+        try launchPerChannel(context, "bn_running_invstd", layout) { kernel, global, local in
+            try context.launch(kernel, global: global, local: local, runningVar.buffer, inverseStd.buffer, layout.channels, epsilon)
+        }
+        let statistics = Statistics(mean: runningMean, inverseStandardDeviation: inverseStd, fromBatch: false)
+        return (try normalize(x, layout, statistics, weight: weight, bias: bias), statistics)
+    }
+
+    /// Writes dL/dweight and dL/dbias (overwriting) and returns dL/dx. With batch statistics
+    /// the input gradient includes their dependence on every input of the channel.
+    public static func backward(
+        input x: Tensor, outputGradient dy: Tensor, statistics: Statistics, weight: Tensor,
+        weightGradient: Tensor, biasGradient: Tensor
+    ) throws -> Tensor {
+        try Pointwise.requireSameShape(x, dy, "batch normalisation backward (output gradient)")
+        let layout = try Layout(x, channels: weight.count)
+        try requireChannelVectors(layout.channels, weightGradient, biasGradient)
+        let context = x.context
+        let reduction = layout.reductionGeometry(context)
+        let partialDy = try Tensor(context, shape: [layout.channels * reduction.groups])
+        let partialDyXhat = try Tensor(context, shape: [layout.channels * reduction.groups])
+        let scratch = LocalMemory(bytes: reduction.local * MemoryLayout<Float>.stride)
+        let mean = statistics.mean
+        let inverseStd = statistics.inverseStandardDeviation
+
+        try context.launch(
+            context.kernel("norm.cl", "bn_backward_partial"), global: reduction.global, local: reduction.localSizes,
+            x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, partialDy.buffer, partialDyXhat.buffer,
+            layout.batch, layout.channels, layout.spatial, scratch, scratch)
+        try launchPerChannel(context, "bn_backward_final", layout) { kernel, global, local in
+            try context.launch(
+                kernel, global: global, local: local,
+                partialDy.buffer, partialDyXhat.buffer, weightGradient.buffer, biasGradient.buffer,
+                reduction.groups, layout.channels)
+        }
+        let dx = try Tensor(context, shape: x.shape)
+        if x.count == 0 { return dx }
+        let grid = layout.elementGeometry(context)
+        if statistics.fromBatch {
+            try context.launch(
+                context.kernel("norm.cl", "bn_backward_input"), global: grid.global, local: grid.local,
+                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, weightGradient.buffer,
+                biasGradient.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial, Float(layout.perChannel))
+        } else {
+            try context.launch(
+                context.kernel("norm.cl", "bn_backward_input_frozen"), global: grid.global, local: grid.local,
+                dy.buffer, inverseStd.buffer, weight.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial)
+        }
+        return dx
+    }
+
+    private static func normalize(
+        _ x: Tensor, _ layout: Layout, _ statistics: Statistics, weight: Tensor, bias: Tensor
+    ) throws -> Tensor {
+        let context = x.context
+        let y = try Tensor(context, shape: x.shape)
+        if x.count == 0 { return y }
+        let grid = layout.elementGeometry(context)
+        try context.launch(
+            context.kernel("norm.cl", "bn_normalize"), global: grid.global, local: grid.local,
+            x.buffer, statistics.mean.buffer, statistics.inverseStandardDeviation.buffer, weight.buffer, bias.buffer,
+            y.buffer, layout.batch, layout.channels, layout.spatial)
+        return y
+    }
+
+    private static func launchPerChannel(
+        _ context: ComputeContext, _ name: String, _ layout: Layout, _ body: (Kernel, [Int], [Int]) throws -> Void
+    ) throws {
+        try body(context.kernel("norm.cl", name), [layout.channels], [Pointwise.groupSize(context)])
+    }
+
+    private static func requireChannelVectors(_ channels: Int, _ tensors: Tensor...) throws {
+        for tensor in tensors where tensor.count != channels {
+            throw EngineError.shapeMismatch(
+                "batch normalisation over \(channels) channels got a per-channel tensor of shape \(tensor.shape); expected [\(channels)]")
+        }
+    }
+
+    /// An input seen as [batch, channels, spatial].
+    struct Layout {
+        let batch: Int
+        let channels: Int
+        let spatial: Int
+        var perChannel: Int { batch * spatial }
+
+        init(_ x: Tensor, channels expected: Int) throws {
+            guard expected > 0, x.shape.count >= 2, x.shape[1] == expected else {
+                throw EngineError.shapeMismatch(
+                    "batch normalisation over \(expected) channels needs input [N, \(expected)] or [N, \(expected), H, W], got \(x.shape)")
+            }
+            batch = x.shape[0]
+            channels = expected
+            spatial = x.shape.dropFirst(2).reduce(1, *)
+        }
+
+        /// Grid (s, c, n) for the per-element kernels, each local extent a power of two no larger
+        /// than needed, so small planes or few channels leave few work-items idle.
+        func elementGeometry(_ context: ComputeContext) -> (global: [Int], local: [Int]) {
+            var room = Pointwise.groupSize(context)
+            let local = [spatial, channels, batch].map { extent -> Int in
+                var size = 1
+                while size < extent && size < room { size *= 2 }
+                room /= size
+                return size
+            }
+            return ([spatial, channels, batch], local)
+        }
+
+        /// Groups of a power-of-two size no wider than a plane (a work-item per position), and
+        /// per channel enough groups for about eight values a work-item (256 a group at least),
+        /// no more than one per image and at most 64.
+        func reductionGeometry(_ context: ComputeContext) -> (local: Int, groups: Int, global: [Int], localSizes: [Int]) {
+            let largest = Pointwise.reductionGroupSize(context)
+            var local = 1
+            while local < spatial && local < largest { local *= 2 }
+            let perGroup = max(local * 8, 256)
+            let groups = max(1, min(64, batch, (perChannel + perGroup - 1) / perGroup))
+            return (local, groups, [groups * local, channels], [local, 1])
+        }
+    }
+}
