@@ -37,6 +37,9 @@ func withServer(
     _ classifier: any XRayClassifier = FakeClassifier(), configuration: ServerConfiguration = testConfiguration(),
     log: RequestLog = .discard, _ body: (_ port: Int) async throws -> Void
 ) async throws {
+    // Stopping by cancellation makes the framework log an error per server; keep test output
+    // readable unless LOG_LEVEL is set on purpose.
+    setenv("LOG_LEVEL", "critical", 0)
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let server = PneumoServer(classifier: classifier, configuration: configuration, log: log)
     let running = Task {

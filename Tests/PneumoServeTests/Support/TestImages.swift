@@ -82,3 +82,19 @@ enum TestImages {
         Array(Data(base64Encoded: base64) ?? Data())
     }
 }
+
+extension TestImages {
+    /// `baseline` with a comment segment making it unique, so each request's answer differs.
+    static func variant(_ index: Int) -> [UInt8] {
+        let text = Array("variant \(index)".utf8)
+        let length = text.count + 2
+        return Array(baseline[0..<2]) + [0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)] + text
+            + Array(baseline[2...])
+    }
+
+    /// `count` distinct valid JPEGs: X-rays from the data set when present, else variants.
+    static func distinctJPEGs(_ count: Int) -> [[UInt8]] {
+        if let xrays = try? xrays(count) { return xrays.map(\.bytes) }
+        return (0..<count).map(variant)
+    }
+}
