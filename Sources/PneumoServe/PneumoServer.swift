@@ -22,6 +22,9 @@ public struct PneumoServer: Sendable {
     public func run(stopOnSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = Application(
             router: makeRouter(),
+            // Idle keep-alive connections are closed after a minute, so abandoned clients cannot
+            // pile up; a slow upload that keeps sending is not idle.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pneumo"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) })
         if stopOnSignals {

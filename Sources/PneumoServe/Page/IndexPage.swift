@@ -116,8 +116,7 @@ enum IndexPage {
       view.info.append(toggle);
     }
 
-    async function classify(file) {
-      const view = addCard(file);
+    async function classify(file, view) {
       try {
         const response = await fetch("/api/v1/predict?heatmap=1", {
           method: "POST",
@@ -133,8 +132,12 @@ enum IndexPage {
       }
     }
 
-    // Sent all at once: the server batches concurrent requests.
-    const classifyAll = files => Promise.all(Array.from(files).map(classify));
+    // Newest uploads on top, in the order chosen; all sent at once since the server batches them.
+    function classifyAll(files) {
+      const list = Array.from(files);
+      const views = list.slice().reverse().map(addCard).reverse();
+      return Promise.all(list.map((file, index) => classify(file, views[index])));
+    }
     document.getElementById("files").addEventListener("change", event => {
       classifyAll(event.target.files).then(() => { event.target.value = ""; });
     });
