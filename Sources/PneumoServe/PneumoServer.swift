@@ -17,8 +17,9 @@ public struct PneumoServer: Sendable {
         self.log = log
     }
 
-    /// Serves until the task is cancelled or, with `stopOnSignals`, until SIGINT or SIGTERM;
-    /// in-flight requests are finished first. `onListening` receives the bound port.
+    /// Serves until the task is cancelled (which stops at once) or, with `stopOnSignals`, until
+    /// SIGINT or SIGTERM (which first finish the requests in flight). `onListening` receives
+    /// the bound port, useful when the configuration asks for port 0.
     public func run(stopOnSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = Application(
             router: makeRouter(),
