@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+
+/// `POST /api/v1/predict`: admit, read, check, batch, answer.
+struct PredictHandler: Sendable {
+    let uploads: UploadReader
+    let limiter: InFlightLimiter
+    let queue: BatchQueue
+    let metadata: ModelMetadata
+    let maxPixels: Int
+    let log: RequestLog
+
+    func handle(_ request: Request, context: ServeRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let wantsHeatmap = try Self.heatmapFlag(request.uri.queryParameters.get("heatmap"))
+        // Admission comes before reading the body, so memory is bounded by limit x body size.
+        guard limiter.tryAcquire() else { throw APIError.busy(limit: limiter.limit) }
+        defer { limiter.release() }
+
+        let jpeg = try await uploads.read(request, meter: context.bodyMeter)
+        let header: JPEGHeader
+        do {
+            header = try JPEGHeader.parse(jpeg)
+        } catch let error as ImageInputError {
+            throw APIError(error)
+        }
+        guard header.pixelCount <= maxPixels else {
+            throw APIError(.tooManyPixels(width: header.width, height: header.height, limit: maxPixels))
+        }
+
+        let batched: BatchedOutcome
+        switch await queue.submit(ImageInput(jpeg: jpeg, wantsHeatmap: wantsHeatmap, header: header)) {
+        case .success(let value):
+            batched = value
+        case .failure(let failure):
+            log.write("error: a batch failed: \(failure)")
+            throw APIError.inferenceFailed
+        }
+        let classification: Classification
+        switch batched.outcome {
+        case .success(let value): classification = value
+        case .failure(let inputError): throw APIError(inputError)
+        }
+        guard let probability = classification.probabilities[classification.predictedClass] else {
+            log.write("error: the model predicted '\(classification.predictedClass)' but gave no probability for it")
+            throw APIError.inferenceFailed
+        }
+        let heatmap = wantsHeatmap
+            ? classification.heatmapPNG.map { ResponseBodies.Heatmap(mediaType: "image/png", base64: Data($0).base64EncodedString()) }
+            : nil
+        let body = ResponseBodies.Prediction(
+            predictedClass: classification.predictedClass,
+            probability: probability,
+            probabilities: classification.probabilities,
+            positiveClass: metadata.positiveClass,
+            threshold: classification.threshold,
+            model: .init(id: metadata.id, version: metadata.version),
+            image: .init(width: header.width, height: header.height),
+            batchSize: batched.batchSize,
+            timingMs: .init(
+                queue: batched.queueWait.milliseconds, inference: batched.inference.milliseconds,
+                total: (ContinuousClock.now - start).milliseconds),
+            heatmap: heatmap)
+        return JSONResponse.make(status: .ok, body)
+    }
+
+    /// Reads `?heatmap=`; anything but a clear yes or no is a client mistake worth reporting.
+    static func heatmapFlag(_ value: String?) throws -> Bool {
+        switch value?.lowercased() {
+        case nil, "", "0", "false", "no": return false
+        case "1", "true", "yes": return true
+        case let other?:
+            throw APIError(
+                status: 400, code: "bad_query",
+                message: "heatmap=\(other.prefix(20)) is not understood; use heatmap=1 or heatmap=0.")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+/// JSON shapes of the API's successful answers. Keys are snake_case and stable.
+enum ResponseBodies {
+    struct ModelReference: Encodable {
+        let id: String
+        let version: String
+    }
+
+    struct ImageSize: Encodable {
+        let width: Int
+        let height: Int
+    }
+
+    struct Timing: Encodable {
+        let queue: Double
+        let inference: Double
+        let total: Double
+    }
+
+    struct Heatmap: Encodable {
+        let mediaType: String
+        let base64: String
+        enum CodingKeys: String, CodingKey { case mediaType = "media_type", base64 }
+    }
+
+    /// `POST /api/v1/predict`.
+    struct Prediction: Encodable {
+        let predictedClass: String
+        let probability: Double
+        let probabilities: [String: Double]
+        let positiveClass: String
+        let threshold: Double
+        let model: ModelReference
+        let image: ImageSize
+        let batchSize: Int
+        let timingMs: Timing
+        let heatmap: Heatmap?
+
+        enum CodingKeys: String, CodingKey {
+            case predictedClass = "class", probability, probabilities, positiveClass = "positive_class", threshold
+            case model, image, batchSize = "batch_size", timingMs = "timing_ms", heatmap
+        }
+    }
+
+    struct Limits: Encodable {
+        let maxBodyBytes: Int
+        let maxPixels: Int
+        let maxInFlight: Int
+        let maxBatchSize: Int
+        let maxBatchWaitMs: Double
+
+        enum CodingKeys: String, CodingKey {
+            case maxBodyBytes = "max_body_bytes", maxPixels = "max_pixels", maxInFlight = "max_in_flight"
+            case maxBatchSize = "max_batch_size", maxBatchWaitMs = "max_batch_wait_ms"
+        }
+    }
+
+    /// `GET /api/v1/model`.
+    struct Model: Encodable {
+        let id: String
+        let version: String
+        let classes: [String]
+        let positiveClass: String
+        let threshold: Double
+        let architecture: JSONValue
+        let trainingMetrics: JSONValue
+        let limits: Limits
+
+        enum CodingKeys: String, CodingKey {
+            case id, version, classes, positiveClass = "positive_class", threshold, architecture
+            case trainingMetrics = "training_metrics", limits
+        }
+    }
+
+    /// `GET /healthz`.
+    struct Health: Encodable {
+        let status: String
+        let model: ModelReference
+        let inFlight: Int
+        let maxInFlight: Int
+
+        enum CodingKeys: String, CodingKey {
+            case status, model, inFlight = "in_flight", maxInFlight = "max_in_flight"
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in milliseconds, for JSON and logs.
+    var milliseconds: Double {
+        Double(components.seconds) * 1e3 + Double(components.attoseconds) * 1e-15
+    }
+}

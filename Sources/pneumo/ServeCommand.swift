@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import PneumoServe
+
+/// `pneumo serve`: the web page and JSON API for a trained checkpoint.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a web page and a JSON API that classify chest X-ray JPEGs.",
+        discussion: """
+            Loads the checkpoint once and keeps the model on the device. Binds to 127.0.0.1 unless \
+            --host asks for another address. Uploads stay in memory and are never written to disk; \
+            the log holds method, path, status, body size and latency only.
+            """)
+
+    @Option(help: "Checkpoint to serve.")
+    var model: String
+
+    @Option(help: "Address to listen on; anything but loopback exposes the service to the network.")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one.")
+    var port = 8080
+
+    @Option(name: .customLong("max-body-mb"), help: "Largest accepted request body, in megabytes (MiB).")
+    var maxBodyMB = 20
+
+    @Option(help: "Largest accepted image, in decoded pixels (width x height).")
+    var maxPixels = 40_000_000
+
+    @Option(help: "Most predictions served at once; more are refused with 503.")
+    var maxInFlight = 64
+
+    @Option(help: "Most images per model call.")
+    var batchSize = 8
+
+    @Option(name: .customLong("batch-wait-ms"), help: "Longest a request waits for others to join its batch, in milliseconds.")
+    var batchWaitMs = 5
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port).") }
+        guard (1...1_024).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be between 1 and 1024, got \(maxBodyMB).") }
+        guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels).") }
+        guard (1...10_000).contains(maxInFlight) else {
+            throw ValidationError("--max-in-flight must be between 1 and 10000, got \(maxInFlight).")
+        }
+        guard (1...1_024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024, got \(batchSize).") }
+        guard (0...10_000).contains(batchWaitMs) else {
+            throw ValidationError("--batch-wait-ms must be between 0 and 10000, got \(batchWaitMs).")
+        }
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw ValidationError("No checkpoint at \(model); pass the file written by `pneumo train`.")
+        }
+    }
+
+    /// The server settings the options describe.
+    var serverConfiguration: ServerConfiguration {
+        ServerConfiguration(
+            host: host, port: port, maxBodyBytes: maxBodyMB * 1024 * 1024, maxPixels: maxPixels,
+            maxInFlight: maxInFlight, maxBatchSize: batchSize, maxBatchWait: .milliseconds(batchWaitMs))
+    }
+
+    func run() async throws {
+        try await serve(loadingClassifierWith: Self.loadClassifier)
+    }
+
+    /// Loads the classifier through `factory`, then serves until SIGINT or SIGTERM.
+    func serve(loadingClassifierWith factory: (URL) async throws -> any XRayClassifier) async throws {
+        let classifier = try await factory(URL(fileURLWithPath: model))
+        let configuration = serverConfiguration
+        if !Self.isLoopback(host) {
+            FileHandle.standardError.write(Data(
+                "warning: listening on \(host): the service is reachable from other machines; it has no authentication or TLS.\n".utf8))
+        }
+        let metadata = classifier.metadata
+        try await PneumoServer(classifier: classifier, configuration: configuration).run { port in
+            FileHandle.standardOutput.write(Data(
+                "Serving model \(metadata.id) version \(metadata.version) at http://\(Self.urlHost(host)):\(port)/\n".utf8))
+        }
+    }
+
+    /// Builds the classifier for a checkpoint. The checkpoint format belongs to the model code,
+    /// which provides this; until then the command says so instead of serving nothing.
+    static func loadClassifier(_ checkpoint: URL) async throws -> any XRayClassifier {
+        throw ServeCommandError.modelLoaderMissing(checkpoint: checkpoint.path)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    private static func urlHost(_ host: String) -> String {
+        host.contains(":") ? "[\(host)]" : host
+    }
+}
+
+/// Failures of `pneumo serve` before the server starts.
+enum ServeCommandError: Error, CustomStringConvertible {
+    case modelLoaderMissing(checkpoint: String)
+
+    var description: String {
+        switch self {
+        case .modelLoaderMissing(let checkpoint):
+            return "Cannot load \(checkpoint): this build of pneumo has no model loader for `serve`."
+        }
+    }
+}
