@@ -81,7 +81,7 @@ final class ReportTests: XCTestCase {
             series: [BarSeries(name: "val AUC", values: [0.95, 0.9]), BarSeries(name: "val acc", values: [0.9, nil])],
             yLabel: "score", yRange: 0...1, valueDecimals: 2)
         let svg = chart.svg
-        XCTAssertEqual(svg.components(separatedBy: "<rect").count - 1, 3 + 2)  // three bars, two legend swatches
+        XCTAssertEqual(svg.components(separatedBy: "<rect x=").count - 1, 3 + 2)  // three bars, two legend swatches
         XCTAssertTrue(svg.contains(">0.95<"))
         XCTAssertTrue(svg.contains("adam lr=1e-3"))
         assertThrows(ReportError.self, {

@@ -67,3 +67,28 @@ final class TrainingHistoryTests: XCTestCase {
         }
     }
 }
+
+final class HistoryLogTests: XCTestCase {
+    func record(_ epoch: Int) -> EpochRecord {
+        EpochRecord(epoch: epoch, trainLoss: 1 / Double(epoch), trainAccuracy: 0.5, learningRate: 0.01, imagesPerSecond: 50, seconds: 3)
+    }
+
+    func testRecordsRewriteFilesAndResumeDropsLaterEpochs() throws {
+        let directory = try temporaryDirectory(self)
+        var log = HistoryLog(directory: directory)
+        for epoch in 1...4 { try log.record(record(epoch)) }
+        XCTAssertEqual(try TrainingHistory.read(json: log.jsonURL).records.map(\.epoch), [1, 2, 3, 4])
+        XCTAssertEqual(try String(contentsOf: log.csvURL, encoding: .utf8).split(separator: "\n").count, 5)
+
+        // A run resumed from the checkpoint of epoch 2 records epochs 3 and 4 again.
+        var resumed = try HistoryLog(resumingIn: directory, after: 2)
+        XCTAssertEqual(resumed.history.records.map(\.epoch), [1, 2])
+        try resumed.record(record(3))
+        XCTAssertEqual(try TrainingHistory.read(json: resumed.jsonURL).records.map(\.epoch), [1, 2, 3])
+        assertThrows(HistoryError.self, { try resumed.record(self.record(3)) })
+        XCTAssertEqual(resumed.history.records.count, 3, "a refused record leaves the log unchanged")
+
+        let fresh = try HistoryLog(resumingIn: directory.appendingPathComponent("none"), after: 5)
+        XCTAssertTrue(fresh.history.records.isEmpty)
+    }
+}

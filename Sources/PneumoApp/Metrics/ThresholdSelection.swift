@@ -138,13 +138,14 @@ public struct ThresholdChoice: Codable, Equatable, Sendable {
             guard tally.totalPositives > 0, tally.totalNegatives > 0 else {
                 throw MetricsError.missingClass("Youden's J needs both classes in the \(chosenOn) data; it has only one")
             }
-            var best = -Double.infinity, bestThreshold = tally.scores[0]
+            // J times P x N, in integers, so equal J values compare equal and ties go to the
+            // higher threshold as documented (floating point would break ties by rounding).
+            var best = Int.min, bestThreshold = tally.scores[0]
             var truePositives = 0, falsePositives = 0
             for group in tally.scores.indices {
                 truePositives += tally.positives[group]
                 falsePositives += tally.negatives[group]
-                let j = Double(truePositives) / Double(tally.totalPositives)
-                    - Double(falsePositives) / Double(tally.totalNegatives)
+                let j = truePositives * tally.totalNegatives - falsePositives * tally.totalPositives
                 if j > best {
                     best = j
                     bestThreshold = tally.scores[group]

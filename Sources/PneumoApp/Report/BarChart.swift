@@ -47,19 +47,22 @@ public struct BarChart: SVGChart, Sendable {
     }
 
     public var svg: String {
-        let barWidth = 16.0, groupGap = 18.0
+        // Wide enough bars that printed values of neighbouring bars do not collide.
+        let barWidth = valueDecimals == nil ? 18.0 : 28.0, groupGap = 18.0
         let groupWidth = barWidth * Double(max(1, series.count)) + groupGap
         let longestLabel = Double(categories.map(\.count).max() ?? 0)
         // Category labels are turned 40 degrees; leave room below for the longest.
-        let labelRoom = min(160, 20 + longestLabel * 4.6)
-        let left = 62.0, top = 36.0 + 18 * Double((series.count + 2) / 3)
-        let plotWidth = max(240, groupWidth * Double(categories.count))
+        let labelRoom = min(140, 16 + longestLabel * 4.4)
+        let left = 62.0
+        let plotWidth = max(300, groupWidth * Double(categories.count))
         let width = Int(left + plotWidth + 24)
+        let right = left + plotWidth
+        let legend = legendLayout(left: left, right: right, firstRow: 40)
+        let top = (legend.map(\.y).max() ?? 22) + 22
         let bottom = Double(height) - labelRoom - 24
         let values = series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
         let domain = yRange ?? ChartScale.niceRange(values, includeZero: true)
         let yScale = ChartScale(lower: domain.lowerBound, upper: domain.upperBound, pixelStart: bottom, pixelEnd: top)
-        let right = left + plotWidth
 
         var body = [SVG.text(title, x: Double(width) / 2, y: 20, size: 14, weight: "600")]
         for tick in yScale.ticks() {
@@ -89,12 +92,27 @@ public struct BarChart: SVGChart, Sendable {
             let labelX = groupStart + barWidth * Double(series.count) / 2
             body.append(SVG.text(label, x: labelX, y: bottom + 14, anchor: "end", size: 11, rotate: -40))
         }
-        // Legend across the top, three entries per row.
-        for (index, line) in series.enumerated() {
-            let x = left + Double(index % 3) * 180, y = 34 + 18 * Double(index / 3)
-            body.append(SVG.rect(x: x, y: y - 9, width: 12, height: 12, fill: ChartPalette.color(index)))
-            body.append(SVG.text(line.name, x: x + 18, y: y + 1, anchor: "start", size: 12))
+        for (index, position) in legend.enumerated() {
+            body.append(SVG.rect(x: position.x, y: position.y - 9, width: 12, height: 12, fill: ChartPalette.color(index)))
+            body.append(SVG.text(series[index].name, x: position.x + 17, y: position.y + 1, anchor: "start", size: 12))
         }
         return SVG.document(width: width, height: height, title: title, body: body)
+    }
+
+    /// Legend entries left to right under the title, wrapping to a new row when the plot width is used up.
+    private func legendLayout(left: Double, right: Double, firstRow: Double) -> [(x: Double, y: Double)] {
+        var positions = [(x: Double, y: Double)]()
+        var x = left, y = firstRow
+        for line in series {
+            // Roughly 7 px per character at 12 px; SVG offers no text metrics.
+            let entryWidth = 17 + 7 * Double(line.name.count) + 18
+            if x > left, x + entryWidth > right {
+                x = left
+                y += 18
+            }
+            positions.append((x, y))
+            x += entryWidth
+        }
+        return positions
     }
 }

@@ -97,7 +97,8 @@ enum SVG {
     static func document(width: Int, height: Int, title: String, body: [String]) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
             + "role=\"img\" aria-label=\"\(HTMLEscaping.escape(title))\" font-family=\"system-ui, sans-serif\">"
-            + "<title>\(HTMLEscaping.escape(title))</title>" + body.joined() + "</svg>"
+            + "<title>\(HTMLEscaping.escape(title))</title><rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+            + body.joined() + "</svg>"
     }
 }
 

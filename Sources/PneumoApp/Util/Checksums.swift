@@ -7,9 +7,15 @@ public struct CRC32 {
 
     /// Adds `bytes` to the checksum.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let table = CRC32.table
         var crc = ~value
-        for byte in bytes {
-            crc = CRC32.table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8)
+        // Contiguous storage (arrays, Data) avoids the generic iterator, which matters for
+        // checkpoints of many megabytes.
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
+        if done == nil {
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
         }
         value = ~crc
     }
