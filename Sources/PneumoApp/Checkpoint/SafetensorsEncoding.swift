@@ -49,17 +49,14 @@ public enum Safetensors {
         withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
         data.append(contentsOf: header)
         for tensor in tensors {
-            tensor.values.withUnsafeBufferPointer { buffer in
-                #if _endian(little)
-                data.append(UnsafeBufferPointer(
-                    start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
-                #else
-                for value in buffer {
-                    var bits = value.bitPattern.littleEndian
-                    withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
-                }
-                #endif
+            #if _endian(little)
+            tensor.values.withUnsafeBytes { data.append(contentsOf: $0) }
+            #else
+            for value in tensor.values {
+                var bits = value.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
             }
+            #endif
         }
         return data
     }
