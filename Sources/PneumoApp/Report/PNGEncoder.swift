@@ -1,12 +1,5 @@
 import Foundation
 
-/// A picture that cannot be encoded, with the reason.
-public struct ReportError: Error, CustomStringConvertible, Equatable {
-    /// What is wrong.
-    public let detail: String
-    public var description: String { detail }
-}
-
 /// Encodes 8-bit grayscale or RGB pixels as PNG.
 ///
 /// The zlib stream uses stored (uncompressed) deflate blocks: every PNG reader accepts them,
