@@ -1,0 +1,74 @@
+import Foundation
+
+/// Encodes 8-bit grayscale or RGB pixels as PNG.
+///
+/// The zlib stream uses stored (uncompressed) deflate blocks: every PNG reader accepts them,
+/// and report images are small, so compression would buy little for its complexity.
+public enum PNGEncoder {
+    /// The pixel layouts the encoder writes.
+    public enum ColorType: UInt8, Sendable {
+        /// One byte per pixel.
+        case grayscale = 0
+        /// Three bytes per pixel, red, green, blue.
+        case rgb = 2
+
+        /// Bytes per pixel.
+        public var channels: Int { self == .grayscale ? 1 : 3 }
+    }
+
+    /// The PNG bytes of a `width` x `height` image given row by row, top row first.
+    public static func encode(width: Int, height: Int, pixels: [UInt8], colorType: ColorType = .grayscale) throws -> Data {
+        guard width >= 1, height >= 1, width <= 1 << 24, height <= 1 << 24 else {
+            throw ReportError(detail: "PNG size \(width)x\(height) is not in 1...16777216 on each side")
+        }
+        let rowBytes = width * colorType.channels
+        guard pixels.count == rowBytes * height else {
+            throw ReportError(
+                detail: "a \(width)x\(height) \(colorType) image needs \(rowBytes * height) pixel bytes, got \(pixels.count)")
+        }
+        var raw = [UInt8]()
+        raw.reserveCapacity((rowBytes + 1) * height)
+        for row in 0..<height {
+            raw.append(0)  // filter type None
+            raw.append(contentsOf: pixels[(row * rowBytes)..<((row + 1) * rowBytes)])
+        }
+
+        var header = [UInt8]()
+        header += bigEndian(UInt32(width)) + bigEndian(UInt32(height))
+        header += [8, colorType.rawValue, 0, 0, 0]  // bit depth, color type, compression, filter, interlace
+
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        png += chunk("IHDR", header)
+        png += chunk("IDAT", zlibStored(raw))
+        png += chunk("IEND", [])
+        return Data(png)
+    }
+
+    /// A zlib stream (RFC 1950) of stored deflate blocks (RFC 1951) holding `bytes`.
+    static func zlibStored(_ bytes: [UInt8]) -> [UInt8] {
+        var stream: [UInt8] = [0x78, 0x01]  // 32K window, no dictionary; 0x7801 is a multiple of 31
+        var start = 0
+        repeat {
+            let length = min(65_535, bytes.count - start)
+            let final = start + length == bytes.count
+            stream.append(final ? 1 : 0)
+            stream += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
+            stream += bytes[start..<(start + length)]
+            start += length
+        } while start < bytes.count
+        stream += bigEndian(Adler32.checksum(bytes))
+        return stream
+    }
+
+    private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let typeBytes = Array(type.utf8)
+        var crc = CRC32()
+        crc.update(typeBytes)
+        crc.update(data)
+        return bigEndian(UInt32(data.count)) + typeBytes + data + bigEndian(crc.value)
+    }
+
+    private static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+    }
+}
