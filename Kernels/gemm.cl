@@ -73,6 +73,11 @@ __kernel void pack_panels(
     const __global float *s = src + offset + batch * srcBatchStride + kOuter * kOuterStride + kIn * kStride;
     __global float *d = dst + batch * dstBatchStride + (panel * K + k) * T;
     const int r0 = panel * T;
+    if (rowStride == 1 && r0 + T <= R && T % 16 == 0) {
+        // Whole panel row contiguous in the source: copy in vectors.
+        for (int t = 0; t < T; t += 16) vstore16(vload16(0, s + r0 + t), 0, d + t);
+        return;
+    }
     for (int t = 0; t < T; ++t) {
         const int r = r0 + t;
         d[t] = r < R ? s[r * rowStride] : 0.0f;
