@@ -8,8 +8,12 @@ public final class Convolution {
     public let gemm: GEMM
     /// Upper bound on the temporary panels and columns of one chunk of images.
     public var scratchLimitBytes = 64 << 20
+    /// Filters x taps of the weight gradient each work-item sums (DW_ROWS x DW_COLS 16-wide sums).
+    static let weightGradientBlock = (filters: 4, taps: 6)
+    static let defines = ["DW_ROWS": weightGradientBlock.filters, "DW_COLS": weightGradientBlock.taps]
+    let im2colPackKernel: Kernel
     let im2colKernel: Kernel
-    let im2colTransposedKernel: Kernel
+    let weightGradientKernel: Kernel
     let col2imKernel: Kernel
     let biasGradientKernel: Kernel
 
@@ -17,10 +21,11 @@ public final class Convolution {
     public init(_ context: ComputeContext, gemm: GEMM? = nil) throws {
         self.context = context
         self.gemm = try gemm ?? GEMM(context)
-        im2colKernel = try context.kernel("conv.cl", "im2col_pack")
-        im2colTransposedKernel = try context.kernel("conv.cl", "im2col_pack_transposed")
-        col2imKernel = try context.kernel("conv.cl", "col2im")
-        biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad")
+        im2colPackKernel = try context.kernel("conv.cl", "im2col_pack", defines: Convolution.defines)
+        im2colKernel = try context.kernel("conv.cl", "im2col", defines: Convolution.defines)
+        weightGradientKernel = try context.kernel("conv.cl", "conv_weight_grad", defines: Convolution.defines)
+        col2imKernel = try context.kernel("conv.cl", "col2im", defines: Convolution.defines)
+        biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: Convolution.defines)
     }
 
     /// output = conv(input, weight) + bias, all NCHW; bias (length F) is optional.
@@ -43,7 +48,7 @@ public final class Convolution {
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
             try context.launch(
-                im2colKernel, global: [g.patchSize, (g.outputPixels + tuning.tileColumns - 1) / tuning.tileColumns, images], local: [16, 1, 1],
+                im2colPackKernel, global: [g.patchSize, (g.outputPixels + tuning.tileColumns - 1) / tuning.tileColumns, images], local: [16, 1, 1],
                 g.inChannels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padTop, g.padLeft,
                 g.outHeight, g.outWidth, tuning.tileColumns, input, first * g.inChannels * g.height * g.width, columnPanels, panelStride)
             try gemm.multiplyPacked(
@@ -62,6 +67,12 @@ public final class Convolution {
         try require(outputGradient, g.outputShape, "output gradient")
         try require(weight, g.weightShape, "weight")
         try require(inputGradient, g.inputShape, "input gradient")
+        // The flipped convolution's patch matrix is F/C times the column buffer, so it only
+        // pays off while filters do not far outnumber channels (not, say, a first layer 1 -> 16).
+        if g.stride == 1, g.filters <= 2 * g.inChannels {
+            try backwardInputAsConvolution(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, geometry: g)
+            return
+        }
         let tuning = gemm.tuning
         // A = Wᵀ (CKK x F), shared by every image.
         let weightPanels = try DeviceBuffer<Float>(context, count: gemm.packedCount(rows: g.patchSize, k: g.filters, tile: tuning.tileRows))
@@ -92,6 +103,40 @@ public final class Convolution {
         }
     }
 
+    /// Stride 1: dX is the convolution of dY (zero-padded by KH-1-padTop above, KW-1-padLeft
+    /// left) with the weights flipped in space and with filters and channels swapped, so it
+    /// runs as the forward pass does, straight into dX, with no column buffer and no col2im.
+    private func backwardInputAsConvolution(
+        outputGradient: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, inputGradient: DeviceBuffer<Float>, geometry g: ConvGeometry
+    ) throws {
+        let tuning = gemm.tuning
+        let taps = g.kernelHeight * g.kernelWidth
+        let k = g.filters * taps
+        let pixels = g.height * g.width
+        // A[c][(f, t)] = W[f][c][taps - 1 - t]: a negative stride along t does the flip.
+        let weightPanels = try DeviceBuffer<Float>(context, count: gemm.packedCount(rows: g.inChannels, k: k, tile: tuning.tileRows))
+        try gemm.pack(
+            PanelSource(buffer: weight, offset: taps - 1, rowStride: taps, kStride: -1, kInner: taps,
+                        kOuterStride: g.inChannels * taps, batchStride: 0),
+            rows: g.inChannels, k: k, tile: tuning.tileRows, batch: 1, into: weightPanels)
+        let panelStride = gemm.packedCount(rows: pixels, k: k, tile: tuning.tileColumns)
+        let chunk = try imagesPerChunk(g, floatsPerImage: panelStride)
+        let gradientPanels = try DeviceBuffer<Float>(context, count: panelStride * chunk)
+        for first in stride(from: 0, to: g.batch, by: chunk) {
+            let images = min(chunk, g.batch - first)
+            try context.launch(
+                im2colPackKernel, global: [k, (pixels + tuning.tileColumns - 1) / tuning.tileColumns, images], local: [16, 1, 1],
+                g.filters, g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, 1,
+                g.kernelHeight - 1 - g.padTop, g.kernelWidth - 1 - g.padLeft, g.height, g.width, tuning.tileColumns,
+                outputGradient, first * g.filters * g.outputPixels, gradientPanels, panelStride)
+            try gemm.multiplyPacked(
+                m: g.inChannels, n: pixels, k: k, alpha: 1, aPanels: weightPanels, aStride: 0,
+                bPanels: gradientPanels, bStride: panelStride, beta: 0,
+                GEMMOperand(inputGradient, offset: first * g.inChannels * pixels, leadingDimension: pixels, batchStride: g.inChannels * pixels),
+                batch: images, bias: .none)
+        }
+    }
+
     /// weightGradient (and biasGradient, when given) from the input and output gradient,
     /// summed over the batch in a fixed order; both are overwritten.
     public func backwardWeights(
@@ -102,27 +147,22 @@ public final class Convolution {
         try require(outputGradient, g.outputShape, "output gradient")
         try require(weightGradient, g.weightShape, "weight gradient")
         if let biasGradient { try require(biasGradient, [g.filters], "bias gradient") }
-        let tuning = gemm.tuning
-        let gradientFloats = gemm.packedCount(rows: g.filters, k: g.outputPixels, tile: tuning.tileRows)
-        let patchFloats = gemm.packedCount(rows: g.patchSize, k: g.outputPixels, tile: tuning.tileColumns)
-        let chunk = try imagesPerChunk(g, floatsPerImage: gradientFloats + patchFloats)
-        let gradientPanels = try DeviceBuffer<Float>(context, count: gradientFloats * chunk)
-        let patchPanels = try DeviceBuffer<Float>(context, count: patchFloats * chunk)
+        let columnsPerImage = g.patchSize * g.outputPixels
+        let chunk = try imagesPerChunk(g, floatsPerImage: columnsPerImage)
+        let columns = try DeviceBuffer<Float>(context, count: columnsPerImage * chunk)
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
-            let k = images * g.outputPixels
-            // A = dY of the chunk seen as F x (images * P).
-            try gemm.pack(
-                PanelSource(buffer: outputGradient, offset: first * g.filters * g.outputPixels, rowStride: g.outputPixels, kStride: 1,
-                            kInner: g.outputPixels, kOuterStride: g.filters * g.outputPixels, batchStride: 0),
-                rows: g.filters, k: k, tile: tuning.tileRows, batch: 1, into: gradientPanels)
             try context.launch(
-                im2colTransposedKernel, global: [k, (g.patchSize + tuning.tileColumns - 1) / tuning.tileColumns], local: [16, 1],
+                im2colKernel, global: [(g.outputPixels + 63) / 64, g.patchSize, images], local: [4, 1, 1],
                 g.inChannels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padTop, g.padLeft,
-                g.outHeight, g.outWidth, tuning.tileColumns, images, input, first * g.inChannels * g.height * g.width, patchPanels)
-            try gemm.multiplyPacked(
-                m: g.filters, n: g.patchSize, k: k, alpha: 1, aPanels: gradientPanels, aStride: 0, bPanels: patchPanels, bStride: 0,
-                beta: first == 0 ? 0 : 1, GEMMOperand(weightGradient, leadingDimension: g.patchSize), batch: 1, bias: .none)
+                g.outHeight, g.outWidth, input, first * g.inChannels * g.height * g.width, columns)
+            try context.launch(
+                weightGradientKernel, global: [
+                    (g.filters + Convolution.weightGradientBlock.filters - 1) / Convolution.weightGradientBlock.filters,
+                    (g.patchSize + Convolution.weightGradientBlock.taps - 1) / Convolution.weightGradientBlock.taps,
+                ], local: [1, 1],
+                g.filters, g.patchSize, g.outputPixels, images, outputGradient, first * g.filters * g.outputPixels, columns,
+                weightGradient, Float(first == 0 ? 0 : 1))
         }
         if let biasGradient {
             try context.launch(
