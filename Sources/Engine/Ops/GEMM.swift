@@ -125,6 +125,10 @@ public final class GEMM {
         guard stride * items <= panels.count else {
             throw EngineError.shapeMismatch("packed panels need \(stride * items) floats, buffer has \(panels.count)")
         }
+        guard stride * items < Int(Int32.max) else {
+            throw EngineError.invalidConfiguration(
+                "packing \(items) x \(rows) x \(k) floats passes the kernels' 32-bit indexing; split the product or the batch")
+        }
         if rows == 0 || k == 0 || items == 0 { return items == 1 ? 0 : stride }
         try context.launch(
             packKernel, global: [k, (rows + tile - 1) / tile, items], local: [16, 1, 1],
