@@ -1,53 +1,5 @@
 import OpenCLKit
 
-/// One operand of a GEMM: a row-major matrix inside a device buffer.
-public struct GEMMOperand {
-    public let buffer: DeviceBuffer<Float>
-    /// Index of element (0, 0) of the first batch item.
-    public let offset: Int
-    /// Distance between consecutive stored rows (at least the stored column count).
-    public let leadingDimension: Int
-    /// Use the matrix transposed (`op(X) = Xᵀ`); not allowed for C.
-    public let transposed: Bool
-    /// Distance between consecutive batch items; 0 shares one matrix across the batch.
-    public let batchStride: Int
-
-    public init(_ buffer: DeviceBuffer<Float>, offset: Int = 0, leadingDimension: Int, transposed: Bool = false, batchStride: Int = 0) {
-        self.buffer = buffer
-        self.offset = offset
-        self.leadingDimension = leadingDimension
-        self.transposed = transposed
-        self.batchStride = batchStride
-    }
-}
-
-/// A bias added to every element of C after the product: one value per row or per column.
-public enum GEMMBias {
-    case none
-    /// `bias[i]` added to row i (convolution: one value per filter).
-    case perRow(DeviceBuffer<Float>)
-    /// `bias[j]` added to column j (dense layer: one value per output feature).
-    case perColumn(DeviceBuffer<Float>)
-
-    var mode: Int32 {
-        switch self {
-        case .none: return 0
-        case .perRow: return 1
-        case .perColumn: return 2
-        }
-    }
-}
-
-/// Which kernel runs a product.
-public enum GEMMPath: Sendable {
-    /// Packed for all but tiny products, where the packing launches cost more than they save.
-    case automatic
-    /// Pack both operands into panels, then the register-blocked kernel.
-    case packed
-    /// One work-item per element of C: the on-device reference.
-    case naive
-}
-
 /// C = alpha * op(A) * op(B) + beta * C (+ bias), row-major, optionally batched, on the device.
 public final class GEMM {
     public let context: ComputeContext
@@ -161,50 +113,5 @@ public final class GEMM {
             a.buffer, a.offset, a.leadingDimension, a.batchStride,
             b.buffer, b.offset, b.leadingDimension, b.batchStride,
             c.buffer, c.offset, c.leadingDimension, c.batchStride, alpha, beta, bias.buffer ?? c.buffer, bias.mode)
-    }
-}
-
-extension GEMMBias {
-    var buffer: DeviceBuffer<Float>? {
-        switch self {
-        case .none: return nil
-        case let .perRow(buffer), let .perColumn(buffer): return buffer
-        }
-    }
-}
-
-/// Where element (r, kk) of a logical R x K matrix lives: offset + r*rowStride +
-/// (kk / kInner)*kOuterStride + (kk % kInner)*kStride, plus batchStride per batch item.
-struct PanelSource {
-    let buffer: DeviceBuffer<Float>
-    let offset: Int
-    let rowStride: Int
-    let kStride: Int
-    let kInner: Int
-    let kOuterStride: Int
-    let batchStride: Int
-
-    init(buffer: DeviceBuffer<Float>, offset: Int, rowStride: Int, kStride: Int, kInner: Int, kOuterStride: Int, batchStride: Int) {
-        self.buffer = buffer
-        self.offset = offset
-        self.rowStride = rowStride
-        self.kStride = kStride
-        self.kInner = kInner
-        self.kOuterStride = kOuterStride
-        self.batchStride = batchStride
-    }
-
-    /// op(A) seen as m x k: rows of op(A) become panel rows.
-    init(rowsOf a: GEMMOperand, k: Int) {
-        self.init(
-            buffer: a.buffer, offset: a.offset, rowStride: a.transposed ? 1 : a.leadingDimension,
-            kStride: a.transposed ? a.leadingDimension : 1, kInner: max(k, 1), kOuterStride: 0, batchStride: a.batchStride)
-    }
-
-    /// op(B) seen as n x k: columns of op(B) become panel rows.
-    init(columnsOf b: GEMMOperand, k: Int) {
-        self.init(
-            buffer: b.buffer, offset: b.offset, rowStride: b.transposed ? b.leadingDimension : 1,
-            kStride: b.transposed ? 1 : b.leadingDimension, kInner: max(k, 1), kOuterStride: 0, batchStride: b.batchStride)
     }
 }
