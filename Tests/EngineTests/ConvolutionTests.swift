@@ -47,6 +47,26 @@ final class ConvolutionTests: XCTestCase {
         try check(Case(n: 3, c: 2, h: 6, w: 7, f: 4, k: 3, stride: 1, padding: .same), convolution)
     }
 
+    func testRepeatedRunsGiveIdenticalGradients() throws {
+        let context = try TestDevice.context()
+        let convolution = try Convolution(context)
+        let g = try ConvGeometry(batch: 2, inChannels: 3, height: 9, width: 8, filters: 4, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: .same)
+        var rng = SeededGenerator(seed: 99)
+        let x = try DeviceBuffer(context, (0..<g.inputShape.reduce(1, *)).map { _ in rng.nextNormal() })
+        let w = try DeviceBuffer(context, (0..<g.weightShape.reduce(1, *)).map { _ in rng.nextNormal() })
+        let dy = try DeviceBuffer(context, (0..<g.outputShape.reduce(1, *)).map { _ in rng.nextNormal() })
+        var runs: [[Float]] = []
+        for _ in 0..<2 {
+            let dx = try DeviceBuffer<Float>(context, count: x.count)
+            let dw = try DeviceBuffer<Float>(context, count: w.count)
+            let db = try DeviceBuffer<Float>(context, count: g.filters)
+            try convolution.backwardInput(outputGradient: dy, weight: w, inputGradient: dx, geometry: g)
+            try convolution.backwardWeights(input: x, outputGradient: dy, weightGradient: dw, biasGradient: db, geometry: g)
+            runs.append(try dx.read() + dw.read() + db.read())
+        }
+        XCTAssertEqual(runs[0], runs[1])
+    }
+
     func testBadShapesThrowClearErrors() throws {
         let context = try TestDevice.context()
         let convolution = try Convolution(context)
