@@ -4,8 +4,8 @@
 // [N/TN][K][TN], zero-padded), so the register-blocked micro kernel reads both with
 // unit stride and needs no transposes, offsets or edge checks inside its inner loop;
 // transposes, leading dimensions and batch layouts are all absorbed by the packing step.
-// On a CPU this beats local-memory tiling: caches do the staging, and each work-item
-// keeps a TM x TN block of C in vector registers.
+// On a CPU the caches do the staging that local memory does on a GPU, so the kernel uses
+// none; each work-item keeps a TM x TN block of C in vector registers.
 //
 // compile-check: -D TM=8 -D TN=16 -D VW=16
 
@@ -55,8 +55,8 @@ __kernel void gemm_naive(
 
 // Copies a logical R x K matrix into panels [ceil(R/T)][K][T], zero-padding rows past R.
 // Element (r, k) lives at offset + r*rowStride + (k / kInner)*kOuterStride + (k % kInner)*kStride,
-// which covers plain and transposed matrices (kInner >= K) as well as a K axis that runs
-// over several images of a batch (kInner = pixels per image).
+// which covers plain and transposed matrices (kInner >= K) as well as a K axis made of two
+// nested indices (convolution: filter and kernel tap, with kStride = -1 to flip the taps).
 // Work-item: (k, panel, batch); it writes one row of T contiguous floats.
 __kernel void pack_panels(
     const int R, const int K, const int T,
