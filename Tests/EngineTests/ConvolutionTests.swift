@@ -8,6 +8,7 @@ final class ConvolutionTests: XCTestCase {
     private struct Case {
         let n, c, h, w, f, k, stride: Int
         let padding: Padding
+        var kw: Int? = nil  // kernel width when it differs from the height
     }
 
     private let cases: [Case] = [
@@ -20,6 +21,8 @@ final class ConvolutionTests: XCTestCase {
         Case(n: 2, c: 3, h: 11, w: 8, f: 6, k: 7, stride: 2, padding: .same),
         Case(n: 1, c: 1, h: 7, w: 10, f: 33, k: 7, stride: 1, padding: .valid),
         Case(n: 2, c: 5, h: 6, w: 5, f: 2, k: 1, stride: 2, padding: .same),
+        Case(n: 1, c: 2, h: 10, w: 9, f: 3, k: 3, stride: 3, padding: .same, kw: 5),
+        Case(n: 2, c: 3, h: 6, w: 9, f: 4, k: 1, stride: 1, padding: .valid, kw: 3),
     ]
 
     func testSamePaddingFollowsTensorFlow() throws {
@@ -86,7 +89,7 @@ final class ConvolutionTests: XCTestCase {
         let context = convolution.context
         let g = try ConvGeometry(
             batch: c.n, inChannels: c.c, height: c.h, width: c.w, filters: c.f,
-            kernelHeight: c.k, kernelWidth: c.k, stride: c.stride, padding: c.padding)
+            kernelHeight: c.k, kernelWidth: c.kw ?? c.k, stride: c.stride, padding: c.padding)
         var rng = SeededGenerator(seed: UInt64(c.n * 7919 + c.c * 131 + c.h * 17 + c.w + c.k * 3 + c.stride))
         func random(_ shape: [Int]) -> [Float] { (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() } }
         let x = random(g.inputShape), w = random(g.weightShape), b = random([g.filters]), dy = random(g.outputShape)
