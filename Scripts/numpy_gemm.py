@@ -3,6 +3,7 @@
 for the engine's GEMM benchmark at the same size.
 
 Usage: numpy_gemm.py [M [N [K]]] [--runs R]   (default 1024 1024 1024, 7 runs)
+Needs numpy: python3 -m venv .venv-bench && .venv-bench/bin/pip install numpy
 """
 import argparse
 import statistics
