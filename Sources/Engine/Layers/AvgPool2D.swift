@@ -18,6 +18,7 @@ public final class AvgPool2D: Layer {
         pooling = try Pooling(context)
     }
 
+    /// The pooling sizes for an input shape; throws when it is not [N, C, H, W] or the window does not fit.
     public func geometry(for inputShape: [Int]) throws -> PoolGeometry {
         try poolGeometry(kind, inputShape, size: size, stride: stride)
     }

@@ -3,6 +3,7 @@ public final class Flatten: Layer {
     public let kind = "Flatten"
     private var savedInputShape: [Int]?
 
+    /// A flatten layer (it needs no device).
     public init() {}
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {

@@ -7,6 +7,7 @@ public final class GlobalAvgPool: Layer {
     private var savedInputShape: [Int]?
     private let context: ComputeContext
 
+    /// A global average pool on `context`.
     public init(_ context: ComputeContext) throws {
         self.context = context
         pooling = try Pooling(context)

@@ -12,6 +12,7 @@ public final class Pooling {
     /// Bound in place of `argmax` when the caller keeps none (the kernel then never writes it).
     let unusedArgmax: DeviceBuffer<Int32>
 
+    /// Builds the pooling kernels for `context`.
     public init(_ context: ComputeContext) throws {
         self.context = context
         maxForwardKernel = try context.kernel("pool.cl", "maxpool_forward")
