@@ -1,0 +1,111 @@
+// Pooling over NCHW planes: max and average with a square window (`valid`, floor), and
+// global average. Backward passes gather: every input pixel sums the outputs whose window
+// holds it, in a fixed order, so overlapping windows need no atomics.
+// Plane geometry arguments: H, W (input), size, stride, OH, OW.
+
+// Forward max; argmax[o] keeps the winning pixel (y * W + x) of the plane, the first on ties.
+// Work-item (ow, oh, plane).
+__kernel void maxpool_forward(
+    const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
+    __global const float *x, __global float *y, __global int *argmax, const int keepArgmax)
+{
+    const int ow = get_global_id(0);
+    const int oh = get_global_id(1);
+    const int plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= planes) return;
+    const __global float *in = x + plane * H * W;
+    int best = (oh * stride) * W + ow * stride;
+    float value = in[best];
+    for (int i = 0; i < size; ++i) {
+        for (int j = 0; j < size; ++j) {
+            const int index = (oh * stride + i) * W + ow * stride + j;
+            if (in[index] > value) { value = in[index]; best = index; }
+        }
+    }
+    const int o = (plane * OH + oh) * OW + ow;
+    y[o] = value;
+    if (keepArgmax) argmax[o] = best;
+}
+
+// First and last output row (or column) whose window covers input row (or column) `p`.
+inline int first_window(int p, int size, int stride) { return p < size ? 0 : (p - size) / stride + 1; }
+inline int last_window(int p, int stride, int outSize) { return min(p / stride, outSize - 1); }
+
+// Backward max: dx at a pixel = sum of dy over the windows whose argmax it is.
+// Work-item (x, y, plane).
+__kernel void maxpool_backward(
+    const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
+    __global const float *dy, __global const int *argmax, __global float *dx)
+{
+    const int x = get_global_id(0);
+    const int y = get_global_id(1);
+    const int plane = get_global_id(2);
+    if (x >= W || y >= H || plane >= planes) return;
+    const int self = y * W + x;
+    const int base = plane * OH * OW;
+    float sum = 0.0f;
+    const int ohEnd = last_window(y, stride, OH);
+    const int owEnd = last_window(x, stride, OW);
+    for (int oh = first_window(y, size, stride); oh <= ohEnd; ++oh) {
+        for (int ow = first_window(x, size, stride); ow <= owEnd; ++ow) {
+            const int o = base + oh * OW + ow;
+            if (argmax[o] == self) sum += dy[o];
+        }
+    }
+    dx[plane * H * W + self] = sum;
+}
+
+// Forward average over the size x size window. Work-item (ow, oh, plane).
+__kernel void avgpool_forward(
+    const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
+    __global const float *x, __global float *y)
+{
+    const int ow = get_global_id(0);
+    const int oh = get_global_id(1);
+    const int plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= planes) return;
+    const __global float *in = x + plane * H * W + (oh * stride) * W + ow * stride;
+    float sum = 0.0f;
+    for (int i = 0; i < size; ++i) {
+        for (int j = 0; j < size; ++j) sum += in[i * W + j];
+    }
+    y[(plane * OH + oh) * OW + ow] = sum / (float)(size * size);
+}
+
+// Backward average: dx at a pixel = sum of dy over the windows that cover it, / (size * size).
+__kernel void avgpool_backward(
+    const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
+    __global const float *dy, __global float *dx)
+{
+    const int x = get_global_id(0);
+    const int y = get_global_id(1);
+    const int plane = get_global_id(2);
+    if (x >= W || y >= H || plane >= planes) return;
+    const __global float *g = dy + plane * OH * OW;
+    float sum = 0.0f;
+    const int ohEnd = last_window(y, stride, OH);
+    const int owEnd = last_window(x, stride, OW);
+    for (int oh = first_window(y, size, stride); oh <= ohEnd; ++oh) {
+        for (int ow = first_window(x, size, stride); ow <= owEnd; ++ow) sum += g[oh * OW + ow];
+    }
+    dx[(plane * H + y) * W + x] = sum / (float)(size * size);
+}
+
+// Global average: y[plane] = mean of the plane's `pixels` values, in order. Work-item: plane.
+__kernel void global_avgpool_forward(const int pixels, const int planes, __global const float *x, __global float *y)
+{
+    const int plane = get_global_id(0);
+    if (plane >= planes) return;
+    const __global float *in = x + plane * pixels;
+    float sum = 0.0f;
+    for (int p = 0; p < pixels; ++p) sum += in[p];
+    y[plane] = sum / (float)pixels;
+}
+
+// Backward global average: every pixel of a plane gets dy[plane] / pixels. Work-item: element.
+__kernel void global_avgpool_backward(const int pixels, const int planes, __global const float *dy, __global float *dx)
+{
+    const int i = get_global_id(0);
+    if (i >= pixels * planes) return;
+    dx[i] = dy[i / pixels] / (float)pixels;
+}

@@ -1,0 +1,117 @@
+import OpenCLKit
+
+/// C = alpha * op(A) * op(B) + beta * C (+ bias), row-major, optionally batched, on the device.
+public final class GEMM {
+    public let context: ComputeContext
+    public let tuning: GEMMTuning
+    let naiveKernel: Kernel
+    let packKernel: Kernel
+    let packedKernel: Kernel
+    let columnSumKernel: Kernel
+
+    /// Products below this many multiply-adds take the naive kernel on `.automatic`.
+    static let naiveLimit = 32 * 32 * 32
+
+    /// Builds the kernels for `tuning` (default: `GEMMTuning.defaults(for:)` of the device).
+    public init(_ context: ComputeContext, tuning: GEMMTuning? = nil) throws {
+        let tuning = tuning ?? GEMMTuning.defaults(for: context.device)
+        try tuning.validate()
+        self.context = context
+        self.tuning = tuning
+        naiveKernel = try context.kernel("gemm.cl", "gemm_naive", defines: tuning.defines)
+        packKernel = try context.kernel("gemm.cl", "pack_panels", defines: tuning.defines)
+        packedKernel = try context.kernel("gemm.cl", "gemm_packed", defines: tuning.defines)
+        columnSumKernel = try context.kernel("gemm.cl", "sum_columns", defines: tuning.defines)
+    }
+
+    /// C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] + bias for b in 0..<batch, where op(A) is
+    /// m x k, op(B) is k x n and C is m x n. With beta = 0, C is not read (it may hold garbage).
+    public func multiply(
+        m: Int, n: Int, k: Int, alpha: Float = 1, _ a: GEMMOperand, _ b: GEMMOperand,
+        beta: Float = 0, _ c: GEMMOperand, batch: Int = 1, bias: GEMMBias = .none, path: GEMMPath = .automatic
+    ) throws {
+        try GEMMShapeCheck.validate(m: m, n: n, k: k, a: a, b: b, c: c, batch: batch, bias: bias)
+        if m == 0 || n == 0 || batch == 0 { return }
+        let usePacked: Bool
+        switch path {
+        case .automatic: usePacked = m * n * k >= GEMM.naiveLimit
+        case .packed: usePacked = true
+        case .naive: usePacked = false
+        }
+        if !usePacked {
+            try runNaive(m: m, n: n, k: k, alpha: alpha, a, b, beta: beta, c, batch: batch, bias: bias)
+            return
+        }
+        let aPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: m, k: k, tile: tuning.tileRows) * (a.batchStride == 0 ? 1 : batch))
+        let bPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: n, k: k, tile: tuning.tileColumns) * (b.batchStride == 0 ? 1 : batch))
+        let aStride = try pack(PanelSource(rowsOf: a, k: k), rows: m, k: k, tile: tuning.tileRows, batch: batch, into: aPanels)
+        let bStride = try pack(PanelSource(columnsOf: b, k: k), rows: n, k: k, tile: tuning.tileColumns, batch: batch, into: bPanels)
+        try multiplyPacked(
+            m: m, n: n, k: k, alpha: alpha, aPanels: aPanels, aStride: aStride, bPanels: bPanels, bStride: bStride,
+            beta: beta, c, batch: batch, bias: bias)
+    }
+
+    /// out[j] = sum over i of src[i * ld + j] (+ beta * out[j]), summed in row order.
+    public func sumColumns(rows: Int, columns: Int, _ source: DeviceBuffer<Float>, leadingDimension: Int, into out: DeviceBuffer<Float>, beta: Float = 0) throws {
+        guard rows >= 0, columns >= 0, leadingDimension >= columns,
+              rows == 0 || (rows - 1) * leadingDimension + columns <= source.count, columns <= out.count
+        else {
+            throw EngineError.shapeMismatch(
+                "sumColumns: \(rows) x \(columns) (ld \(leadingDimension)) does not fit source \(source.count) / output \(out.count)")
+        }
+        if columns == 0 { return }
+        try context.launch(columnSumKernel, global: [columns], local: [16], rows, columns, source, leadingDimension, out, beta)
+    }
+
+    // MARK: Building blocks shared with convolution
+
+    /// Floats needed by one batch item of `rows` x `k` packed into panels of `tile` rows.
+    func packedCount(rows: Int, k: Int, tile: Int) -> Int { roundUp(max(rows, 1), to: tile) * max(k, 1) }
+
+    /// Packs `rows` x `k` of `source` for each batch item (once when the source has batch stride 0);
+    /// returns the batch stride of the packed copy.
+    @discardableResult
+    func pack(_ source: PanelSource, rows: Int, k: Int, tile: Int, batch: Int, into panels: DeviceBuffer<Float>) throws -> Int {
+        let items = source.batchStride == 0 ? 1 : batch
+        let stride = packedCount(rows: rows, k: k, tile: tile)
+        guard stride * items <= panels.count else {
+            throw EngineError.shapeMismatch("packed panels need \(stride * items) floats, buffer has \(panels.count)")
+        }
+        guard stride * items < Int(Int32.max) else {
+            throw EngineError.invalidConfiguration(
+                "packing \(items) x \(rows) x \(k) floats passes the kernels' 32-bit indexing; split the product or the batch")
+        }
+        if rows == 0 || k == 0 || items == 0 { return items == 1 ? 0 : stride }
+        try context.launch(
+            packKernel, global: [k, (rows + tile - 1) / tile, items], local: [16, 1, 1],
+            rows, k, tile, source.buffer, source.offset, source.rowStride, source.kStride,
+            max(source.kInner, 1), source.kOuterStride, source.batchStride, panels, stride)
+        return items == 1 ? 0 : stride
+    }
+
+    /// The register-blocked kernel on operands already packed (A panels of `tileRows`, B panels of `tileColumns`).
+    func multiplyPacked(
+        m: Int, n: Int, k: Int, alpha: Float, aPanels: DeviceBuffer<Float>, aStride: Int,
+        bPanels: DeviceBuffer<Float>, bStride: Int, beta: Float, _ c: GEMMOperand, batch: Int, bias: GEMMBias
+    ) throws {
+        if m == 0 || n == 0 || batch == 0 { return }
+        let rowTiles = (m + tuning.tileRows - 1) / tuning.tileRows
+        let columnTiles = (n + tuning.tileColumns - 1) / tuning.tileColumns
+        try context.launch(
+            packedKernel, global: [rowTiles, columnTiles, batch], local: [tuning.localSize, 1, 1],
+            m, n, k, aPanels, aStride, bPanels, bStride, c.buffer, c.offset, c.leadingDimension, c.batchStride,
+            alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+    }
+
+    private func runNaive(
+        m: Int, n: Int, k: Int, alpha: Float, _ a: GEMMOperand, _ b: GEMMOperand, beta: Float, _ c: GEMMOperand,
+        batch: Int, bias: GEMMBias
+    ) throws {
+        try context.launch(
+            naiveKernel, global: [n, m, batch], local: [16, 4, 1],
+            m, n, k, Int32(a.transposed ? 1 : 0), Int32(b.transposed ? 1 : 0),
+            a.buffer, a.offset, a.leadingDimension, a.batchStride,
+            b.buffer, b.offset, b.leadingDimension, b.batchStride,
+            c.buffer, c.offset, c.leadingDimension, c.batchStride, alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+    }
+}
