@@ -16,3 +16,18 @@ public struct GrayImage: Equatable, Sendable {
     /// The pixel at column `x`, row `y`.
     public subscript(x: Int, y: Int) -> UInt8 { pixels[y * width + x] }
 }
+
+extension GrayImage {
+    /// This image resized to `width` x `height` (area averaging when shrinking, bilinear when enlarging).
+    public func resized(width newWidth: Int, height newHeight: Int) -> GrayImage {
+        precondition(newWidth > 0 && newHeight > 0 && width > 0 && height > 0, "resize needs non-empty sizes")
+        var output = [UInt8](repeating: 0, count: newWidth * newHeight)
+        pixels.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { destination in
+                GrayResampler().resize(source.baseAddress!, width: width, height: height,
+                                       into: destination.baseAddress!, outputWidth: newWidth, outputHeight: newHeight)
+            }
+        }
+        return GrayImage(width: newWidth, height: newHeight, pixels: output)
+    }
+}
