@@ -1,8 +1,8 @@
-/// Resizes 8-bit grayscale pixels to any size, separably (rows, then columns), in float.
-/// Keeps its scratch memory and tap tables, so reuse one per thread.
+/// Resizes 8-bit grayscale pixels to any size, separably, in float: for each output row the
+/// source rows are blended first (contiguous, vectorised), then that one row is resampled
+/// across. Keeps its scratch row and tap tables, so reuse one per thread.
 final class GrayResampler {
-    private var rowPass: [Float] = []
-    private var accumulator: [Float] = []
+    private var blendedRow: [Float] = []
     private var horizontalCache: (source: Int, destination: Int, taps: ResampleTaps)?
     private var verticalCache: (source: Int, destination: Int, taps: ResampleTaps)?
 
@@ -18,41 +18,45 @@ final class GrayResampler {
         }
         let horizontal = taps(&horizontalCache, source: width, destination: outputWidth)
         let vertical = taps(&verticalCache, source: height, destination: outputHeight)
-        if rowPass.count < height * outputWidth { rowPass = [Float](repeating: 0, count: height * outputWidth) }
-        rowPass.withUnsafeMutableBufferPointer { pass in
-            let pass = pass.baseAddress!
-            horizontal.weights.withUnsafeBufferPointer { weights in
-                let n = horizontal.tapCount
-                for y in 0..<height {
-                    let row = source + y * width
-                    let out = pass + y * outputWidth
-                    for x in 0..<outputWidth {
-                        let start = row + horizontal.starts[x]
-                        var sum: Float = 0
-                        for k in 0..<n { sum += weights[x * n + k] * Float(start[k]) }
-                        out[x] = sum
-                    }
-                }
-            }
-            vertical.weights.withUnsafeBufferPointer { weights in
-                let n = vertical.tapCount
-                if accumulator.count < outputWidth { accumulator = [Float](repeating: 0, count: outputWidth) }
-                accumulator.withUnsafeMutableBufferPointer { sums in
-                    for y in 0..<outputHeight {
-                        let first = pass + vertical.starts[y] * outputWidth
-                        for x in 0..<outputWidth { sums[x] = 0 }
-                        // Row by row, so the inner loop runs over contiguous memory and vectorises.
-                        for k in 0..<n {
-                            let w = weights[y * n + k]
-                            let row = first + k * outputWidth
-                            for x in 0..<outputWidth { sums[x] += w * row[x] }
+        if blendedRow.count < width { blendedRow = [Float](repeating: 0, count: width) }
+        blendedRow.withUnsafeMutableBufferPointer { rowBuffer in
+            let row = rowBuffer.baseAddress!
+            vertical.weights.withUnsafeBufferPointer { verticalWeights in
+                horizontal.weights.withUnsafeBufferPointer { horizontalWeights in
+                    horizontal.starts.withUnsafeBufferPointer { horizontalStarts in
+                        let n = vertical.tapCount, m = horizontal.tapCount
+                        for y in 0..<outputHeight {
+                            let first = source + vertical.starts[y] * width
+                            let w0 = verticalWeights[y * n]
+                            for x in 0..<width { row[x] = w0 * Float(first[x]) }
+                            for k in 1..<max(1, n) {
+                                let w = verticalWeights[y * n + k]
+                                let line = first + k * width
+                                for x in 0..<width { row[x] += w * Float(line[x]) }
+                            }
+                            let out = destination + y * outputWidth
+                            var weight = horizontalWeights.baseAddress!
+                            for x in 0..<outputWidth {
+                                let start = row + horizontalStarts[x]
+                                var sum: Float = 0
+                                for k in 0..<m { sum += weight[k] * start[k] }
+                                weight += m
+                                out[x] = GrayResampler.roundToByte(sum)
+                            }
                         }
-                        let out = destination + y * outputWidth
-                        for x in 0..<outputWidth { out[x] = UInt8(min(255, max(0, sums[x] + 0.5))) }
                     }
                 }
             }
         }
+    }
+
+    /// Rounds a blend of byte values (so within [0, 255] up to float error) to the nearest
+    /// byte. Adding 1.5 * 2^23 leaves the rounded integer in the low mantissa bits, which
+    /// avoids the checked float-to-integer conversion in the innermost loop.
+    @inline(__always)
+    static func roundToByte(_ value: Float) -> UInt8 {
+        let clamped = min(max(value, 0), 255)
+        return UInt8(truncatingIfNeeded: (clamped + 12_582_912).bitPattern)
     }
 
     private func taps(

@@ -95,3 +95,14 @@ final class BatchLoaderTests: XCTestCase {
         XCTAssertEqual(loader.batchesPerEpoch, 100)
     }
 }
+
+final class GrayImageFloatsTests: XCTestCase {
+    func testSingleImageMatchesBatchLayout() throws {
+        let image = GrayImage(width: 2, height: 1, pixels: [0, 255])
+        XCTAssertEqual(image.floatValues(channels: 3), [0, 1, 0, 1, 0, 1])
+        let set = DecodedImageSet(side: 1, samples: [ImageSample(file: URL(fileURLWithPath: "/a.jpeg"), split: nil, classFolder: nil, label: nil, patientID: "a")], pixels: [51])
+        let batch = try XCTUnwrap(Array(try BatchLoader(set, options: BatchOptions(batchSize: 1, channels: 2)).batches(epoch: 0)).first)
+        XCTAssertEqual(batch.images, set.image(at: 0).floatValues(channels: 2))
+        XCTAssertEqual(batch.labels, [-1])
+    }
+}
