@@ -30,6 +30,7 @@ public struct ImageLoadError: Error, Equatable, Sendable, CustomStringConvertibl
             case .tooLarge: return "too large"
             case .corrupt: return "corrupt"
             case .libraryFailure: return "decoder failure"
+            case .invalidTargetSize: return "invalid size"
             }
         }
     }

@@ -12,6 +12,8 @@ public enum JPEGDecodeError: Error, Equatable, Sendable, Codable, CustomStringCo
     case corrupt(detail: String)
     /// TurboJPEG itself could not be set up (out of memory, broken installation).
     case libraryFailure(detail: String)
+    /// The requested output side is not positive, or its square exceeds the pixel limit.
+    case invalidTargetSize(side: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum JPEGDecodeError: Error, Equatable, Sendable, Codable, CustomStringCo
             return "corrupt JPEG (\(detail)): remove the file or re-encode it"
         case let .libraryFailure(detail):
             return "TurboJPEG failure: \(detail)"
+        case let .invalidTargetSize(side, limit):
+            return "cannot resize to \(side) x \(side): the side must be positive and its square at most \(limit) pixels"
         }
     }
 }

@@ -59,6 +59,7 @@ public final class JPEGDecoder {
 
     /// Decodes to a `side` x `side` image (aspect ratio not kept), or at full size when `side` is nil.
     public func decode(_ bytes: UnsafeRawBufferPointer, side: Int? = nil) throws -> GrayImage {
+        if let side { try checkTarget(side) }
         let header = try header(bytes)
         let width = side ?? header.width, height = side ?? header.height
         try checkLimit(header)
@@ -83,6 +84,7 @@ public final class JPEGDecoder {
 
     /// Decodes straight into caller-owned memory of `side * side` bytes (used by the batch loader).
     public func decode(_ bytes: UnsafeRawBufferPointer, side: Int, into output: UnsafeMutablePointer<UInt8>) throws {
+        try checkTarget(side)
         let header = try header(bytes)
         try checkLimit(header)
         try decode(bytes, header: header, into: output, width: side, height: side)
@@ -120,9 +122,15 @@ public final class JPEGDecoder {
         }
     }
 
+    private func checkTarget(_ side: Int) throws {
+        if side <= 0 || side > 1 << 30 || side * side > maxPixels {
+            throw JPEGDecodeError.invalidTargetSize(side: side, limit: maxPixels)
+        }
+    }
+
     private func checkLimit(_ header: JPEGHeader) throws {
         // Checked before any allocation: the header is the attacker-controlled part.
-        if header.width.multipliedReportingOverflow(by: header.height).partialValue > maxPixels {
+        if header.width * header.height > maxPixels {  // Both come from 32-bit fields: no overflow.
             throw JPEGDecodeError.tooLarge(width: header.width, height: header.height, limit: maxPixels)
         }
     }

@@ -134,6 +134,15 @@ final class JPEGDecoderTests: XCTestCase {
         }
     }
 
+    func testInvalidTargetSizeIsAnErrorNotACrash() throws {
+        let jpeg = try TestJPEG.grayRamp(width: 16, height: 16)
+        for side in [0, -3, 1 << 20] {
+            XCTAssertThrowsError(try JPEGDecoder().decode(jpeg, side: side)) { error in
+                XCTAssertEqual(error as? JPEGDecodeError, .invalidTargetSize(side: side, limit: JPEGDecoder.defaultMaxPixels))
+            }
+        }
+    }
+
     func testGarbageAfterHeaderIsCorruptNotACrash() throws {
         var jpeg = try TestJPEG.grayRamp(width: 64, height: 64)
         // Destroy the Huffman table marker: the decoder has no table to decode with.
