@@ -32,8 +32,8 @@ struct CacheFile {
         let pixels: [UInt8]
     }
 
-    /// Reads `url` if its key equals `key` and its checksum holds.
-    static func read(_ url: URL, key: CacheKey, imageBytes: Int) throws -> Contents {
+    /// Reads `url` if its key equals `key` (which lists `fileCount` files) and its checksum holds.
+    static func read(_ url: URL, key: CacheKey, fileCount: Int, imageBytes: Int) throws -> Contents {
         let descriptor = open(url.path, O_RDONLY)
         if descriptor < 0 {
             if errno == ENOENT { throw Rejection.missing }
@@ -53,7 +53,6 @@ struct CacheFile {
             throw Rejection.damaged("unreadable failure list")
         }
         let pixelLength = try reader.length(limit: Int.max)
-        let fileCount = key.text.split(separator: "\n").count - 3
         let indices = failures.map(\.index)
         guard indices.allSatisfy({ (0..<fileCount).contains($0) }), zip(indices, indices.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw Rejection.damaged("failure list does not match the file list")

@@ -22,7 +22,7 @@ public enum ImageSetLoader {
             let url = cache.file(name: name, key: key, side: preprocessing.side)
             cacheFile = url
             do {
-                let contents = try CacheFile.read(url, key: key, imageBytes: imageBytes)
+                let contents = try CacheFile.read(url, key: key, fileCount: files.count, imageBytes: imageBytes)
                 let failures = contents.failures.map { ImageLoadError(file: files[$0.index], reason: $0.reason) }
                 if strict && !failures.isEmpty { throw DataError.strictDecode(failures) }
                 return assemble(samples, failed: contents.failures.map(\.index), pixels: contents.pixels,
