@@ -38,6 +38,8 @@ let package = Package(
             "PneumoApp",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // Decode and cache benchmark driven by Scripts/decode_bench.sh.
+        .executableTarget(name: "DecodeBench", dependencies: ["PneumoData"]),
         // The command line; thin.
         .executableTarget(name: "pneumo", dependencies: [
             "Engine", "PneumoApp", "PneumoServe",

@@ -1,0 +1,47 @@
+import OpenCLKit
+
+/// Random augmentation of image batches on the device (Kernels/augment.cl). Parameters are
+/// drawn on the host from a seeded generator, uploaded (8 floats per image), and applied by
+/// one kernel launch; the images never leave the device.
+public final class Augmenter {
+    public let settings: AugmentationSettings
+    public let context: ComputeContext
+    private var generator: SeededGenerator
+    private let kernel: Kernel
+
+    /// An augmenter whose sequence of draws is fixed by `seed`.
+    public init(context: ComputeContext, settings: AugmentationSettings, seed: UInt64) throws {
+        self.settings = try settings.validated()
+        self.context = context
+        generator = SeededGenerator(seed: seed)
+        kernel = try context.kernel("augment.cl", "augment")
+    }
+
+    /// A new tensor with each image of the NCHW `input` randomly transformed.
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        let (width, height) = try Augmenter.size(of: input)
+        let parameters = AugmentationParameters.draw(count: input.shape[0], width: width, height: height,
+                                                     settings: settings, generator: &generator)
+        return try apply(input, parameters: parameters)
+    }
+
+    /// A new tensor with `parameters` (`AugmentationParameters.stride` per image) applied.
+    public func apply(_ input: Tensor, parameters: [Float]) throws -> Tensor {
+        let (width, height) = try Augmenter.size(of: input)
+        let (batch, channels) = (input.shape[0], input.shape[1])
+        guard parameters.count == batch * AugmentationParameters.stride else {
+            throw EngineError.shapeMismatch("augment needs \(batch * AugmentationParameters.stride) parameters for \(batch) images, got \(parameters.count)")
+        }
+        let output = try Tensor(context, shape: input.shape)
+        if input.count == 0 { return output }
+        let parameterBuffer = try DeviceBuffer<Float>(context, parameters)
+        try context.launch(kernel, global: [width, height, batch * channels], local: [8, 8, 1],
+                           input.buffer, output.buffer, parameterBuffer, batch, channels, height, width)
+        return output
+    }
+
+    private static func size(of input: Tensor) throws -> (width: Int, height: Int) {
+        guard input.shape.count == 4 else { throw EngineError.shapeMismatch("augment needs NCHW input, got \(input.shape)") }
+        return (input.shape[3], input.shape[2])
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// Finds image files: the Kaggle layout, a plain folder, or a list of files.
+public enum DatasetScanner {
+    /// File extensions taken as JPEG, compared without case.
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg"]
+    /// The class folders of the Kaggle layout.
+    public static let classFolders = ["NORMAL", "PNEUMONIA"]
+
+    /// Scans `ROOT/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg`. `splits` nil takes every
+    /// split folder present; named splits must exist. Missing or empty class folders and
+    /// unlabellable files are issues: skipped, or fatal when `strict`.
+    public static func scanKaggle(
+        root: URL, splits: [DatasetSplit]? = nil, labels: LabelScheme = .binary, strict: Bool = false
+    ) throws -> DatasetScan {
+        try requireDirectory(root)
+        let present = try folderNames(in: root)
+        func folder(for split: DatasetSplit) -> String? { present.first { $0.lowercased() == split.rawValue } }
+        let wanted: [DatasetSplit]
+        if let splits {
+            for split in splits where folder(for: split) == nil { throw DataError.missingSplit(root, split) }
+            wanted = splits
+        } else {
+            wanted = DatasetSplit.allCases.filter { folder(for: $0) != nil }
+            if wanted.isEmpty { throw DataError.noSplitFolders(root) }
+        }
+        var samples: [ImageSample] = []
+        var issues: [DatasetIssue] = []
+        for split in wanted {
+            guard let splitName = folder(for: split) else { continue }
+            let splitURL = root.appendingPathComponent(splitName, isDirectory: true)
+            let classNames = try folderNames(in: splitURL)
+            for className in classFolders {
+                guard let actual = classNames.first(where: { $0.uppercased() == className }) else {
+                    issues.append(DatasetIssue(path: splitURL.appendingPathComponent(className),
+                                               problem: "class folder missing: no \(className.lowercased()) images in \(split.rawValue)"))
+                    continue
+                }
+                let classURL = splitURL.appendingPathComponent(actual, isDirectory: true)
+                let (files, skipped) = try imageFiles(in: classURL)
+                issues += skipped
+                if files.isEmpty {
+                    issues.append(DatasetIssue(path: classURL, problem: "empty class folder: no .jpg or .jpeg files"))
+                }
+                for file in files {
+                    let name = file.lastPathComponent
+                    guard let label = labels.label(folder: className, fileName: name) else {
+                        issues.append(DatasetIssue(path: file, problem: "no \(labels.rawValue) label: the name says neither bacteria nor virus"))
+                        continue
+                    }
+                    samples.append(ImageSample(file: file, split: split, classFolder: actual, label: label,
+                                               patientID: PatientID.from(fileName: name)))
+                }
+            }
+        }
+        if strict && !issues.isEmpty { throw DataError.strictScan(issues) }
+        if samples.isEmpty {
+            throw DataError.noImages("no .jpg or .jpeg files in \(root.path)/{\(wanted.map(\.rawValue).joined(separator: ","))}/{NORMAL,PNEUMONIA}")
+        }
+        return DatasetScan(samples: samples, issues: issues, labelScheme: labels)
+    }
+
+    /// Every JPEG under `folder`, at any depth, sorted by path. A file inside a folder named
+    /// NORMAL or PNEUMONIA gets that label; others are unlabelled.
+    public static func scanFolder(_ folder: URL, labels: LabelScheme = .binary, strict: Bool = false) throws -> DatasetScan {
+        try requireDirectory(folder)
+        guard let walker = FileManager.default.enumerator(
+            at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { throw DataError.unreadableDirectory(folder, "cannot walk the folder") }
+        var files: [URL] = []
+        for case let url as URL in walker where isImageName(url.lastPathComponent) { files.append(url) }
+        files.sort { $0.path < $1.path }
+        if files.isEmpty { throw DataError.noImages("no .jpg or .jpeg files under \(folder.path)") }
+        return try scanFiles(files, labels: labels, strict: strict)
+    }
+
+    /// The given files in the given order; missing ones are issues. Labels come from a
+    /// parent folder named NORMAL or PNEUMONIA when there is one.
+    public static func scanFiles(_ files: [URL], labels: LabelScheme = .binary, strict: Bool = false) throws -> DatasetScan {
+        var samples: [ImageSample] = []
+        var issues: [DatasetIssue] = []
+        for file in files {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
+                issues.append(DatasetIssue(path: file, problem: "file does not exist"))
+                continue
+            }
+            if isDirectory.boolValue {
+                issues.append(DatasetIssue(path: file, problem: "is a folder, not an image file"))
+                continue
+            }
+            let parent = file.deletingLastPathComponent().lastPathComponent
+            let classFolder = classFolders.contains(parent.uppercased()) ? parent : nil
+            let label = classFolder.flatMap { labels.label(folder: $0, fileName: file.lastPathComponent) }
+            samples.append(ImageSample(file: file, split: nil, classFolder: classFolder, label: label,
+                                       patientID: PatientID.from(fileName: file.lastPathComponent)))
+        }
+        if strict && !issues.isEmpty { throw DataError.strictScan(issues) }
+        if samples.isEmpty { throw DataError.noImages("none of the \(files.count) listed files exists") }
+        return DatasetScan(samples: samples, issues: issues, labelScheme: labels)
+    }
+
+    /// True for names ending in .jpg or .jpeg, any case, that are not hidden files.
+    public static func isImageName(_ name: String) -> Bool {
+        guard !name.hasPrefix("."), let dot = name.lastIndex(of: ".") else { return false }
+        return imageExtensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+
+    private static func requireDirectory(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw DataError.missingRoot(url) }
+        guard isDirectory.boolValue else { throw DataError.notADirectory(url) }
+    }
+
+    private static func folderNames(in url: URL) throws -> [String] {
+        try entries(in: url).filter { isDirectory(url.appendingPathComponent($0)) }
+    }
+
+    private static func entries(in url: URL) throws -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
+        } catch {
+            throw DataError.unreadableDirectory(url, (error as NSError).localizedDescription)
+        }
+    }
+
+    /// JPEG files directly in `folder`; other visible regular files become issues.
+    private static func imageFiles(in folder: URL) throws -> (files: [URL], issues: [DatasetIssue]) {
+        var files: [URL] = []
+        var issues: [DatasetIssue] = []
+        for name in try entries(in: folder) where !name.hasPrefix(".") {
+            let url = folder.appendingPathComponent(name)
+            if isImageName(name) {
+                files.append(url)
+            } else if !isDirectory(url) {
+                issues.append(DatasetIssue(path: url, problem: "not a .jpg or .jpeg file, ignored"))
+            }
+        }
+        return (files, issues)
+    }
+
+    private static func isDirectory(_ url: URL) -> Bool {
+        var flag: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &flag) && flag.boolValue
+    }
+}
