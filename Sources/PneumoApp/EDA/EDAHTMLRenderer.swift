@@ -55,7 +55,7 @@ enum EDAHTMLRenderer {
             return (name: name, color: color(index), values: counts.map { Double($0?.images ?? 0) },
                     labels: counts.map { "\($0?.images ?? 0) (\(String(format: "%.0f", $0?.percentOfSplit ?? 0))%)" })
         }
-        return html + SVGChart.groupedBars(categories: report.splits, series: series, yTitle: "images")
+        return html + EDACharts.groupedBars(categories: report.splits, series: series, yTitle: "images")
     }
 
     private static func sizesSection(_ report: EDAReport) -> String {
@@ -68,9 +68,9 @@ enum EDAHTMLRenderer {
         }
         html += "</table>"
         let series = report.sizes.enumerated().map { index, size in
-            SVGChart.Series(name: size.className, color: color(index), points: size.points.map { (Double($0.width), Double($0.height)) })
+            EDACharts.Series(name: size.className, color: color(index), points: size.points.map { (Double($0.width), Double($0.height)) })
         }
-        return html + SVGChart.scatter(series, xTitle: "width (pixels)", yTitle: "height (pixels)")
+        return html + EDACharts.scatter(series, xTitle: "width (pixels)", yTitle: "height (pixels)")
     }
 
     private static func histogramSection(_ report: EDAReport) -> String {
@@ -81,12 +81,12 @@ enum EDAHTMLRenderer {
         }
         html += "</table><p class=\"note\">The chart's scale leaves out the pure black and pure white bins (borders, labels); their shares are in the table.</p>"
         let series = report.histograms.enumerated().map { index, histogram in
-            SVGChart.Series(name: histogram.className, color: color(index),
+            EDACharts.Series(name: histogram.className, color: color(index),
                             points: histogram.frequencies.enumerated().map { (Double($0.offset), $0.element) })
         }
         let inner = report.histograms.flatMap { $0.frequencies.dropFirst().dropLast() }.max() ?? 1
-        return html + SVGChart.lines(series, xTitle: "intensity (0 = black, 255 = white)", yTitle: "share of pixels",
-                                     xAxis: SVGChart.Axis(exactly: 255, step: 50), yLimit: inner * 1.1)
+        return html + EDACharts.lines(series, xTitle: "intensity (0 = black, 255 = white)", yTitle: "share of pixels",
+                                     xAxis: EDACharts.Axis(exactly: 255, step: 50), yLimit: inner * 1.1)
     }
 
     private static func samplesSection(_ report: EDAReport, thumbnails: [ExploratoryAnalysis.Thumbnail]) -> String {

@@ -149,7 +149,7 @@ public enum ExploratoryAnalysis {
             for index in members.prefix(options.samplesPerClass).sorted() {
                 let image = set.image(at: index).resized(width: options.thumbnailSide, height: options.thumbnailSide)
                 thumbnails.append(Thumbnail(className: name, file: set.samples[index].file.lastPathComponent,
-                                            png: PNGEncoder.encode(image)))
+                                            png: PneumoData.PNGEncoder.encode(image)))
             }
         }
         return thumbnails

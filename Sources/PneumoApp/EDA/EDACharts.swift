@@ -1,7 +1,7 @@
 import Foundation
 
 /// Small inline SVG charts for self-contained HTML reports: no scripts, no external files.
-enum SVGChart {
+enum EDACharts {
     /// One coloured data series.
     struct Series {
         let name: String
