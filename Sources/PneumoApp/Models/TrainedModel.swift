@@ -1,0 +1,113 @@
+import Engine
+import Foundation
+
+/// A network together with what it takes to use it: its architecture, class names,
+/// decision threshold and the checkpoint it came from. Train, evaluate, predict and serve
+/// all go through this type to move weights between the device and checkpoint files.
+public final class TrainedModel {
+    public let spec: ArchitectureSpec
+    public let classNames: [String]
+    public let network: Sequential
+    public let context: ComputeContext
+    /// The metadata of the checkpoint this model was loaded from, if any.
+    public private(set) var metadata: CheckpointMetadata?
+
+    /// A freshly initialised model (seeded).
+    public init(spec: ArchitectureSpec, classNames: [String], context: ComputeContext, seed: UInt64) throws {
+        self.spec = spec
+        self.classNames = classNames
+        self.context = context
+        network = try ModelBuilder.build(spec, classes: classNames.count, context: context, seed: seed)
+    }
+
+    /// Loads a checkpoint (weights + metadata) and rebuilds its network on `context`.
+    public static func load(from location: URL, context: ComputeContext) throws -> TrainedModel {
+        let checkpoint = try CheckpointStore.load(from: location)
+        let paths = CheckpointPaths(location)
+        let spec: ArchitectureSpec
+        do {
+            spec = try checkpoint.metadata.architecture.decode(ArchitectureSpec.self)
+        } catch {
+            throw CheckpointError(
+                file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be read (\(error))")
+        }
+        let model = try TrainedModel(spec: spec, classNames: checkpoint.metadata.classNames, context: context, seed: 0)
+        try model.setWeights(checkpoint.tensors, file: paths.weights.path)
+        model.metadata = checkpoint.metadata
+        return model
+    }
+
+    /// The decision threshold on the positive class's probability (binary models); 0.5 until
+    /// one was chosen on validation data.
+    public var threshold: Double { metadata?.threshold?.threshold ?? 0.5 }
+
+    /// The input the network expects: channels and square side.
+    public var input: ArchitectureSpec.Input { spec.input }
+
+    /// Every trainable parameter and running statistic, with state-dict names (`0.weight`).
+    public func weightTensors() throws -> [NamedTensor] {
+        let parameters = try network.namedParameters.map {
+            NamedTensor(name: $0.name, shape: $0.parameter.value.shape, values: try $0.parameter.value.toArray())
+        }
+        let buffers = try network.namedBuffers.map {
+            NamedTensor(name: $0.name, shape: $0.tensor.shape, values: try $0.tensor.toArray())
+        }
+        return parameters + buffers
+    }
+
+    /// Copies `tensors` into the network; every parameter and buffer must be present with its shape.
+    public func setWeights(_ tensors: [NamedTensor], file: String = "checkpoint") throws {
+        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let targets = network.namedParameters.map { ($0.name, $0.parameter.value) } + network.namedBuffers.map { ($0.name, $0.tensor) }
+        for (name, tensor) in targets {
+            guard let stored = byName[name] else {
+                throw CheckpointError(file: file, problem: .invalidWeights, detail: "tensor \(name) is missing for architecture \(spec.name)")
+            }
+            guard stored.shape == tensor.shape else {
+                throw CheckpointError(
+                    file: file, problem: .invalidWeights,
+                    detail: "tensor \(name) has shape \(stored.shape) but architecture \(spec.name) needs \(tensor.shape)")
+            }
+            try tensor.buffer.write(stored.values)
+        }
+    }
+
+    /// Class probabilities for images given as NCHW floats in [0, 1] (`count` images of the
+    /// model's input shape), computed in batches on the device. Binary models give
+    /// `[p(normal), p(pneumonia)]` per image from the single logit.
+    public func probabilities(images: [Float], count: Int, batchSize: Int = 32) throws -> [[Double]] {
+        let perImage = spec.input.channels * spec.input.size * spec.input.size
+        guard images.count == count * perImage else {
+            throw EngineError.shapeMismatch("\(images.count) values are not \(count) images of \(perImage)")
+        }
+        var result: [[Double]] = []
+        result.reserveCapacity(count)
+        for start in stride(from: 0, to: count, by: max(1, batchSize)) {
+            let n = min(batchSize, count - start)
+            let batch = try Tensor(
+                context, shape: [n, spec.input.channels, spec.input.size, spec.input.size],
+                values: Array(images[(start * perImage)..<((start + n) * perImage)]))
+            let logits = try network.forward(batch, mode: .inference).toArray()
+            result += Self.probabilities(fromLogits: logits, count: n, classes: classNames.count)
+        }
+        return result
+    }
+
+    /// Sigmoid of one logit for two classes, softmax otherwise (in Double, on the host: the
+    /// logits are tiny next to the images).
+    public static func probabilities(fromLogits logits: [Float], count: Int, classes: Int) -> [[Double]] {
+        if classes == 2 {
+            return logits.prefix(count).map { logit in
+                let p = 1 / (1 + exp(-Double(logit)))
+                return [1 - p, p]
+            }
+        }
+        return (0..<count).map { row in
+            let values = logits[(row * classes)..<((row + 1) * classes)].map(Double.init)
+            let top = values.max() ?? 0
+            let exps = values.map { exp($0 - top) }
+            let total = exps.reduce(0, +)
+            return exps.map { $0 / total }
+        }
+    }
+}
