@@ -74,7 +74,7 @@ def main():
     parser.add_argument("--split", help="folder of a split (e.g. chest_xray/train) for the cache timing")
     parser.add_argument("--side", type=int, default=224)
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the files per measurement")
-    parser.add_argument("--alternations", type=int, default=3, help="times each side is measured, interleaved")
+    parser.add_argument("--alternations", type=int, default=2, help="times each side is measured, interleaved")
     args = parser.parse_args()
 
     files = sorted(os.path.join(root, name) for root, _, names in os.walk(args.originals)
