@@ -84,12 +84,13 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
     /// Sets every element to `value` on the device, without a host round trip.
     public func fill(_ value: Element) throws {
         if count == 0 { return }
-        var pattern = value
-        try check(
-            clEnqueueFillBuffer(
-                context.queue, memory, &pattern, MemoryLayout<Element>.stride, 0,
-                count * MemoryLayout<Element>.stride, 0, nil, nil),
-            "clEnqueueFillBuffer")
+        try withUnsafeBytes(of: value) { pattern in
+            try check(
+                clEnqueueFillBuffer(
+                    context.queue, memory, pattern.baseAddress, pattern.count, 0,
+                    count * MemoryLayout<Element>.stride, 0, nil, nil),
+                "clEnqueueFillBuffer")
+        }
     }
 
     /// Copies `count` elements from `source` on the device.
