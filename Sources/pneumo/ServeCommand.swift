@@ -1,5 +1,7 @@
 import ArgumentParser
+import Engine
 import Foundation
+import PneumoApp
 import PneumoServe
 
 /// `pneumo serve`: the web page and JSON API for a trained checkpoint.
@@ -13,8 +15,10 @@ struct ServeCommand: AsyncParsableCommand {
             the log holds method, path, status, body size and latency only.
             """)
 
-    @Option(help: "Checkpoint to serve.")
+    @Option(help: "Checkpoint to serve: its .json or .safetensors file, the stem they share, or a folder holding model.json.")
     var model: String
+
+    @OptionGroup var device: DeviceOptions
 
     @Option(help: "Address to listen on; anything but loopback exposes the service to the network.")
     var host = "127.0.0.1"
@@ -48,8 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...10_000).contains(batchWaitMs) else {
             throw ValidationError("--batch-wait-ms must be between 0 and 10000, got \(batchWaitMs).")
         }
-        guard FileManager.default.fileExists(atPath: model) else {
-            throw ValidationError("No checkpoint at \(model); pass the file written by `pneumo train`.")
+        let metadataFile = CheckpointPaths(URL(fileURLWithPath: model)).metadata.path
+        guard FileManager.default.fileExists(atPath: metadataFile) else {
+            throw ValidationError(
+                "No checkpoint at \(model): \(metadataFile) does not exist; pass the .json or .safetensors file "
+                    + "written by `pneumo train`, or the stem they share.")
         }
     }
 
@@ -61,7 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await serve(loadingClassifierWith: Self.loadClassifier)
+        let context = try device.makeContext()
+        let maxPixels = maxPixels
+        try await serve { checkpoint in try await Self.loadClassifier(checkpoint, context: context, maxPixels: maxPixels) }
     }
 
     /// Loads the classifier through `factory`, then serves until SIGINT or SIGTERM.
@@ -79,10 +88,21 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Builds the classifier for a checkpoint. The checkpoint format belongs to the model code,
-    /// which provides this; until then the command says so instead of serving nothing.
-    static func loadClassifier(_ checkpoint: URL) async throws -> any XRayClassifier {
-        throw ServeCommandError.modelLoaderMissing(checkpoint: checkpoint.path)
+    /// Loads the checkpoint onto `context` once; the model stays there while the server runs.
+    static func loadClassifier(_ checkpoint: URL, context: ComputeContext, maxPixels: Int) async throws -> any XRayClassifier {
+        let start = ContinuousClock.now
+        let classifier: TrainedModelClassifier
+        do {
+            classifier = try await TrainedModelClassifier.load(checkpoint: checkpoint, context: context, maxPixels: maxPixels)
+        } catch {
+            throw ServeCommandError.cannotLoad(checkpoint: checkpoint.path, reason: "\(error)")
+        }
+        let metadata = classifier.metadata
+        let heatmaps = classifier.drawsHeatmaps ? "Grad-CAM heatmaps" : "no heatmaps (the model has no convolutional layer)"
+        Console.log(
+            "loaded \(metadata.id) version \(metadata.version) (classes \(metadata.classes.joined(separator: ", ")), "
+                + "threshold \(metadata.threshold), \(heatmaps)) in \(Int((ContinuousClock.now - start) / .milliseconds(1))) ms")
+        return classifier
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -96,12 +116,12 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Failures of `pneumo serve` before the server starts.
 enum ServeCommandError: Error, CustomStringConvertible {
-    case modelLoaderMissing(checkpoint: String)
+    case cannotLoad(checkpoint: String, reason: String)
 
     var description: String {
         switch self {
-        case .modelLoaderMissing(let checkpoint):
-            return "Cannot load \(checkpoint): this build of pneumo has no model loader for `serve`."
+        case .cannotLoad(let checkpoint, let reason):
+            return "Cannot serve \(checkpoint): \(reason). Pass a checkpoint written by `pneumo train` (both its .json and .safetensors files)."
         }
     }
 }

@@ -96,7 +96,7 @@ enum StoredPNGDecoder {
         let adler = UInt32(compressed[cursor]) << 24 | UInt32(compressed[cursor + 1]) << 16
             | UInt32(compressed[cursor + 2]) << 8 | UInt32(compressed[cursor + 3])
         guard adler == Adler32.checksum(raw), cursor + 4 == compressed.count else { throw Failure(description: "bad Adler-32 or trailing data") }
-        let rowBytes = image.width * (image.colorType == 2 ? 3 : 1)
+        let rowBytes = image.width * ([2: 3, 6: 4][image.colorType] ?? 1)
         guard raw.count == (rowBytes + 1) * image.height else { throw Failure(description: "wrong data size") }
         for row in 0..<image.height {
             guard raw[row * (rowBytes + 1)] == 0 else { throw Failure(description: "filter type") }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Encodes 8-bit grayscale or RGB pixels as PNG.
+/// Encodes 8-bit grayscale, RGB or RGBA pixels as PNG.
 ///
 /// The zlib stream uses stored (uncompressed) deflate blocks: every PNG reader accepts them,
 /// and report images are small, so compression would buy little for its complexity.
@@ -11,9 +11,17 @@ public enum PNGEncoder {
         case grayscale = 0
         /// Three bytes per pixel, red, green, blue.
         case rgb = 2
+        /// Four bytes per pixel, red, green, blue and opacity (not premultiplied).
+        case rgba = 6
 
         /// Bytes per pixel.
-        public var channels: Int { self == .grayscale ? 1 : 3 }
+        public var channels: Int {
+            switch self {
+            case .grayscale: return 1
+            case .rgb: return 3
+            case .rgba: return 4
+            }
+        }
     }
 
     /// The PNG bytes of a `width` x `height` image given row by row, top row first.

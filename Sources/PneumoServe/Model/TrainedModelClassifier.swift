@@ -1,0 +1,119 @@
+import Engine
+import Foundation
+import PneumoApp
+import PneumoData
+
+/// The `XRayClassifier` for a trained checkpoint: decodes uploads at the model's input size,
+/// runs them through the network on the device in one batch, and draws Grad-CAM heatmaps for
+/// the images that ask for one.
+///
+/// The model, its Grad-CAM and the JPEG decoder are touched only from one serial queue
+/// (`DeviceWorker`), which makes the unchecked `Sendable` safe and keeps device work off the
+/// cooperative thread pool.
+public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
+    public let metadata: ModelMetadata
+    private let model: TrainedModel
+    private let gradCAM: GradCAM?
+    private let decoder: JPEGDecoder
+    private let worker: DeviceWorker
+    private let deviceBatchSize: Int
+
+    /// Loads the checkpoint at `checkpoint` (a `.json`/`.safetensors` path, their stem, or a
+    /// directory holding `model.*`) onto `context`. Decoding refuses images above `maxPixels`.
+    public static func load(
+        checkpoint: URL, context: ComputeContext, maxPixels: Int = JPEGDecoder.defaultMaxPixels, deviceBatchSize: Int = 32
+    ) async throws -> TrainedModelClassifier {
+        let worker = DeviceWorker(label: "pneumo.model")
+        return try await worker.run {
+            let model = try TrainedModel.load(from: checkpoint, context: context)
+            return try TrainedModelClassifier(model: model, maxPixels: maxPixels, deviceBatchSize: deviceBatchSize, worker: worker)
+        }
+    }
+
+    /// Serves `model`, which the caller must not use any more. Models without a convolutional
+    /// layer classify but give no heatmap.
+    public convenience init(model: TrainedModel, maxPixels: Int = JPEGDecoder.defaultMaxPixels, deviceBatchSize: Int = 32) throws {
+        try self.init(model: model, maxPixels: maxPixels, deviceBatchSize: deviceBatchSize, worker: DeviceWorker(label: "pneumo.model"))
+    }
+
+    private init(model: TrainedModel, maxPixels: Int, deviceBatchSize: Int, worker: DeviceWorker) throws {
+        self.model = model
+        do {
+            gradCAM = try GradCAM(model: model)
+        } catch ExplainError.noSpatialLayer {
+            gradCAM = nil
+        }
+        decoder = try JPEGDecoder(maxPixels: maxPixels)
+        self.worker = worker
+        self.deviceBatchSize = max(1, deviceBatchSize)
+        metadata = try ModelMetadata(model: model, explainedLayer: gradCAM?.layerDescription)
+    }
+
+    public func classify(_ images: [ImageInput]) async throws -> [ClassificationOutcome] {
+        try await worker.run { try self.classifyOnWorker(images) }
+    }
+
+    /// Whether heatmaps can be drawn for this model (it has a convolutional layer).
+    public var drawsHeatmaps: Bool { gradCAM != nil }
+
+    private func classifyOnWorker(_ images: [ImageInput]) throws -> [ClassificationOutcome] {
+        let input = model.spec.input
+        var failures: [Int: ImageInputError] = [:]
+        var decoded: [Int] = []
+        var values: [Float] = []
+        values.reserveCapacity(images.count * input.channels * input.size * input.size)
+        for (index, image) in images.enumerated() {
+            do {
+                values += try decoder.decode(image.jpeg, side: input.size).floatValues(channels: input.channels)
+                decoded.append(index)
+            } catch let error as JPEGDecodeError {
+                guard let inputError = ImageInputError(decoding: error) else { throw error }
+                failures[index] = inputError
+            }
+        }
+        var answers: [Int: Classification] = [:]
+        if !decoded.isEmpty {
+            let results = try run(values, count: decoded.count, heatmaps: decoded.map { images[$0].wantsHeatmap })
+            for (index, result) in zip(decoded, results) { answers[index] = result }
+        }
+        return try images.indices.map { index in
+            if let answer = answers[index] { return .success(answer) }
+            if let failure = failures[index] { return .failure(failure) }
+            throw ClassifierFailure.missingResult(index: index)
+        }
+    }
+
+    /// Probabilities for every image; Grad-CAM (one pass for the batch) when any asks for a heatmap.
+    private func run(_ values: [Float], count: Int, heatmaps: [Bool]) throws -> [Classification] {
+        guard let gradCAM, heatmaps.contains(true) else {
+            let probabilities = try model.probabilities(images: values, count: count, batchSize: deviceBatchSize)
+            return probabilities.map { classification($0, heatmapPNG: nil) }
+        }
+        let side = model.spec.input.size
+        let explanations = try gradCAM.explain(images: values, count: count, batchSize: deviceBatchSize)
+        return try zip(explanations, heatmaps).map { explanation, wanted in
+            let png = wanted ? [UInt8](try HeatmapRendering.transparentPNG(explanation.heatmap(width: side, height: side))) : nil
+            return classification(explanation.probabilities, heatmapPNG: png)
+        }
+    }
+
+    private func classification(_ probabilities: [Double], heatmapPNG: [UInt8]?) -> Classification {
+        let names = model.classNames
+        return Classification(
+            predictedClass: names[model.predictedClass(probabilities: probabilities)],
+            probabilities: Dictionary(uniqueKeysWithValues: zip(names, probabilities)),
+            threshold: model.threshold,
+            heatmapPNG: heatmapPNG)
+    }
+}
+
+/// A broken invariant inside the classifier; fails the batch (HTTP 500), never the server.
+enum ClassifierFailure: Error, CustomStringConvertible {
+    case missingResult(index: Int)
+
+    var description: String {
+        switch self {
+        case .missingResult(let index): return "image \(index) of the batch got neither a result nor an error"
+        }
+    }
+}
