@@ -7,7 +7,8 @@ image shows its prediction (and heatmap), then writes a full-page PNG.
     Scripts/serve_screenshot.py --url http://127.0.0.1:8080 --out docs/serve.png \\
         ../shared/data/chest_xray/test/NORMAL/IM-0001-0001.jpeg ../shared/data/chest_xray/test/PNEUMONIA/person1_virus_6.jpeg
 
-Needs Debian's `chromium` package; Python standard library only. Talks to Chromium over its
+Needs Debian's `chromium` package; Python standard library only. With --pngquant, Debian's
+`pngquant` reduces the screenshot to 256 colours (how docs/serve.png is kept small). Talks to Chromium over its
 DevTools pipe (fds 3 and 4), so no port is opened. Loopback URLs only. Not part of CI.
 """
 
@@ -115,6 +116,7 @@ def main():
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--timeout", type=float, default=60, help="seconds allowed for each step")
+    parser.add_argument("--pngquant", action="store_true", help="shrink the PNG to 256 colours with pngquant")
     arguments = parser.parse_args()
 
     parsed = urllib.parse.urlsplit(arguments.url)
@@ -124,6 +126,8 @@ def main():
     for path in images:
         if not os.path.isfile(path):
             sys.exit(f"error: no file at {path}")
+    if arguments.pngquant and not shutil.which("pngquant"):
+        sys.exit("error: --pngquant needs Debian's pngquant package: apt-get install pngquant")
     if not shutil.which(arguments.chromium):
         sys.exit(f"error: {arguments.chromium} not found; install Debian's package: apt-get install chromium")
 
@@ -165,6 +169,10 @@ def main():
     os.makedirs(directory, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=directory, suffix=".png", delete=False) as file:
         file.write(base64.b64decode(shot))
+    if arguments.pngquant:
+        # Quantised in the temporary file, before the rename, so the output is never half-written.
+        subprocess.run(["pngquant", "--force", "--skip-if-larger", "--strip", "--output", file.name, "256", file.name],
+                       check=False)
     os.replace(file.name, arguments.out)
     for line in summary:
         print(line)

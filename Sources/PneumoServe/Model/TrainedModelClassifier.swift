@@ -43,7 +43,9 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
         } catch ExplainError.noSpatialLayer {
             gradCAM = nil
         }
-        decoder = try JPEGDecoder(maxPixels: maxPixels)
+        // The decoder also refuses output sizes above its limit; the model's own input never is.
+        let side = model.spec.input.size
+        decoder = try JPEGDecoder(maxPixels: max(maxPixels, side * side))
         self.worker = worker
         self.deviceBatchSize = max(1, deviceBatchSize)
         metadata = try ModelMetadata(model: model, explainedLayer: gradCAM?.layerDescription)
