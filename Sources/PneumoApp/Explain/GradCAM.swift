@@ -187,8 +187,11 @@ public enum GradCAMTarget: Equatable, Sendable {
 /// What one Grad-CAM pass over a batch read back: logits [N, outputs], A [N, K, h, w] and
 /// d(class score)/dA, all row-major.
 public struct GradCAMPass: Sendable {
+    /// The network's output, [N, outputs].
     public let logits: [Float]
+    /// A, the explained layer's output.
     public let activation: [Float]
+    /// d(class score)/dA, shaped like A.
     public let gradient: [Float]
     /// The shape of A.
     public let activationShape: [Int]

@@ -11,6 +11,7 @@ import PneumoData
 /// (`DeviceWorker`), which makes the unchecked `Sendable` safe and keeps device work off the
 /// cooperative thread pool.
 public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
+    /// The checkpoint's description: architecture, classes, threshold, training metrics.
     public let metadata: ModelMetadata
     private let model: TrainedModel
     private let gradCAM: GradCAM?
@@ -51,6 +52,7 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
         metadata = try ModelMetadata(model: model, explainedLayer: gradCAM?.layerDescription)
     }
 
+    /// Decodes and classifies a batch on the model's queue; an undecodable image fails alone.
     public func classify(_ images: [ImageInput]) async throws -> [ClassificationOutcome] {
         try await worker.run { try self.classifyOnWorker(images) }
     }
