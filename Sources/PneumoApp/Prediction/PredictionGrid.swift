@@ -66,9 +66,11 @@ public enum PredictionGrid {
             let textTop = y + imageSide + 2 * frame + 3
             canvas.draw(text: BitmapFont.fitted(tile.caption, characters: characters), x: x, y: textTop, scale: fontScale, color: (20, 20, 20))
             if let detail = tile.detail {
+                // A cut file name says little; with a known class, the class alone fits the line.
+                let shown = detail.components(separatedBy: " · ").first ?? detail
                 canvas.draw(
-                    text: BitmapFont.fitted(detail.replacingOccurrences(of: "·", with: "-"), characters: characters),
-                    x: x, y: textTop + lineHeight, scale: fontScale, color: (100, 100, 100))
+                    text: BitmapFont.fitted(shown, characters: characters), x: x, y: textTop + lineHeight, scale: fontScale,
+                    color: (100, 100, 100))
             }
         }
         return try PNGEncoder.encode(width: canvas.width, height: canvas.height, pixels: canvas.pixels, colorType: .rgb)
