@@ -113,7 +113,8 @@ public final class GradCAM {
                 map[pixel] = Float(max(0, sum))
             }
             return Explanation(
-                probabilities: probabilities[image], predictedClass: model.predictedClass(probabilities: probabilities[image]),
+                probabilities: probabilities[image],
+                predictedClass: ImageScoring.predictedClass(probabilities[image], threshold: model.threshold),
                 explainedClass: pass.explainedClasses[image], map: try Heatmap(width: shape[3], height: shape[2], values: map))
         }
     }
@@ -134,7 +135,7 @@ public final class GradCAM {
         let probabilities = TrainedModel.probabilities(fromLogits: logits, count: n, classes: classes)
         let explained = try probabilities.map { row -> Int in
             switch target {
-            case .predicted: return model.predictedClass(probabilities: row)
+            case .predicted: return ImageScoring.predictedClass(row, threshold: model.threshold)
             case .classIndex(let index):
                 guard (0..<classes).contains(index) else { throw ExplainError.invalidClass(index: index, classes: classes) }
                 return index

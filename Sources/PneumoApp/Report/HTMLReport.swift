@@ -110,7 +110,7 @@ public struct HTMLReport: Sendable {
         .charts{display:flex;flex-wrap:wrap;gap:16px}\
         figure{margin:0;background:#fff;border:1px solid #e3e3e3;padding:8px}\
         figure svg{display:block;max-width:100%;height:auto}\
-        figcaption{font-size:13px;text-align:center;margin-top:4px}\
+        figcaption{font-size:13px;text-align:center;margin-top:4px;overflow-wrap:anywhere}\
         .grid{display:grid;gap:10px}\
         .tile{padding:4px;border-width:3px}.tile img{display:block;width:100%;height:auto}\
         .tile.correct{border-color:#009E73}.tile.wrong{border-color:#D55E00}

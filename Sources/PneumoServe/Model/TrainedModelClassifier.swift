@@ -104,7 +104,7 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
     private func classification(_ probabilities: [Double], heatmapPNG: [UInt8]?) -> Classification {
         let names = model.classNames
         return Classification(
-            predictedClass: names[model.predictedClass(probabilities: probabilities)],
+            predictedClass: names[ImageScoring.predictedClass(probabilities, threshold: model.threshold)],
             probabilities: Dictionary(uniqueKeysWithValues: zip(names, probabilities)),
             threshold: model.threshold,
             heatmapPNG: heatmapPNG)

@@ -1,0 +1,65 @@
+import Foundation
+import PneumoData
+
+/// Runs a model over decoded images, one device batch at a time, so the float copy of a whole
+/// split (hundreds of MB at 224 px and 3 channels) never has to exist at once.
+public enum ImageScoring {
+    /// Class probabilities per image, in image order; `progress` receives the images done so far.
+    public static func probabilities(
+        of images: DecodedImageSet, model: TrainedModel, batchSize: Int, progress: ((Int) -> Void)? = nil
+    ) throws -> [[Double]] {
+        let input = model.spec.input
+        guard images.side == input.size else {
+            throw EvaluationError.invalidOption(
+                "images were decoded at \(images.side) px but the model takes \(input.size) px; decode at the model's input size")
+        }
+        let batch = max(1, batchSize)
+        let plane = input.size * input.size
+        var result = [[Double]]()
+        result.reserveCapacity(images.count)
+        for start in stride(from: 0, to: images.count, by: batch) {
+            let count = min(batch, images.count - start)
+            let values = floats(images.pixels, from: start * plane, images: count, plane: plane, channels: input.channels)
+            result += try model.probabilities(images: values, count: count, batchSize: batch)
+            progress?(start + count)
+        }
+        return result
+    }
+
+    /// Pixels as model input: float32 in [0, 1], the gray plane repeated per channel (NCHW),
+    /// as the training batches are built.
+    static func floats(_ pixels: [UInt8], from offset: Int, images: Int, plane: Int, channels: Int) -> [Float] {
+        var values = [Float](repeating: 0, count: images * channels * plane)
+        let scale = Float(1) / 255
+        for image in 0..<images {
+            let source = offset + image * plane
+            for channel in 0..<channels {
+                let destination = (image * channels + channel) * plane
+                for index in 0..<plane { values[destination + index] = Float(pixels[source + index]) * scale }
+            }
+        }
+        return values
+    }
+
+    /// The label scheme matching a model's classes: two classes are normal/pneumonia, three are
+    /// normal/bacterial/viral.
+    public static func labelScheme(for model: TrainedModel) throws -> LabelScheme {
+        switch model.classNames.count {
+        case 2: return .binary
+        case 3: return .threeClass
+        default:
+            throw EvaluationError.unsupportedModel(
+                "the model has \(model.classNames.count) classes (\(model.classNames.joined(separator: ", "))); "
+                    + "chest X-ray labels exist for 2 (normal/pneumonia) or 3 (normal/bacterial/viral)")
+        }
+    }
+
+    /// The predicted class: for two classes, positive when p(class 1) reaches `threshold`;
+    /// otherwise the most probable class (the lowest index among ties).
+    public static func predictedClass(_ probabilities: [Double], threshold: Double) -> Int {
+        if probabilities.count == 2 { return probabilities[1] >= threshold ? 1 : 0 }
+        var best = 0
+        for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
+        return best
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import PneumoData
+
+/// Several input files that cannot be used, refused together under `--strict`.
+public struct PredictionInputError: Error, CustomStringConvertible, Equatable {
+    /// Each file and why it cannot be used.
+    public let problems: [SkippedFile]
+
+    public var description: String {
+        "\(problems.count) input(s) cannot be used (--strict stops here; leave it out to predict the rest):\n"
+            + problems.prefix(20).map { "  \($0.file): \($0.reason)" }.joined(separator: "\n")
+            + (problems.count > 20 ? "\n  ... and \(problems.count - 20) more" : "")
+    }
+}
+
+/// Classifies image files with a trained model: `pneumo predict`.
+public enum Predictor {
+    /// Predicts every JPEG in `paths` (files, or folders searched at any depth), in batches on
+    /// the model's device. Files that cannot be used get an entry with the reason, unless
+    /// `strict`, which refuses them all before any prediction.
+    public static func run(
+        model: TrainedModel, paths: [URL], batchSize: Int = 32, strict: Bool = false,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> PredictionResult {
+        guard (1...4096).contains(batchSize) else {
+            throw EvaluationError.invalidOption("batch size must be between 1 and 4096, got \(batchSize)")
+        }
+        guard !paths.isEmpty else { throw EvaluationError.invalidOption("no file or folder to predict was given") }
+        let scheme = try ImageScoring.labelScheme(for: model)
+        let items = PredictionInput.gather(paths, labels: scheme)
+        let samples = items.compactMap { item -> ImageSample? in
+            if case let .image(sample) = item { return sample }
+            return nil
+        }
+        let side = model.spec.input.size
+        var images = DecodedImageSet(side: side, samples: [], pixels: [])
+        var decodeFailures = [String: String]()
+        if !samples.isEmpty {
+            // Decoded fresh every time: arbitrary inputs would only fill the cache.
+            let loaded = try ImageSetLoader.load(samples, name: "predict", preprocessing: ImagePreprocessing(side: side), cache: nil)
+            images = loaded.images
+            for failure in loaded.report.failures { decodeFailures[failure.file.path] = reason(failure) }
+        }
+        if strict {
+            let problems = items.compactMap { item -> SkippedFile? in
+                switch item {
+                case let .problem(path, reason): return SkippedFile(file: path, reason: reason)
+                case let .image(sample): return decodeFailures[sample.file.path].map { SkippedFile(file: sample.file.path, reason: $0) }
+                }
+            }
+            if !problems.isEmpty { throw PredictionInputError(problems: problems) }
+        }
+
+        let threshold = model.classNames.count == 2 ? model.threshold : nil
+        let probabilities = try ImageScoring.probabilities(
+            of: images, model: model, batchSize: batchSize, progress: { progress?($0, images.count) })
+        var position = [String: Int]()
+        for (index, sample) in images.samples.enumerated() { position[sample.file.path] = index }
+
+        var entries = [PredictionEntry]()
+        var imageIndex = [Int?]()
+        for item in items {
+            switch item {
+            case let .problem(path, reason):
+                entries.append(PredictionEntry(file: path, error: reason))
+                imageIndex.append(nil)
+            case let .image(sample):
+                let trueClass = sample.label.flatMap { model.classNames.indices.contains($0) ? model.classNames[$0] : nil }
+                guard let index = position[sample.file.path] else {
+                    entries.append(PredictionEntry(
+                        file: sample.file.path, trueClass: trueClass, error: decodeFailures[sample.file.path] ?? "could not be decoded"))
+                    imageIndex.append(nil)
+                    continue
+                }
+                let classIndex = ImageScoring.predictedClass(probabilities[index], threshold: threshold ?? 0.5)
+                entries.append(PredictionEntry(
+                    file: sample.file.path, predictedClass: model.classNames[classIndex], classIndex: classIndex,
+                    probability: probabilities[index][classIndex], probabilities: probabilities[index], trueClass: trueClass))
+                imageIndex.append(index)
+            }
+        }
+        return PredictionResult(
+            classNames: model.classNames, threshold: threshold, modelName: model.spec.name, entries: entries,
+            images: images, imageIndex: imageIndex)
+    }
+
+    /// The reason a file failed, without its path (the entry names the file).
+    private static func reason(_ failure: ImageLoadError) -> String {
+        switch failure.reason {
+        case let .unreadable(why): return "cannot read: \(why)"
+        case let .decode(error): return "\(error)"
+        }
+    }
+}

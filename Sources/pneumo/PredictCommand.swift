@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import PneumoApp
+
+/// `pneumo predict`: class and probability for each image file.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Classify chest X-ray JPEGs with a checkpoint: class and probability per image.",
+        discussion: """
+            Takes files and folders (searched at any depth for .jpg and .jpeg). A file that cannot be \
+            read or decoded is reported on its own line and the rest are still predicted, unless \
+            --strict. Two-class models call an image positive at the checkpoint's threshold. The exit \
+            status is 1 when no image could be predicted.
+            """)
+
+    @Option(help: "Checkpoint: RUN/best, or its .json or .safetensors file.")
+    var model: String
+
+    @Argument(help: "Image files or folders.")
+    var inputs: [String]
+
+    @Option(help: "Output format: table, csv or json.")
+    var format: String = PredictionFormat.table.rawValue
+
+    @Option(help: "Also draw the images with their predicted labels into this .png or .html file.")
+    var grid: String?
+
+    @Option(help: "Most images drawn in the grid.")
+    var gridLimit = 48
+
+    @Option(help: "Images per forward pass on the device.")
+    var batchSize = 32
+
+    @Flag(help: "Refuse to predict anything when an input cannot be used.")
+    var strict = false
+
+    @OptionGroup var device: DeviceOptions
+
+    func validate() throws {
+        guard PredictionFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be one of \(PredictionFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
+        }
+        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096, got \(batchSize)") }
+        guard (1...1000).contains(gridLimit) else { throw ValidationError("--grid-limit must be between 1 and 1000, got \(gridLimit)") }
+        if let grid, !["png", "html", "htm"].contains(URL(fileURLWithPath: grid).pathExtension.lowercased()) {
+            throw ValidationError("--grid must name a .png or .html file, got '\(grid)'")
+        }
+    }
+
+    func run() throws {
+        let context = try device.makeContext()
+        let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
+        let result = try Predictor.run(
+            model: trained, paths: inputs.map { URL(fileURLWithPath: $0) }, batchSize: batchSize, strict: strict)
+        print(try (PredictionFormat(rawValue: format) ?? .table).render(result))
+        for failure in result.failures { Console.log("skipped \(failure.file): \(failure.error ?? "unusable")") }
+        if let grid, result.predictedCount > 0 {
+            let drawn = try PredictionGrid.write(result, to: URL(fileURLWithPath: grid), limit: gridLimit)
+            Console.log("wrote \(grid) (\(drawn) image(s))")
+        }
+        if result.predictedCount == 0 {
+            Console.log("no image could be predicted")
+            throw ExitCode.failure
+        }
+    }
+}

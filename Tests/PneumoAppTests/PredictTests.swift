@@ -1,0 +1,127 @@
+import Engine
+import Foundation
+import PneumoData
+import XCTest
+@testable import PneumoApp
+
+final class PredictTests: XCTestCase {
+    private var context: ComputeContext!
+    private var directory: URL!
+    private var root: URL!
+
+    override func setUpWithError() throws {
+        directory = try temporaryDirectory(self)
+        root = try EvaluateFixture.dataSet(in: directory)
+        context = try EvaluateFixture.cpu()
+    }
+
+    /// A folder of 4 val images, one test file, a corrupt JPEG, a text file and a missing path.
+    private func inputs() throws -> (paths: [URL], corrupt: URL, text: URL, missing: URL, single: URL) {
+        let loose = directory.appendingPathComponent("loose", isDirectory: true)
+        try FileManager.default.createDirectory(at: loose, withIntermediateDirectories: true)
+        let single = try FileManager.default.contentsOfDirectory(
+            at: root.appendingPathComponent("test/PNEUMONIA"), includingPropertiesForKeys: nil).sorted { $0.path < $1.path }[0]
+        let original = try Data(contentsOf: single)
+        let corrupt = loose.appendingPathComponent("broken.jpeg")
+        try original.prefix(600).write(to: corrupt)
+        let text = loose.appendingPathComponent("notes.jpg")
+        try Data("not an image".utf8).write(to: text)
+        let missing = loose.appendingPathComponent("absent.jpeg")
+        return ([root.appendingPathComponent("val"), single, corrupt, text, missing], corrupt, text, missing, single)
+    }
+
+    func testPredictsFilesAndFoldersAndReportsEachBadFile() throws {
+        let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
+        let (paths, corrupt, text, missing, single) = try inputs()
+        let result = try Predictor.run(model: model, paths: paths, batchSize: 3)
+        XCTAssertEqual(result.entries.count, 8, "4 folder images, the single file and 3 bad inputs")
+        XCTAssertEqual(result.predictedCount, 5)
+        XCTAssertEqual(result.entries[4].file, single.path)
+        XCTAssertEqual(result.entries[4].trueClass, "pneumonia")
+        XCTAssertEqual(Array(result.entries.prefix(4).map(\.trueClass)), ["normal", "normal", "pneumonia", "pneumonia"])
+
+        let failures = Dictionary(uniqueKeysWithValues: result.failures.map { ($0.file, $0.error ?? "") })
+        XCTAssertEqual(Set(failures.keys), [corrupt.path, text.path, missing.path])
+        XCTAssertTrue(failures[corrupt.path]?.contains("truncated") ?? false, failures[corrupt.path] ?? "")
+        XCTAssertTrue(failures[missing.path]?.contains("does not exist") ?? false, failures[missing.path] ?? "")
+        XCTAssertFalse(failures[text.path]?.isEmpty ?? true)
+
+        for entry in result.entries where entry.succeeded {
+            let probabilities = try XCTUnwrap(entry.probabilities)
+            XCTAssertEqual(probabilities.reduce(0, +), 1, accuracy: 1e-9)
+            XCTAssertEqual(entry.predictedClass, probabilities[1] >= 0.5 ? "pneumonia" : "normal")
+            XCTAssertEqual(entry.probability, probabilities[entry.classIndex ?? -1])
+        }
+
+        // The same images predicted one at a time give the same probabilities: batching changes nothing.
+        let alone = try Predictor.run(model: model, paths: [single], batchSize: 1)
+        XCTAssertEqual(alone.entries[0].probabilities, result.entries[4].probabilities)
+
+        assertThrows(PredictionInputError.self, { _ = try Predictor.run(model: model, paths: paths, strict: true) }) { error in
+            XCTAssertEqual(Set(error.problems.map(\.file)), [corrupt.path, text.path, missing.path])
+            XCTAssertTrue(error.description.contains("--strict"), error.description)
+        }
+    }
+
+    func testOutputFormatsHoldEveryFile() throws {
+        let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
+        let (paths, corrupt, _, _, _) = try inputs()
+        let result = try Predictor.run(model: model, paths: paths)
+
+        let csv = try PredictionFormat.csv.render(result).split(separator: "\n").map(String.init)
+        XCTAssertEqual(csv.first, "file,class,probability,p_normal,p_pneumonia,true_class,error")
+        XCTAssertEqual(csv.count, 9)
+        XCTAssertTrue(csv.contains { $0.hasPrefix(corrupt.path + ",,,,,,") })
+
+        let json = try JSONSerialization.jsonObject(with: Data(try PredictionFormat.json.render(result).utf8)) as? [String: Any]
+        XCTAssertEqual(json?["predicted"] as? Int, 5)
+        XCTAssertEqual(json?["failed"] as? Int, 3)
+        XCTAssertEqual((json?["predictions"] as? [[String: Any]])?.count, 8)
+        XCTAssertEqual(json?["class_names"] as? [String], ["normal", "pneumonia"])
+
+        let table = try PredictionFormat.table.render(result)
+        XCTAssertTrue(table.contains("error:"), table)
+        XCTAssertTrue(table.contains("5 of 8 file(s) predicted"), table)
+        XCTAssertEqual(PredictionFormat.csvField("a,\"b\""), "\"a,\"\"b\"\"\"")
+    }
+
+    func testGridsAsPNGAndHTML() throws {
+        let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
+        let result = try Predictor.run(model: model, paths: [root.appendingPathComponent("test")])
+        XCTAssertEqual(result.predictedCount, 7)
+
+        let png = directory.appendingPathComponent("grid.png")
+        XCTAssertEqual(try PredictionGrid.write(result, to: png, limit: 5, columns: 3), 5)
+        let bytes = [UInt8](try Data(contentsOf: png))
+        XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        func bigEndian(_ offset: Int) -> Int { bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        // 32 px inputs are enlarged 4 times to 128 px; 3 columns and 2 rows of framed cells.
+        let cell = 128 + 6, gap = 10, captions = 2 * (7 + 3) + 4
+        XCTAssertEqual(bigEndian(16), gap + 3 * (cell + gap))
+        XCTAssertEqual(bigEndian(20), gap + 2 * (cell + captions + gap))
+        XCTAssertEqual(bytes[25], 2, "RGB, for the coloured frames")
+
+        let html = directory.appendingPathComponent("grid.html")
+        try PredictionGrid.write(result, to: html)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        XCTAssertEqual(page.components(separatedBy: "data:image/png;base64,").count - 1, 7)
+        XCTAssertTrue(page.contains("tile correct") || page.contains("tile wrong"))
+
+        XCTAssertThrowsError(try PredictionGrid.write(result, to: directory.appendingPathComponent("grid.gif")))
+    }
+}
+
+/// The drawing parts of prediction grids.
+final class PredictPartsTests: XCTestCase {
+    func testBitmapFontDrawsKnownGlyphs() {
+        XCTAssertTrue(BitmapFont.isInk("A", column: 0, row: 3))
+        XCTAssertFalse(BitmapFont.isInk("A", column: 0, row: 0))
+        XCTAssertEqual((0..<7).map { BitmapFont.isInk("l", column: 0, row: $0) }, (0..<7).map { BitmapFont.isInk("L", column: 0, row: $0) })
+        XCTAssertEqual(BitmapFont.fitted("pneumonia 0.97", characters: 8), "pneumo..")
+        var canvas = RGBCanvas(width: 12, height: 9, background: (255, 255, 255))
+        canvas.draw(text: "1", x: 1, y: 1, scale: 1, color: (0, 0, 0))
+        // Column 2 of "1" (the stem) is ink on every row.
+        for row in 0..<7 { XCTAssertEqual(canvas.pixels[((row + 1) * 12 + 3) * 3], 0, "row \(row)") }
+        XCTAssertEqual(canvas.pixels[0], 255)
+    }
+}
