@@ -76,7 +76,7 @@ enum IndexPage {
 
     fetch("/api/v1/model").then(r => r.json()).then(m => {
       document.getElementById("model").textContent =
-        `Model ${m.id} · version ${m.version} · threshold ${m.threshold} on P(${m.positive_class})`;
+        `Model ${m.id} · version ${m.version} · threshold ${Number(m.threshold).toFixed(3)} on P(${m.positive_class})`;
     }).catch(() => { document.getElementById("model").textContent = "Model information unavailable"; });
 
     function addCard(file) {
@@ -99,7 +99,7 @@ enum IndexPage {
       view.status.remove();
       view.info.append(
         element("div", "verdict " + (positive ? "positive" : "negative"), r.class),
-        element("div", "detail", `Probability ${percent(r.probability)} · P(${r.positive_class}) ${percent(r.probabilities[r.positive_class])} against threshold ${r.threshold}`),
+        element("div", "detail", `Probability ${percent(r.probability)} · P(${r.positive_class}) ${percent(r.probabilities[r.positive_class])} against threshold ${Number(r.threshold).toFixed(3)}`),
         element("div", "detail", `Model ${r.model.id} ${r.model.version} · ${r.image.width}×${r.image.height} px · ${r.timing_ms.total.toFixed(0)} ms (batch of ${r.batch_size})`));
       if (!r.heatmap) return;
       const heat = element("img", "heat");
