@@ -1,0 +1,264 @@
+import Engine
+import Foundation
+import PneumoData
+
+/// How a call to `Trainer.train` ended.
+public enum TrainingOutcome {
+    /// Every epoch ran, or early stopping ended the run.
+    case finished(TrainingSummary)
+    /// `shouldStop` asked to stop; a resume checkpoint holds the position (epoch from 0, batches done).
+    case interrupted(epoch: Int, batch: Int, run: URL)
+}
+
+/// The end of a finished run.
+public struct TrainingSummary: Sendable {
+    public var epochsCompleted: Int
+    public var stoppedEarly: Bool
+    public var monitor: ValidationMetric
+    public var patience: Int?
+    public var bestEpoch: Int?
+    public var bestValue: Double?
+    /// The decision threshold stored with the best checkpoint.
+    public var threshold: ThresholdChoice?
+    /// Wall time over every session of the run.
+    public var wallSeconds: Double
+    public var best: URL
+    public var last: URL
+    public var historyCSV: URL
+    public var history: TrainingHistory
+}
+
+/// Runs epochs of training: batches prepared on a background thread, uploaded, augmented on
+/// the device, one training step each; validation, checkpoints and history after each epoch.
+/// Stops between batches when asked and saves a checkpoint that `resume` continues from
+/// with bit-identical results.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let run: RunDirectory
+    private let session: TrainingSession
+    private let reporter: TrainingReporter
+    private var history: HistoryLog
+    private var state: ResumeState
+    private var augmentationGenerator: SeededGenerator
+    /// Seconds between reads of the batch losses (each read waits for the device).
+    public var lossReadInterval: Double = 1.0
+
+    /// A new run writing into `output` (created if needed; refused if it holds a run already).
+    public convenience init(options: TrainingOptions, data: TrainingData, output: URL, context: ComputeContext, reporter: TrainingReporter = .silent) throws {
+        try options.validate()
+        let run = RunDirectory(output)
+        try run.checkFreshStart()
+        let spec = try BuiltinModels.resolve(options.model).resized(inputSize: options.inputSize, width: options.width)
+        let session = try TrainingSession(options: options, spec: spec, data: data, context: context, reporter: reporter)
+        let scheduler = LearningRateScheduler(
+            schedule: options.schedule, baseRate: options.learningRate, epochs: options.epochs, stepsPerEpoch: session.stepsPerEpoch)
+        let state = ResumeState(
+            epoch: 0, batch: 0, optimizerSteps: 0, dropoutSteps: session.dropoutLayers.map(\.step),
+            augmentation: session.initialAugmentationGenerator, scheduler: scheduler,
+            earlyStopping: EarlyStopping(metric: options.monitor, patience: options.patience),
+            epochTotals: EpochTotals(), elapsedSeconds: 0, epochSeconds: 0)
+        try RunRecord(options: options, data: data.root.path, device: context.device.name).write(to: run.options)
+        self.init(session: session, run: run, state: state, history: HistoryLog(directory: output), reporter: reporter)
+    }
+
+    /// Continues the run in `directory` from its resume checkpoint, with the options it was started with.
+    public static func resume(from directory: URL, data: TrainingData, context: ComputeContext, reporter: TrainingReporter = .silent) throws -> Trainer {
+        let run = RunDirectory(directory)
+        guard run.canResume else {
+            throw TrainingError.resumeMismatch(
+                "\(directory.path) holds no resume checkpoint (resume.json); it is not a run folder, or the run already finished")
+        }
+        let checkpoint = try CheckpointStore.load(from: run.resume)
+        let file = CheckpointPaths(run.resume).weights.path
+        let options: TrainingOptions, spec: ArchitectureSpec, state: ResumeState
+        do {
+            options = try checkpoint.metadata.trainingOptions.decode(TrainingOptions.self)
+            spec = try checkpoint.metadata.architecture.decode(ArchitectureSpec.self)
+            guard let saved = checkpoint.metadata.resumeState else { throw TrainingError.resumeMismatch("no resume state") }
+            state = try saved.decode(ResumeState.self)
+        } catch {
+            throw TrainingError.resumeMismatch("\(CheckpointPaths(run.resume).metadata.path) cannot be read as a resume checkpoint: \(error)")
+        }
+        let session = try TrainingSession(options: options, spec: spec, data: data, context: context, reporter: reporter)
+        guard state.scheduler.stepsPerEpoch == session.stepsPerEpoch else {
+            throw TrainingError.resumeMismatch(
+                "the run had \(state.scheduler.stepsPerEpoch) batches per epoch but the data now gives \(session.stepsPerEpoch)")
+        }
+        try session.restore(from: checkpoint, state: state, file: file)
+        let history = try HistoryLog(resumingIn: directory, after: state.epoch)
+        reporter.status("resuming \(directory.path) at epoch \(state.epoch + 1), batch \(state.batch) of \(session.stepsPerEpoch)")
+        return Trainer(session: session, run: run, state: state, history: history, reporter: reporter)
+    }
+
+    private init(session: TrainingSession, run: RunDirectory, state: ResumeState, history: HistoryLog, reporter: TrainingReporter) {
+        options = session.options
+        self.session = session
+        self.run = run
+        self.state = state
+        self.history = history
+        self.reporter = reporter
+        augmentationGenerator = state.augmentation
+    }
+
+    /// The model being trained.
+    public var model: TrainedModel { session.model }
+    /// Loss weight per class in use; nil when all are 1.
+    public var classWeights: [Double]? { session.classWeights }
+    /// Training batches per epoch.
+    public var stepsPerEpoch: Int { session.stepsPerEpoch }
+
+    /// Trains until the last epoch, early stopping, or `shouldStop` (checked before each batch).
+    public func train(shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
+        let sessionStart = ProgressBar.monotonicSeconds()
+        let elapsedBefore = state.elapsedSeconds
+        let elapsed = { elapsedBefore + ProgressBar.monotonicSeconds() - sessionStart }
+        describeStart()
+        while state.epoch < options.epochs && !state.earlyStopping.shouldStop {
+            let epoch = state.epoch
+            let epochStart = ProgressBar.monotonicSeconds() - state.epochSeconds
+            let accumulator = EpochAccumulator(classes: session.classNames.count, totals: state.epochTotals)
+            let trainingStart = ProgressBar.monotonicSeconds()
+            let stoppedAt = try trainBatches(epoch: epoch, from: state.batch, into: accumulator, shouldStop: shouldStop)
+            try accumulator.collect()
+            accumulator.addSeconds(ProgressBar.monotonicSeconds() - trainingStart)
+            if let batch = stoppedAt ?? (shouldStop() ? session.stepsPerEpoch : nil) {
+                try saveResume(epoch: epoch, batch: batch, totals: accumulator.totals,
+                               epochSeconds: ProgressBar.monotonicSeconds() - epochStart, elapsed: elapsed())
+                reporter.status("stopped at epoch \(epoch + 1), batch \(batch) of \(session.stepsPerEpoch); saved \(CheckpointPaths(run.resume).metadata.path)")
+                return .interrupted(epoch: epoch, batch: batch, run: run.url)
+            }
+            try finishEpoch(epoch, totals: accumulator.totals, epochStart: epochStart, elapsed: elapsed)
+        }
+        run.removeResumeCheckpoint()
+        let summary = try makeSummary(wallSeconds: elapsed())
+        reporter.status(TrainingLog.summary(summary))
+        return .finished(summary)
+    }
+
+    /// Trains the batches of `epoch` from `first`; returns the batch position when `shouldStop` fired.
+    private func trainBatches(epoch: Int, from first: Int, into accumulator: EpochAccumulator, shouldStop: () -> Bool) throws -> Int? {
+        let steps = session.stepsPerEpoch
+        guard first < steps else { return nil }
+        let batches = session.loader.batches(epoch: epoch)
+        defer { batches.cancel() }
+        for _ in 0..<first { _ = batches.next() }
+        let batchSize = options.batchSize
+        let bar = reporter.progressBar?((steps - first) * batchSize, "epoch \(epoch + 1)/\(options.epochs)")
+        var lastRead = ProgressBar.monotonicSeconds()
+        var done = 0
+        for index in first..<steps {
+            if shouldStop() {
+                bar?.finish(loss: try collected(accumulator))
+                return index
+            }
+            guard let batch = batches.next() else {
+                throw TrainingError.invalidOption("the batch loader ended after \(index) of \(steps) batches")
+            }
+            session.optimizer.learningRate = Float(state.scheduler.rate(epoch: epoch, step: index))
+            let (loss, logits) = try step(batch)
+            accumulator.add(loss: loss, logits: logits, labels: batch.labels)
+            done += batch.count
+            let now = ProgressBar.monotonicSeconds()
+            if now - lastRead >= lossReadInterval || index == steps - 1 {
+                try accumulator.collect()
+                lastRead = now
+                bar?.update(completed: done, loss: accumulator.totals.meanLoss)
+            } else {
+                bar?.update(completed: done)
+            }
+        }
+        bar?.finish(loss: try collected(accumulator))
+        return nil
+    }
+
+    private func collected(_ accumulator: EpochAccumulator) throws -> Double {
+        try accumulator.collect()
+        return accumulator.totals.meanLoss
+    }
+
+    /// Uploads one batch, augments it and takes one optimizer step.
+    private func step(_ batch: Batch) throws -> (loss: Tensor, logits: Tensor) {
+        let context = session.context
+        var input = try Tensor(context, shape: batch.shape, values: batch.images)
+        if let augmenter = session.augmenter {
+            let parameters = AugmentationParameters.draw(
+                count: batch.count, width: batch.side, height: batch.side, settings: augmenter.settings,
+                generator: &augmentationGenerator)
+            input = try augmenter.apply(input, parameters: parameters)
+        }
+        let targets = try Tensor(context, shape: [batch.count], values: batch.targets)
+        return try session.network.trainStepKeepingLogits(
+            input: input, targets: targets, loss: session.loss, optimizer: session.optimizer)
+    }
+
+    /// Validation, threshold, early stopping, schedule, history and checkpoints after an epoch's batches.
+    private func finishEpoch(_ epoch: Int, totals: EpochTotals, epochStart: Double, elapsed: () -> Double) throws {
+        let lastRate = state.scheduler.rate(epoch: epoch, step: session.stepsPerEpoch - 1)
+        let result = try session.validation.evaluate(session.model)
+        let monitored = result.value(of: options.monitor)
+        let improved = state.earlyStopping.record(monitored, epoch: epoch + 1)
+        if monitored.isFinite { state.scheduler.epochEnded(metric: monitored, lowerIsBetter: options.monitor.lowerIsBetter) }
+        let threshold = try session.validation.chooseThreshold(options.threshold, probabilities: result.probabilities)
+        let record = EpochRecord(
+            epoch: epoch + 1, trainLoss: totals.meanLoss, trainAccuracy: totals.accuracy, validationLoss: result.loss,
+            validationAccuracy: result.accuracy, validationRecall: result.recall, validationAUC: result.auc,
+            learningRate: lastRate,
+            imagesPerSecond: totals.imagesPerSecond, seconds: ProgressBar.monotonicSeconds() - epochStart)
+        try history.record(record)
+        let metrics = Self.figures(record, result: result, threshold: threshold, labels: session.validation.labels)
+        if improved { try session.saveModel(to: run.best, threshold: threshold, metrics: metrics) }
+        try session.saveModel(to: run.last, threshold: threshold, metrics: metrics)
+        try saveResume(epoch: epoch + 1, batch: 0, totals: EpochTotals(), epochSeconds: 0, elapsed: elapsed())
+        reporter.epoch(TrainingLog.epochLine(record, of: options.epochs, improved: improved, monitor: options.monitor))
+    }
+
+    /// Records the loop's state (live objects included) and writes the resume checkpoint.
+    private func saveResume(epoch: Int, batch: Int, totals: EpochTotals, epochSeconds: Double, elapsed: Double) throws {
+        state.epoch = epoch
+        state.batch = batch
+        state.optimizerSteps = session.optimizer.stepCount
+        state.dropoutSteps = session.dropoutLayers.map(\.step)
+        state.augmentation = augmentationGenerator
+        state.epochTotals = totals
+        state.epochSeconds = epochSeconds
+        state.elapsedSeconds = elapsed
+        try session.saveResume(to: run.resume, state: state)
+    }
+
+    /// The named figures stored in a checkpoint's metadata.
+    static func figures(_ record: EpochRecord, result: ValidationResult, threshold: ThresholdChoice?, labels: [Int]) -> [String: Double] {
+        var figures: [String: Double] = [
+            "epoch": Double(record.epoch), "train_loss": record.trainLoss, "train_accuracy": record.trainAccuracy,
+            "val_loss": result.loss, "val_accuracy": result.accuracy, "val_recall": result.recall, "val_f1": result.f1,
+            "val_images": Double(labels.count),
+        ]
+        if let auc = result.auc { figures["val_auc"] = auc }
+        if let threshold {
+            figures["val_threshold"] = threshold.threshold
+            figures["val_sensitivity_at_threshold"] = threshold.sensitivity
+            figures["val_specificity_at_threshold"] = threshold.specificity
+            let correct = zip(labels, result.probabilities).filter { label, p in (p[1] >= threshold.threshold ? 1 : 0) == label }.count
+            figures["val_accuracy_at_threshold"] = Double(correct) / Double(max(1, labels.count))
+        }
+        return figures
+    }
+
+    private func describeStart() {
+        let o = options
+        let weights = session.classWeights.map { $0.map { NumberFormat.fixed($0, 3) }.joined(separator: ", ") } ?? "none"
+        reporter.status(
+            "model \(session.spec.name): \(session.spec.input.size)px x\(session.spec.input.channels), \(session.network.parameterCount) parameters, "
+                + "\(session.classNames.count) classes; \(o.optimizer.rawValue) lr \(o.learningRate), \(o.schedule), weight decay \(o.weightDecay); "
+                + "batch \(o.batchSize) x \(session.stepsPerEpoch) per epoch; class weights \(weights)\(o.balancedSampling ? ", balanced sampling" : ""); "
+                + "augmentation \(o.augmentation.summary); monitor val \(o.monitor.rawValue)")
+    }
+
+    private func makeSummary(wallSeconds: Double) throws -> TrainingSummary {
+        let best = try? CheckpointStore.loadMetadata(from: run.best)
+        return TrainingSummary(
+            epochsCompleted: history.history.records.count, stoppedEarly: state.earlyStopping.shouldStop && state.epoch < options.epochs,
+            monitor: options.monitor, patience: options.patience, bestEpoch: state.earlyStopping.bestEpoch,
+            bestValue: state.earlyStopping.best, threshold: best?.threshold, wallSeconds: wallSeconds,
+            best: run.best, last: run.last, historyCSV: history.csvURL, history: history.history)
+    }
+}

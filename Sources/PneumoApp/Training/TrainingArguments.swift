@@ -1,0 +1,102 @@
+import Engine
+
+/// The training options as the command line gives them (nil = not given), turned into
+/// `TrainingOptions` with every default filled in and every value checked.
+public struct TrainingArguments: Equatable, Sendable {
+    public var model: String?
+    public var classes: Int?
+    public var inputSize: Int?
+    public var width: Int?
+    public var epochs: Int?
+    public var batchSize: Int?
+    public var optimizer: String?
+    public var learningRate: Double?
+    public var momentum: Double?
+    public var schedule: String?
+    public var weightDecay: Double?
+    public var classWeights: String?
+    public var balancedSampling: Bool?
+    /// `none`, `standard` or a strength factor; the single switches below override it.
+    public var augment: String?
+    public var rotation: Double?
+    public var shift: Double?
+    public var zoom: Double?
+    public var brightness: Double?
+    public var contrast: Double?
+    public var flip: Bool?
+    public var validationFraction: Double?
+    public var seed: UInt64?
+    public var monitor: String?
+    public var patience: Int?
+    public var threshold: String?
+
+    public init() {}
+
+    /// The command-line names of the options that were given, for refusing them alongside `--resume`.
+    public var givenOptions: [String] {
+        let all: [(String, Any?)] = [
+            ("--model", model), ("--classes", classes), ("--input-size", inputSize), ("--width", width), ("--epochs", epochs),
+            ("--batch-size", batchSize), ("--optimizer", optimizer), ("--lr", learningRate), ("--momentum", momentum),
+            ("--schedule", schedule), ("--weight-decay", weightDecay), ("--class-weights", classWeights),
+            ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
+            ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--flip", flip),
+            ("--val-fraction", validationFraction), ("--seed", seed), ("--monitor", monitor), ("--patience", patience),
+            ("--threshold", threshold),
+        ]
+        return all.filter { $0.1 != nil }.map(\.0)
+    }
+
+    /// The options with defaults for whatever was not given; throws `TrainingError.invalidOption` for bad values.
+    public func resolve() throws -> TrainingOptions {
+        var options = TrainingOptions()
+        if let model { options.model = model }
+        if let classes { options.classes = classes }
+        options.inputSize = inputSize
+        options.width = width
+        if let epochs { options.epochs = epochs }
+        if let batchSize { options.batchSize = batchSize }
+        if let optimizer { options.optimizer = try OptimizerKind(parsing: optimizer) }
+        if let learningRate { options.learningRate = learningRate }
+        if let momentum { options.momentum = momentum }
+        if let schedule {
+            options.schedule = try LearningRateSchedule(parsing: schedule)
+        } else if options.epochs < 2, case let .cosine(_, floor) = options.schedule {
+            // The default warm-up epoch would leave a one-epoch run no time to anneal.
+            options.schedule = .cosine(warmupEpochs: 0, minimumFactor: floor)
+        }
+        if let weightDecay { options.weightDecay = weightDecay }
+        if let classWeights { options.classWeights = try ClassWeighting(parsing: classWeights) }
+        if let balancedSampling { options.balancedSampling = balancedSampling }
+        options.augmentation = try resolveAugmentation(default: options.augmentation)
+        if let validationFraction { options.validationFraction = validationFraction }
+        if let seed { options.seed = seed }
+        if let monitor {
+            guard let metric = ValidationMetric(rawValue: monitor.lowercased()) else {
+                throw TrainingError.invalidOption(
+                    "--monitor '\(monitor)' is not a validation figure; use one of \(ValidationMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.monitor = metric
+        }
+        options.patience = patience
+        if let threshold {
+            do {
+                options.threshold = try ThresholdStrategy(parsing: threshold)
+            } catch {
+                throw TrainingError.invalidOption("--threshold: \(error)")
+            }
+        }
+        try options.validate()
+        return options
+    }
+
+    private func resolveAugmentation(default base: AugmentationSettings) throws -> AugmentationSettings {
+        var settings = try augment.map(AugmentationSettings.preset(parsing:)) ?? base
+        if let rotation { settings.rotationDegrees = Float(rotation) }
+        if let shift { settings.shift = Float(shift) }
+        if let zoom { settings.zoom = Float(zoom) }
+        if let brightness { settings.brightness = Float(brightness) }
+        if let contrast { settings.contrast = Float(contrast) }
+        if let flip { settings.horizontalFlip = flip }
+        return settings
+    }
+}

@@ -1,0 +1,108 @@
+import Engine
+import Foundation
+import XCTest
+@testable import PneumoApp
+
+final class TrainingArgumentsTests: XCTestCase {
+    func testDefaultsAreTheDocumentedOnes() throws {
+        let options = try TrainingArguments().resolve()
+        XCTAssertEqual(options, TrainingOptions())
+        XCTAssertEqual(options.model, "pneumonet")
+        XCTAssertEqual(options.threshold, .youden)
+        XCTAssertEqual(options.classWeights, .auto)
+        XCTAssertEqual(options.augmentation, .standard)
+        XCTAssertTrue(TrainingArguments().givenOptions.isEmpty)
+    }
+
+    func testGivenValuesAreParsed() throws {
+        var arguments = TrainingArguments()
+        arguments.optimizer = "Nesterov"
+        arguments.schedule = "step:2:0.5"
+        arguments.classWeights = "2,0.5"
+        arguments.augment = "0.5"
+        arguments.flip = true
+        arguments.rotation = 3
+        arguments.threshold = "sensitivity:0.95"
+        arguments.monitor = "auc"
+        arguments.epochs = 1
+        let options = try arguments.resolve()
+        XCTAssertEqual(options.optimizer, .nesterov)
+        XCTAssertEqual(options.schedule, .step(every: 2, factor: 0.5))
+        XCTAssertEqual(options.classWeights, .given([2, 0.5]))
+        XCTAssertEqual(options.augmentation.shift, 0.05, accuracy: 1e-7)
+        XCTAssertEqual(options.augmentation.rotationDegrees, 3)
+        XCTAssertTrue(options.augmentation.horizontalFlip)
+        XCTAssertEqual(options.threshold, .targetSensitivity(0.95))
+        XCTAssertEqual(options.monitor, .auc)
+        XCTAssertEqual(Set(arguments.givenOptions), ["--optimizer", "--schedule", "--class-weights", "--augment", "--flip", "--rotation", "--threshold", "--monitor", "--epochs"])
+    }
+
+    func testOneEpochRunsDropTheDefaultWarmUp() throws {
+        var arguments = TrainingArguments()
+        arguments.epochs = 1
+        XCTAssertEqual(try arguments.resolve().schedule, .cosine(warmupEpochs: 0, minimumFactor: 0.02))
+    }
+
+    func testBadValuesNameTheOptionAndTheFix() {
+        let cases: [(String, (inout TrainingArguments) -> Void, String)] = [
+            ("optimizer", { $0.optimizer = "lbfgs" }, "adamw"),
+            ("class count", { $0.classes = 4 }, "--classes"),
+            ("weights per class", { $0.classWeights = "1,2,3" }, "one per class"),
+            ("weights text", { $0.classWeights = "heavy" }, "auto, none"),
+            ("schedule", { $0.schedule = "linear" }, "cosine"),
+            ("warm-up", { $0.schedule = "cosine:5"; $0.epochs = 3 }, "warm-up"),
+            ("fraction", { $0.validationFraction = 1.5 }, "--val-fraction"),
+            ("threshold", { $0.threshold = "maybe" }, "youden"),
+            ("monitor", { $0.monitor = "speed" }, "auc"),
+            ("augment", { $0.augment = "lots" }, "standard"),
+            ("zoom", { $0.zoom = 1.5 }, "zoom"),
+            ("learning rate", { $0.learningRate = -1 }, "--lr"),
+            ("batch size", { $0.batchSize = 0 }, "--batch-size"),
+            ("patience", { $0.patience = 0 }, "--patience"),
+            ("input size", { $0.inputSize = 4 }, "--input-size"),
+        ]
+        for (name, change, expected) in cases {
+            var arguments = TrainingArguments()
+            change(&arguments)
+            XCTAssertThrowsError(try arguments.resolve(), name) { error in
+                XCTAssertTrue(error is TrainingError, "\(name): \(type(of: error))")
+                XCTAssertTrue("\(error)".contains(expected), "\(name): '\(error)' should mention \(expected)")
+            }
+        }
+    }
+
+    func testAutoClassWeightsAreInverseFrequency() throws {
+        let labels = [Int](repeating: 0, count: 1341) + [Int](repeating: 1, count: 3875)
+        let weights = try XCTUnwrap(try ClassWeighting.auto.resolve(labels: labels, classes: 2, balancedSampling: false))
+        XCTAssertEqual(weights[0], 5216.0 / (2 * 1341), accuracy: 1e-12)
+        XCTAssertEqual(weights[1], 5216.0 / (2 * 3875), accuracy: 1e-12)
+        XCTAssertEqual(weights[0] * 1341, weights[1] * 3875, accuracy: 1e-9, "each class carries the same total weight")
+        XCTAssertNil(try ClassWeighting.auto.resolve(labels: labels, classes: 2, balancedSampling: true))
+        XCTAssertThrowsError(try ClassWeighting.auto.resolve(labels: [0, 0], classes: 2, balancedSampling: false))
+    }
+
+    func testOptionsAndResumeStateSurviveJSON() throws {
+        var options = TrainingOptions(classWeights: .given([1.5, 0.5]), seed: UInt64(Int64.max), threshold: .fixed(0.3))
+        options.schedule = .plateau(patience: 2, factor: 0.5, minimumFactor: 0.001)
+        XCTAssertEqual(try JSONValue(encoding: options).decode(TrainingOptions.self), options)
+
+        var generator = SeededGenerator(seed: 1)
+        _ = generator.next()
+        var totals = EpochTotals()
+        totals.weightedLoss = 0.1 + 0.2
+        totals.images = 12
+        let state = ResumeState(
+            epoch: 2, batch: 3, optimizerSteps: 11, dropoutSteps: [UInt64.max, 5], augmentation: generator,
+            scheduler: LearningRateScheduler(schedule: .constant, baseRate: 0.1, epochs: 3, stepsPerEpoch: 4),
+            earlyStopping: EarlyStopping(metric: .auc, patience: 2), epochTotals: totals, elapsedSeconds: 1.25, epochSeconds: 0.5)
+        XCTAssertEqual(try JSONValue(encoding: state).decode(ResumeState.self), state, "64-bit counters must not pass through doubles")
+    }
+
+    func testDefaultRunFolderIsNamedAfterTheModel() {
+        let date = Date(timeIntervalSince1970: 0)
+        let folder = RunDirectory.defaultLocation(model: "configs/my net.json", date: date, base: URL(fileURLWithPath: "/r"))
+        XCTAssertTrue(folder.lastPathComponent.hasPrefix("my-net-"), folder.path)
+        XCTAssertEqual(folder.lastPathComponent.dropFirst("my-net-".count).count, "yyyyMMdd-HHmmss".count, folder.path)
+        XCTAssertEqual(folder.deletingLastPathComponent().path, "/r")
+    }
+}
