@@ -72,6 +72,6 @@ struct SweepCommand: ParsableCommand {
     /// The runner that trains one configuration. This is where the sweep meets the training
     /// loop: a `SweepRunner` built on `Trainer` (see SweepRunner's documentation).
     private func makeRunner(context: ComputeContext) throws -> SweepRunner {
-        throw ValidationError("pneumo sweep needs the training loop, which this build does not include yet")
+        TrainingSweepRunner(context: context, reporter: TrainingReporter(status: Console.log, epoch: Console.log))
     }
 }

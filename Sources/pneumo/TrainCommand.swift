@@ -17,6 +17,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder holding train/ and val/ with NORMAL/ and PNEUMONIA/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")
     var data: String?
 
+    @Option(help: "Starting point for the options below: default (tuned for pneumonet) or notebook (the Keras notebook's settings for the model).")
+    var recipe: String?
+
     @Option(help: "Built-in model (pneumonet, seed-cnn-tuned, seed-cnn, seed-dense) or an architecture .json file. Default: pneumonet.")
     var model: String?
 
@@ -108,6 +111,7 @@ struct TrainCommand: ParsableCommand {
 
     var arguments: TrainingArguments {
         var arguments = TrainingArguments()
+        arguments.recipe = recipe
         arguments.model = model
         arguments.classes = classes
         arguments.inputSize = inputSize

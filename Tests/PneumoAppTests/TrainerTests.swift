@@ -214,4 +214,24 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(metadata.architecture["layers"]?.description.contains("output"), true)
         XCTAssertNotNil(metadata.metrics["val_auc"])
     }
+
+    func testSweepRunnerTrainsAConfigurationAndReportsItsFigures() throws {
+        var base = TinyChestXRays.options(model: model)
+        base.validationFraction = 0.3
+        let runner = TrainingSweepRunner(context: context, base: base)
+        let settings = SweepSettings(dataRoot: data.root.path, model: model, epochs: 1, seed: 3)
+        let directory = folder.appendingPathComponent("sweep/adam")
+        let measurement = try runner.run(
+            SweepConfiguration(optimizer: "adam", batchSize: 4, learningRate: 0.01), settings: settings, directory: directory)
+        XCTAssertEqual(measurement.epochs, 1)
+        XCTAssertTrue(measurement.trainLoss.isFinite)
+        XCTAssertNotNil(measurement.validationAUC)
+        let options = try CheckpointStore.loadMetadata(from: directory.appendingPathComponent("best")).trainingOptions.decode(TrainingOptions.self)
+        XCTAssertEqual([options.optimizer.rawValue, "\(options.batchSize)", "\(options.seed)"], ["adam", "4", "3"])
+        // Leftovers of an earlier attempt make way for a fresh run.
+        XCTAssertNoThrow(try runner.run(
+            SweepConfiguration(optimizer: "adam", batchSize: 4, learningRate: 0.01), settings: settings, directory: directory))
+        XCTAssertThrowsError(try runner.run(
+            SweepConfiguration(optimizer: "lbfgs", batchSize: 4, learningRate: 0.01), settings: settings, directory: directory))
+    }
 }

@@ -106,3 +106,29 @@ final class TrainingArgumentsTests: XCTestCase {
         XCTAssertEqual(folder.deletingLastPathComponent().path, "/r")
     }
 }
+
+final class TrainingRecipeTests: XCTestCase {
+    func testNotebookRecipeFollowsTheNotebookPerModel() throws {
+        var arguments = TrainingArguments()
+        arguments.recipe = "notebook"
+        arguments.model = "seed-cnn-tuned"
+        let tuned = try arguments.resolve()
+        XCTAssertEqual(tuned.optimizer, .adam)
+        XCTAssertEqual(tuned.learningRate, 0.001)
+        XCTAssertEqual(tuned.batchSize, 32)
+        XCTAssertEqual(tuned.epochs, 10)
+        XCTAssertEqual(tuned.schedule, .constant)
+        XCTAssertEqual(tuned.classWeights, ClassWeighting.none)
+        XCTAssertEqual(tuned.augmentation, .none)
+        XCTAssertEqual(tuned.validationFraction, 0)
+        XCTAssertEqual(tuned.threshold, .fixed(0.5))
+
+        arguments.model = "seed-cnn"
+        arguments.epochs = 2
+        let cnn = try arguments.resolve()
+        XCTAssertEqual([cnn.optimizer.rawValue, "\(cnn.learningRate)", "\(cnn.batchSize)", "\(cnn.epochs)"], ["sgd", "0.01", "100", "2"])
+
+        arguments.recipe = "fast"
+        XCTAssertThrowsError(try arguments.resolve()) { XCTAssertTrue("\($0)".contains("notebook"), "\($0)") }
+    }
+}

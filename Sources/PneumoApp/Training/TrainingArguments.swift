@@ -3,6 +3,8 @@ import Engine
 /// The training options as the command line gives them (nil = not given), turned into
 /// `TrainingOptions` with every default filled in and every value checked.
 public struct TrainingArguments: Equatable, Sendable {
+    /// `default` or `notebook`: the options the others start from.
+    public var recipe: String?
     public var model: String?
     public var classes: Int?
     public var inputSize: Int?
@@ -35,7 +37,7 @@ public struct TrainingArguments: Equatable, Sendable {
     /// The command-line names of the options that were given, for refusing them alongside `--resume`.
     public var givenOptions: [String] {
         let all: [(String, Any?)] = [
-            ("--model", model), ("--classes", classes), ("--input-size", inputSize), ("--width", width), ("--epochs", epochs),
+            ("--recipe", recipe), ("--model", model), ("--classes", classes), ("--input-size", inputSize), ("--width", width), ("--epochs", epochs),
             ("--batch-size", batchSize), ("--optimizer", optimizer), ("--lr", learningRate), ("--momentum", momentum),
             ("--schedule", schedule), ("--weight-decay", weightDecay), ("--class-weights", classWeights),
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
@@ -48,8 +50,8 @@ public struct TrainingArguments: Equatable, Sendable {
 
     /// The options with defaults for whatever was not given; throws `TrainingError.invalidOption` for bad values.
     public func resolve() throws -> TrainingOptions {
-        var options = TrainingOptions()
-        if let model { options.model = model }
+        let start = try recipe.map(TrainingRecipe.init(parsing:)) ?? .default
+        var options = start.options(model: model ?? TrainingOptions().model)
         if let classes { options.classes = classes }
         options.inputSize = inputSize
         options.width = width
