@@ -5,5 +5,5 @@ struct Pneumo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pneumo",
         abstract: "Train, evaluate and serve pneumonia detectors on chest X-rays, on any OpenCL device.",
-        subcommands: [DevicesCommand.self])
+        subcommands: [DevicesCommand.self, BenchCommand.self])
 }

@@ -51,6 +51,7 @@ public final class Convolution {
                 im2colPackKernel, global: [g.patchSize, (g.outputPixels + tuning.tileColumns - 1) / tuning.tileColumns, images], local: [16, 1, 1],
                 g.inChannels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padTop, g.padLeft,
                 g.outHeight, g.outWidth, tuning.tileColumns, input, first * g.inChannels * g.height * g.width, columnPanels, panelStride)
+            WorkLedger.record(context, im2colPackKernel, bytes: floatBytes(images * (panelStride + g.inChannels * g.height * g.width)))
             try gemm.multiplyPacked(
                 m: g.filters, n: g.outputPixels, k: g.patchSize, alpha: 1, aPanels: weightPanels, aStride: 0,
                 bPanels: columnPanels, bStride: panelStride, beta: 0,

@@ -42,6 +42,7 @@ extension Convolution {
                 col2imKernel, global: [g.width, g.height, images * g.inChannels], local: [16, 1, 1],
                 g.inChannels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padTop, g.padLeft,
                 g.outHeight, g.outWidth, images, columns, inputGradient, first * imageSize)
+            WorkLedger.record(context, col2imKernel, bytes: floatBytes(images * (columnsPerImage + imageSize)))
         }
     }
 
@@ -71,6 +72,7 @@ extension Convolution {
                 g.filters, g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, 1,
                 g.kernelHeight - 1 - g.padTop, g.kernelWidth - 1 - g.padLeft, g.height, g.width, tuning.tileColumns,
                 outputGradient, first * g.filters * g.outputPixels, gradientPanels, panelStride)
+            WorkLedger.record(context, im2colPackKernel, bytes: floatBytes(images * (panelStride + g.filters * g.outputPixels)))
             try gemm.multiplyPacked(
                 m: g.inChannels, n: pixels, k: k, alpha: 1, aPanels: weightPanels, aStride: 0,
                 bPanels: gradientPanels, bStride: panelStride, beta: 0,
@@ -98,6 +100,7 @@ extension Convolution {
                 im2colKernel, global: [(g.outputPixels + 63) / 64, g.patchSize, images], local: [4, 1, 1],
                 g.inChannels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padTop, g.padLeft,
                 g.outHeight, g.outWidth, input, first * g.inChannels * g.height * g.width, columns)
+            WorkLedger.record(context, im2colKernel, bytes: floatBytes(images * (columnsPerImage + g.inChannels * g.height * g.width)))
             try context.launch(
                 weightGradientKernel, global: [
                     (g.filters + Convolution.weightGradientBlock.filters - 1) / Convolution.weightGradientBlock.filters,
@@ -105,10 +108,14 @@ extension Convolution {
                 ], local: [1, 1],
                 g.filters, g.patchSize, g.outputPixels, images, outputGradient, first * g.filters * g.outputPixels, columns,
                 weightGradient, Float(first == 0 ? 0 : 1))
+            WorkLedger.record(
+                context, weightGradientKernel, flops: 2 * Double(g.filters) * Double(g.patchSize) * Double(g.outputPixels) * Double(images),
+                bytes: floatBytes(images * (columnsPerImage + g.filters * g.outputPixels) + g.filters * g.patchSize))
         }
         if let biasGradient {
             try context.launch(
                 biasGradientKernel, global: [g.filters], local: [1], g.batch, g.filters, g.outputPixels, outputGradient, biasGradient)
+            WorkLedger.record(context, biasGradientKernel, bytes: floatBytes(g.batch * g.filters * g.outputPixels + g.filters))
         }
     }
 }

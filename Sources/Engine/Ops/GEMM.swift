@@ -61,6 +61,7 @@ public final class GEMM {
         }
         if columns == 0 { return }
         try context.launch(columnSumKernel, global: [columns], local: [16], rows, columns, source, leadingDimension, out, beta)
+        WorkLedger.record(context, columnSumKernel, bytes: floatBytes(rows * columns + columns))
     }
 
     // MARK: Building blocks shared with convolution
@@ -86,6 +87,7 @@ public final class GEMM {
             packKernel, global: [k, (rows + tile - 1) / tile, items], local: [16, 1, 1],
             rows, k, tile, source.buffer, source.offset, source.rowStride, source.kStride,
             max(source.kInner, 1), source.kOuterStride, source.batchStride, panels, stride)
+        WorkLedger.record(context, packKernel, bytes: floatBytes(2 * stride * items))
         return items == 1 ? 0 : stride
     }
 
@@ -101,6 +103,10 @@ public final class GEMM {
             packedKernel, global: [rowTiles, columnTiles, batch], local: [tuning.localSize, 1, 1],
             m, n, k, aPanels, aStride, bPanels, bStride, c.buffer, c.offset, c.leadingDimension, c.batchStride,
             alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+        WorkLedger.record(
+            context, packedKernel, flops: 2 * Double(m) * Double(n) * Double(k) * Double(batch),
+            bytes: floatBytes((aStride == 0 ? rowTiles * tuning.tileRows * k : aStride * batch)
+                + (bStride == 0 ? columnTiles * tuning.tileColumns * k : bStride * batch) + m * n * batch))
     }
 
     private func runNaive(
@@ -113,5 +119,7 @@ public final class GEMM {
             a.buffer, a.offset, a.leadingDimension, a.batchStride,
             b.buffer, b.offset, b.leadingDimension, b.batchStride,
             c.buffer, c.offset, c.leadingDimension, c.batchStride, alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+        WorkLedger.record(
+            context, naiveKernel, flops: 2 * Double(m) * Double(n) * Double(k) * Double(batch), bytes: floatBytes((m * k + k * n + m * n) * batch))
     }
 }

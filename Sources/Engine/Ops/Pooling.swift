@@ -33,6 +33,7 @@ public final class Pooling {
         try context.launch(
             maxForwardKernel, global: outputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
             g.planes, input, output, argmax ?? unusedArgmax, Int32(argmax == nil ? 0 : 1))
+        WorkLedger.record(context, maxForwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *) * (argmax == nil ? 1 : 2)))
     }
 
     /// Routes each output gradient to its window's argmax (overwrites inputGradient).
@@ -43,6 +44,7 @@ public final class Pooling {
         try context.launch(
             maxBackwardKernel, global: inputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
             g.planes, outputGradient, argmax, inputGradient)
+        WorkLedger.record(context, maxBackwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + 2 * g.outputShape.reduce(1, *)))
     }
 
     /// Window means.
@@ -52,6 +54,7 @@ public final class Pooling {
         try context.launch(
             averageForwardKernel, global: outputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
             g.planes, input, output)
+        WorkLedger.record(context, averageForwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *)))
     }
 
     /// Spreads each output gradient evenly over its window (overwrites inputGradient).
@@ -61,18 +64,21 @@ public final class Pooling {
         try context.launch(
             averageBackwardKernel, global: inputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
             g.planes, outputGradient, inputGradient)
+        WorkLedger.record(context, averageBackwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *)))
     }
 
     /// Mean of each of `planes` planes of `pixels` values: [N, C, H, W] -> [N, C].
     public func globalAverageForward(input: DeviceBuffer<Float>, output: DeviceBuffer<Float>, planes: Int, pixels: Int) throws {
         try requireGlobal(planes: planes, pixels: pixels, input: input.count, output: output.count, "input")
         try context.launch(globalForwardKernel, global: [planes], local: [1], pixels, planes, input, output)
+        WorkLedger.record(context, globalForwardKernel, bytes: floatBytes(planes * pixels + planes))
     }
 
     /// Each pixel of a plane gets its plane's gradient / pixels (overwrites inputGradient).
     public func globalAverageBackward(outputGradient: DeviceBuffer<Float>, inputGradient: DeviceBuffer<Float>, planes: Int, pixels: Int) throws {
         try requireGlobal(planes: planes, pixels: pixels, input: inputGradient.count, output: outputGradient.count, "input gradient")
         try context.launch(globalBackwardKernel, global: [planes * pixels], local: [64], pixels, planes, outputGradient, inputGradient)
+        WorkLedger.record(context, globalBackwardKernel, bytes: floatBytes(planes * pixels + planes))
     }
 
     private func outputGlobal(_ g: PoolGeometry) -> [Int] { [g.outWidth, g.outHeight, g.planes] }
