@@ -42,6 +42,18 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Skip the inference timing.")
     var noInference = false
 
+    @Option(help: "Comma-separated GEMM shapes MxNxK[xBATCH] to time alone, or 'none'.")
+    var gemm = "1024x1024x1024"
+
+    @Flag(help: "Also time every GEMM shape the models run (implied by --compare).")
+    var modelShapes = false
+
+    @Option(help: "Time a reference library on the same GEMM shapes: clblast (loaded at run time if installed).")
+    var compare: String?
+
+    @Flag(help: "Tune GEMM and convolution tiles for this device on the models' shapes first, and store the choices.")
+    var tune = false
+
     @Flag(help: "Print only `images_per_second=<n>` per training window (first model and batch size).")
     var rateOnly = false
 
@@ -56,11 +68,28 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--batch takes positive integers separated by commas, got '\(batch)'.")
         }
         if let inputSize, inputSize < 8 { throw ValidationError("--input-size must be at least 8, got \(inputSize).") }
-        guard !modelNames.isEmpty else { throw ValidationError("--models needs at least one model name.") }
+        if let compare, compare.lowercased() != "clblast" {
+            throw ValidationError("--compare knows only 'clblast', got '\(compare)'.")
+        }
+        if tune, modelNames.isEmpty { throw ValidationError("--tune needs at least one model whose shapes it tunes.") }
+        _ = try gemmShapes()
+    }
+
+    /// Shapes from --gemm; empty for 'none'.
+    func gemmShapes() throws -> [GEMMShapeTiming] {
+        if gemm.lowercased() == "none" || gemm.isEmpty { return [] }
+        do {
+            return try gemm.split(separator: ",").map { try ProductComparison.parse(String($0)) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     var batchSizes: [Int] { batch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-    var modelNames: [String] { models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    var modelNames: [String] {
+        if models.lowercased() == "none" { return [] }
+        return models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     func run() throws {
         let choice = try DeviceSelector.choose(flag: deviceOptions.device, requireGPU: deviceOptions.requireGPU)
@@ -71,12 +100,32 @@ struct BenchCommand: ParsableCommand {
             return inputSize.map { spec.resized(inputSize: $0) } ?? spec
         }
         if rateOnly {
+            guard let spec = specs.first else { throw ValidationError("--rate-only needs a model.") }
             let plan = ModelBenchmarkPlan(warmup: warmup, windows: windows, steps: steps, inference: false, profileSteps: 0)
-            _ = try ModelBenchmark.run(specs[0], batch: batchSizes[0], device: device, plan: plan) { rate in
+            _ = try ModelBenchmark.run(spec, batch: batchSizes[0], device: device, plan: plan) { rate in
                 print(String(format: "images_per_second=%.3f", rate))
                 fflush(stdout)
             }
             return
+        }
+        var notes: [String] = []
+        // Loaded before anything is timed, so a missing library is reported at once.
+        var clblast: CLBlastSGEMM?
+        if compare != nil {
+            do {
+                clblast = try CLBlastSGEMM()
+            } catch {
+                notes.append("\(error)")
+                Console.log("\(error)")
+            }
+        }
+        var tuning: [TuningChoiceRow]?
+        if tune {
+            guard let store = TuningStore.standard else {
+                throw ValidationError("PNEUMO_TUNING_DIR=off disables the tuning store; unset it to use --tune.")
+            }
+            Console.log("tuning on the shapes of \(specs.map(\.name).joined(separator: ", ")) (stored in \(store.url(for: device).path)) ...")
+            tuning = try BenchTuning.run(specs: specs, batch: batchSizes[0], device: device, store: store) { Console.log($0) }
         }
         let plan = ModelBenchmarkPlan(
             warmup: warmup, windows: windows, steps: steps, inference: !noInference, profileSteps: profileSteps)
@@ -87,7 +136,14 @@ struct BenchCommand: ParsableCommand {
                 results.append(try ModelBenchmark.run(spec, batch: batch, device: device, plan: plan))
             }
         }
-        let report = BenchReport(device: BenchDeviceInfo(device), models: results)
+        var shapes = try gemmShapes()
+        if modelShapes || compare != nil {
+            if profileSteps == 0 { notes.append("the models' GEMM shapes come from their profiles; --profile-steps 0 leaves them out") }
+            shapes += ProductComparison.shapes(from: results.flatMap { $0.profile?.products ?? [] })
+        }
+        let timed = try ProductComparison.time(shapes, device: device, clblast: clblast) { Console.log("timing \($0)") }
+        let report = BenchReport(
+            device: BenchDeviceInfo(device), models: results, gemm: timed.rows, tuning: tuning, notes: notes + timed.notes)
         if json {
             print(try report.json())
         } else {

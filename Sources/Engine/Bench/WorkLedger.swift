@@ -21,6 +21,7 @@ public final class WorkLedger: @unchecked Sendable {
     }
 
     private var totals: [String: Work] = [:]
+    private var productLog: [RecordedProduct] = []
     private let lock = NSLock()
 
     private static let registryLock = NSLock()
@@ -50,6 +51,16 @@ public final class WorkLedger: @unchecked Sendable {
         ledger?.add(kernel.name, Work(flops: flops, bytes: bytes, launches: 1))
     }
 
+    /// Notes a matrix product an op ran (a GEMM, or a convolution pass in GEMM terms).
+    static func record(_ context: ComputeContext, product: TunedProduct, convolution: ConvGeometry? = nil, pass: ConvolutionPass? = nil) {
+        registryLock.lock()
+        let ledger = ledgers.isEmpty ? nil : ledgers[ObjectIdentifier(context)]
+        registryLock.unlock()
+        guard let ledger else { return }
+        ledger.lock.lock(); defer { ledger.lock.unlock() }
+        ledger.productLog.append(RecordedProduct(product: product, convolution: convolution, pass: pass))
+    }
+
     private func add(_ name: String, _ work: Work) {
         lock.lock(); defer { lock.unlock() }
         totals[name, default: Work()].flops += work.flops
@@ -63,10 +74,24 @@ public final class WorkLedger: @unchecked Sendable {
         return totals
     }
 
+    /// Every product noted since the start or the last `reset()`, in order.
+    public var products: [RecordedProduct] {
+        lock.lock(); defer { lock.unlock() }
+        return productLog
+    }
+
     public func reset() {
         lock.lock(); defer { lock.unlock() }
         totals = [:]
+        productLog = []
     }
+}
+
+/// A product an op ran, with the convolution it came from (if any).
+public struct RecordedProduct: Sendable, Equatable {
+    public let product: TunedProduct
+    public let convolution: ConvGeometry?
+    public let pass: ConvolutionPass?
 }
 
 /// Bytes of `count` floats (or 32-bit integers), as a Double for the ledger.

@@ -71,6 +71,7 @@ public final class Convolution {
         try require(weight, g.weightShape, "weight")
         try require(output, g.outputShape, "output")
         if let bias { try require(bias, [g.filters], "bias") }
+        WorkLedger.record(context, product: ConvolutionShapes.product(g, .forward), convolution: g, pass: .forward)
         let directTuning = tuning(for: g, pass: .forward)
         if useDirect(g, Convolution.forwardProduct(g), directTuning) {
             try forwardDirect(input: input, weight: weight, bias: bias, output: output, geometry: g, tuning: directTuning)

@@ -16,6 +16,7 @@ extension Convolution {
         try require(weightGradient, g.weightShape, "weight gradient")
         if let inputGradient { try require(inputGradient, g.inputShape, "input gradient") }
         if let biasGradient { try require(biasGradient, [g.filters], "bias gradient") }
+        recordProducts(g, input: inputGradient != nil, weights: true)
         if g.stride == 1 && path != .im2col {
             try backwardDirect(
                 input: input, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
@@ -36,6 +37,7 @@ extension Convolution {
         try require(outputGradient, g.outputShape, "output gradient")
         try require(weight, g.weightShape, "weight")
         try require(inputGradient, g.inputShape, "input gradient")
+        recordProducts(g, input: true, weights: false)
         if g.stride == 1 && path != .im2col {
             try backwardDirect(
                 input: nil, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, weightGradient: nil, geometry: g)
@@ -54,6 +56,7 @@ extension Convolution {
         try require(outputGradient, g.outputShape, "output gradient")
         try require(weightGradient, g.weightShape, "weight gradient")
         if let biasGradient { try require(biasGradient, [g.filters], "bias gradient") }
+        recordProducts(g, input: false, weights: true)
         if g.stride == 1 && path != .im2col {
             try backwardDirect(
                 input: input, outputGradient: outputGradient, weight: nil, inputGradient: nil,
@@ -62,6 +65,12 @@ extension Convolution {
             try backwardWeightsIm2col(input: input, outputGradient: outputGradient, weightGradient: weightGradient, geometry: g)
         }
         if let biasGradient { try backwardBias(outputGradient: outputGradient, biasGradient: biasGradient, geometry: g) }
+    }
+
+    /// Notes the backward products for a benchmark's ledger.
+    private func recordProducts(_ g: ConvGeometry, input: Bool, weights: Bool) {
+        if weights { WorkLedger.record(context, product: ConvolutionShapes.product(g, .backwardWeights), convolution: g, pass: .backwardWeights) }
+        if input { WorkLedger.record(context, product: ConvolutionShapes.product(g, .backwardInput), convolution: g, pass: .backwardInput) }
     }
 
     /// db[f] = sum over images and pixels of dY, in a fixed order.

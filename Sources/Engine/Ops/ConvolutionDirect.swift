@@ -76,6 +76,16 @@ extension Convolution {
     /// Below this share of useful positions per tile, the im2col + GEMM path is faster.
     static let directUtilizationLimit = 0.75
 
+    /// True when `pass` of `g` runs on the direct kernels (else im2col + GEMM, or for the
+    /// weight gradient the im2col dot products).
+    public func runsDirect(_ g: ConvGeometry, _ pass: ConvolutionPass) -> Bool {
+        switch pass {
+        case .forward: return useDirect(g, Convolution.forwardProduct(g), tuning(for: g, pass: .forward))
+        case .backwardInput: return useDirect(g, Convolution.backwardInputProduct(g), tuning(for: g, pass: .backwardInput))
+        case .backwardWeights: return g.stride == 1 && path != .im2col
+        }
+    }
+
     /// Stride 1 and tiles mostly filled with real outputs.
     func useDirect(_ g: ConvGeometry, _ product: DirectProduct, _ tuning: GEMMTuning) -> Bool {
         guard g.stride == 1 else { return false }

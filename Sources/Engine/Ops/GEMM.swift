@@ -68,7 +68,9 @@ public final class GEMM {
             try runNaive(m: m, n: n, k: k, alpha: alpha, a, b, beta: beta, c, batch: batch, bias: bias)
             return
         }
-        let tuning = tuning(for: TunedProduct(kernel: .gemm, m: m, n: n, k: k, batch: batch))
+        let product = TunedProduct(kernel: .gemm, m: m, n: n, k: k, batch: batch)
+        WorkLedger.record(context, product: product)
+        let tuning = tuning(for: product)
         let aPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: m, k: k, tile: tuning.tileRows) * (a.batchStride == 0 ? 1 : batch))
         let bPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: n, k: k, tile: tuning.tileColumns) * (b.batchStride == 0 ? 1 : batch))
         let aStride = try pack(PanelSource(rowsOf: a, k: k), rows: m, k: k, tile: tuning.tileRows, batch: batch, into: aPanels)

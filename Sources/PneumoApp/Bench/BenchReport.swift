@@ -49,22 +49,39 @@ public struct BenchReport: Codable, Sendable {
 }
 
 /// One GEMM shape timed with our kernel and, when asked, with CLBlast.
-public struct GEMMShapeTiming: Codable, Sendable {
+public struct GEMMShapeTiming: Codable, Sendable, Equatable {
     public var m: Int
     public var n: Int
     public var k: Int
     public var batch: Int
-    /// Where the models use it, e.g. "seed-cnn-tuned conv 32->64 forward".
+    /// One A for every batch item (convolution weights).
+    public var sharedA: Bool
+    /// Where the models use it, e.g. "seed-cnn-tuned 4 Conv2D 32->64 k3 forward".
     public var uses: [String]
     public var tuning: String
     public var gflops: Double
     public var clblastGFLOPS: Double?
+
+    public init(m: Int, n: Int, k: Int, batch: Int = 1, sharedA: Bool = false, uses: [String]) {
+        self.m = m
+        self.n = n
+        self.k = k
+        self.batch = batch
+        self.sharedA = sharedA
+        self.uses = uses
+        tuning = ""
+        gflops = 0
+        clblastGFLOPS = nil
+    }
 }
 
 /// The tile configuration the tuner kept for one shape class.
 public struct TuningChoiceRow: Codable, Sendable {
     public var shapeClass: String
+    /// The winner, or "none" when every candidate failed validation.
     public var tuning: String
     public var gflops: Double
     public var defaultGFLOPS: Double
+    /// Candidates left out, with the reason.
+    public var rejected: [String: String]
 }

@@ -15,7 +15,7 @@ public enum BenchReportText {
                 r.inferenceImagesPerSecond.map(fixed) ?? "-", mebibytes(r.peakDeviceBytes),
             ])
         }
-        out.append(columns(table))
+        if !report.models.isEmpty { out.append(columns(table)) }
         for r in report.models {
             guard let p = r.profile else { continue }
             out.append("")
@@ -23,7 +23,7 @@ public enum BenchReportText {
         }
         if !report.gemm.isEmpty {
             out.append("")
-            out.append("GEMM shapes of these models, timed alone (GFLOP/s, median):")
+            out.append("GEMM shapes timed alone (GFLOP/s, median; convolutions as the GEMM they amount to):")
             var rows = [["m", "n", "k", "batch", "tiles", "ours", "CLBlast", "used by"]]
             for g in report.gemm {
                 rows.append([
@@ -36,8 +36,10 @@ public enum BenchReportText {
         if let tuning = report.tuning, !tuning.isEmpty {
             out.append("")
             out.append("tuned GEMM tiles (stored for this device and driver):")
-            var rows = [["shape class", "tiles", "GFLOP/s", "default GFLOP/s"]]
-            for t in tuning { rows.append([t.shapeClass, t.tuning, fixed(t.gflops), fixed(t.defaultGFLOPS)]) }
+            var rows = [["shape class", "tiles", "GFLOP/s", "default GFLOP/s", "rejected"]]
+            for t in tuning {
+                rows.append([t.shapeClass, t.tuning, fixed(t.gflops), fixed(t.defaultGFLOPS), t.rejected.isEmpty ? "-" : "\(t.rejected.count)"])
+            }
             out.append(columns(rows))
         }
         for note in report.notes { out.append("note: \(note)") }

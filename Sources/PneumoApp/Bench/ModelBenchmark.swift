@@ -17,6 +17,22 @@ public struct ModelBenchmarkResult: Codable, Sendable {
     /// The largest number of bytes the model's context held on the device.
     public var peakDeviceBytes: Int
     public var profile: StepProfile?
+
+    public init(
+        model: String, batch: Int, inputShape: [Int], parameters: Int, trainingWindows: [Double], trainingImagesPerSecond: Double,
+        inferenceWindows: [Double]?, inferenceImagesPerSecond: Double?, peakDeviceBytes: Int, profile: StepProfile?
+    ) {
+        self.model = model
+        self.batch = batch
+        self.inputShape = inputShape
+        self.parameters = parameters
+        self.trainingWindows = trainingWindows
+        self.trainingImagesPerSecond = trainingImagesPerSecond
+        self.inferenceWindows = inferenceWindows
+        self.inferenceImagesPerSecond = inferenceImagesPerSecond
+        self.peakDeviceBytes = peakDeviceBytes
+        self.profile = profile
+    }
 }
 
 /// How to time one model.

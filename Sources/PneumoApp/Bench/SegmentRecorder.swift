@@ -25,6 +25,9 @@ struct SegmentRecorder {
     private var segments: [Key: Accumulated] = [:]
     private var lastKernels: [String: Profiler.Entry] = [:]
     private var lastWork: [String: WorkLedger.Work] = [:]
+    private var productCount = 0
+    private var productUses: [StepProfile.ProductUse] = []
+    private var recordsProducts = true
 
     init(profiler: Profiler, ledger: WorkLedger) {
         self.profiler = profiler
@@ -62,7 +65,17 @@ struct SegmentRecorder {
         segments[key] = segment
         lastKernels = kernels
         lastWork = work
+        let products = ledger.products
+        if recordsProducts {
+            let label = [name, key.pass].joined(separator: " ")
+            let use = key.layer.map { "\($0) \(label)" } ?? label
+            productUses += products.dropFirst(productCount).map { StepProfile.ProductUse(product: $0.product, use: use) }
+        }
+        productCount = products.count
     }
+
+    /// Stops noting products (after the first step, which has them all).
+    mutating func stopRecordingProducts() { recordsProducts = false }
 
     /// The totals divided by `steps`.
     func profile(workload: ModelWorkload, steps: Int) -> StepProfile {
@@ -108,6 +121,7 @@ struct SegmentRecorder {
         return StepProfile(
             model: workload.spec.name, batch: workload.batch, inputShape: workload.model.inputShape, steps: steps,
             segments: result, kernels: rows, deviceMilliseconds: total,
-            wallMilliseconds: result.reduce(0) { $0 + $1.wallMilliseconds }, flops: result.reduce(0) { $0 + $1.flops })
+            wallMilliseconds: result.reduce(0) { $0 + $1.wallMilliseconds }, flops: result.reduce(0) { $0 + $1.flops },
+            products: productUses.map { StepProfile.ProductUse(product: $0.product, use: "\(workload.spec.name) \($0.use)") })
     }
 }

@@ -46,6 +46,13 @@ public struct StepProfile: Codable, Sendable {
         public var gigabytesPerSecond: Double? { bytes > 0 && milliseconds > 0 ? bytes / milliseconds / 1e6 : nil }
     }
 
+    /// A matrix product one pass ran, and where.
+    public struct ProductUse: Codable, Sendable {
+        public var product: TunedProduct
+        /// e.g. "seed-cnn-tuned 4 Conv2D 32->64 k3 backward".
+        public var use: String
+    }
+
     public var model: String
     public var batch: Int
     public var inputShape: [Int]
@@ -60,4 +67,6 @@ public struct StepProfile: Codable, Sendable {
     public var wallMilliseconds: Double
     /// Floating-point operations per step counted by the ops.
     public var flops: Double
+    /// The products of one step, in order.
+    public var products: [ProductUse]
 }

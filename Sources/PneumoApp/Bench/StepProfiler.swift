@@ -19,6 +19,7 @@ public enum StepProfiler {
         var recorder = SegmentRecorder(profiler: profiler, ledger: ledger)
         for _ in 0..<steps {
             try profiledStep(workload, &recorder)
+            recorder.stopRecordingProducts()
         }
         return recorder.profile(workload: workload, steps: steps)
     }
