@@ -1,16 +1,219 @@
-// 2-D convolution (NCHW, weights [F][C][KH][KW]) as im2col + the packed GEMM of gemm.cl.
+// 2-D convolution (NCHW, weights [F][C][KH][KW]).
 //
-// Why this design: on a CPU the GEMM micro kernel runs near the machine's FMA limit only
-// when it streams unit-stride panels. A convolution's im2col matrix has to be formed
-// anyway, so the forward pass writes it directly in the GEMM's packed-panel layout
-// ([panels of T pixels][K][T]): packing costs nothing extra and the convolution gets the
-// full GEMM speed. Backward to the input with stride 1 is itself such a convolution (of
-// dY with flipped weights); with larger strides it is a GEMM into columns followed by a
-// col2im gather (each input pixel sums its own contributions: no atomics, fixed order).
-// Backward to the weights contracts over pixels, along which both dY and the plain im2col
-// rows are contiguous, so it runs as blocked dot products with no packing at all.
+// Stride 1 (every convolution of the built-in models) runs directly, with no im2col matrix.
+// The input is first copied into zero-padded planes (pad_planes) of width Wp >= OW + KW - 1.
+// In such a plane, output pixel (oh, ow) reads input (oh + i, ow + j), which sits at the
+// flat index q + i*Wp + j with q = oh*Wp + ow: every tap is the same flat vector shifted by
+// a constant. So conv_direct keeps a TM x TN block of outputs (TM filters, TN consecutive
+// flat positions, crossing rows freely) in vector registers and loads each tap's TN inputs
+// as plain vectors from planes that stay in cache across the KH x KW taps; positions with
+// ow >= OW are computed and dropped. Weights come packed as GEMM A panels
+// [F/TM][C*KH*KW][TM]. Backward to the input is the same kernel on the padded output
+// gradient with the weights flipped and transposed. Backward to the weights
+// (conv_weight_grad_direct) takes dot products along the flat index of the padded output
+// gradient (zero where ow >= OW) and the shifted padded input, one partial sum per group of
+// images, then reduce_partials adds the groups in a fixed order.
+//
+// Larger strides, and images so small that most of a tile would be dropped, use im2col +
+// the packed GEMM of gemm.cl: im2col_pack writes the im2col matrix directly in the GEMM's
+// packed-panel layout; backward to the input is a GEMM into columns followed by a col2im
+// gather (each input pixel sums its own contributions: no atomics, fixed order); backward
+// to the weights takes blocked dot products along pixels.
 //
 // Geometry arguments, in order: C, H, W (input), KH, KW, stride, padTop, padLeft, OH, OW.
+//
+// compile-check: -D TM=6 -D TN=64 -D VW=16 -D DW_ROWS=4 -D DW_COLS=6
+
+#ifndef TM
+#define TM 6
+#endif
+#ifndef TN
+#define TN 64
+#endif
+#ifndef VW
+#define VW 16
+#endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define VEC CAT(float, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+#define NV (TN / VW)
+
+// Copies planes [planes][H][W] (from src + srcOffset) into planes of Hp rows of Wp, `stride`
+// floats apart, with the image at row `top`, column `left` and zeros elsewhere (the floats
+// between Hp * Wp and the stride are never read). Work-item: `rowsPerItem` padded rows.
+__kernel void pad_planes(
+    const int H, const int W, const int Hp, const int Wp, const int stride, const int top, const int left, const int planes,
+    const int rowsPerItem, __global const float *restrict src, const int srcOffset, __global float *restrict dst)
+{
+    const int total = planes * Hp;
+    const int begin = get_global_id(0) * rowsPerItem;
+    const int end = min(begin + rowsPerItem, total);
+    for (int r = begin; r < end; ++r) {
+        const int plane = r / Hp;
+        const int row = r - plane * Hp;
+        const int y = row - top;
+        __global float *restrict out = dst + plane * stride + row * Wp;
+        if (y < 0 || y >= H) {
+            for (int x = 0; x < Wp; ++x) out[x] = 0.0f;
+            continue;
+        }
+        const __global float *restrict in = src + srcOffset + (plane * H + y) * W;
+        const int inner = min(W, Wp - left);
+        for (int x = 0; x < left; ++x) out[x] = 0.0f;
+        for (int x = 0; x < inner; ++x) out[left + x] = in[x];
+        for (int x = left + inner; x < Wp; ++x) out[x] = 0.0f;
+    }
+}
+
+// out[b][f][oh][ow] = sum over c, i, j of w[f][c][i][j] * xpad[b][c][oh + i][ow + j] (+ bias[f]),
+// stride 1, on padded planes of `plane` floats and width Wp. Work-item (filter tile, tile of
+// TN flat positions, image); weights as packed panels [F/TM][C*KH*KW][TM].
+__kernel void conv_direct(
+    const int C, const int plane, const int Wp, const int KH, const int KW, const int F, const int OH, const int OW,
+    __global const float *restrict xpad, __global const float *restrict panels,
+    __global float *restrict out, const int outOffset, __global const float *restrict bias, const int hasBias)
+{
+    const int f0 = get_global_id(0) * TM;
+    const int q0 = get_global_id(1) * TN;
+    const int b = get_global_id(2);
+    if (f0 >= F || q0 >= OH * Wp) return;
+    const int K = C * KH * KW;
+    const __global float *restrict a = panels + f0 * K;
+    const __global float *restrict x = xpad + b * C * plane + q0;
+
+    VEC acc[TM][NV];
+    #pragma unroll
+    for (int r = 0; r < TM; ++r) {
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) acc[r][v] = (VEC)(0.0f);
+    }
+    for (int c = 0; c < C; ++c) {
+        for (int i = 0; i < KH; ++i) {
+            const __global float *restrict row = x + c * plane + i * Wp;
+            for (int j = 0; j < KW; ++j) {
+                VEC bv[NV];
+                #pragma unroll
+                for (int v = 0; v < NV; ++v) bv[v] = VLOAD(0, row + j + v * VW);
+                #pragma unroll
+                for (int r = 0; r < TM; ++r) {
+                    const VEC av = (VEC)(a[r]);
+                    #pragma unroll
+                    for (int v = 0; v < NV; ++v) acc[r][v] = fma(av, bv[v], acc[r][v]);
+                }
+                a += TM;
+            }
+        }
+    }
+
+    #pragma unroll
+    for (int r = 0; r < TM; ++r) {
+        const int f = f0 + r;
+        if (f >= F) break;
+        __global float *restrict o = out + outOffset + (b * F + f) * OH * OW;
+        const float shift = hasBias ? bias[f] : 0.0f;
+        int oh = q0 / Wp;
+        int ow = q0 - oh * Wp;
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) {
+            const VEC value = acc[r][v] + shift;
+            if (ow + VW <= OW && oh < OH) {
+                VSTORE(value, 0, o + oh * OW + ow);
+                ow += VW;
+            } else {
+                float lanes[VW];
+                VSTORE(value, 0, lanes);
+                for (int e = 0; e < VW; ++e) {
+                    if (ow < OW && oh < OH) o[oh * OW + ow] = lanes[e];
+                    if (++ow == Wp) { ow = 0; ++oh; }
+                }
+            }
+        }
+    }
+}
+
+// Weight gradient, stride 1: partial[g][f][c*KH*KW + i*KW + j] = sum over the images of group
+// g and flat positions q of dy[q] * xpad[q + i*Wp + j], where dy(b, f) is the output gradient
+// at dypad + (b*F + f)*dyPlane + dyOffset with row stride Wp, zero wherever ow >= OW, and
+// xpad(b, c) the padded input planes of `xPlane` floats. Both run VW-wide to the end of the
+// last vector, where dy is zero. Work-item (filter block of DW_ROWS, tap block of DW_COLS,
+// image group) keeps DW_ROWS x DW_COLS vector sums and adds their lanes in order at the end.
+__kernel void conv_weight_grad_direct(
+    const int C, const int KH, const int KW, const int F, const int OH, const int Wp,
+    __global const float *restrict dypad, const int dyPlane, const int dyOffset,
+    __global const float *restrict xpad, const int xPlane,
+    const int images, const int imagesPerGroup, __global float *restrict partials)
+{
+    const int f0 = get_global_id(0) * DW_ROWS;
+    const int k0 = get_global_id(1) * DW_COLS;
+    const int group = get_global_id(2);
+    const int taps = KH * KW;
+    const int K = C * taps;
+    const int firstImage = group * imagesPerGroup;
+    if (f0 >= F || k0 >= K || firstImage >= images) return;
+    const int lastImage = min(firstImage + imagesPerGroup, images);
+    // Blocks past the last filter or tap repeat the last one and are never stored.
+    int tapOffset[DW_COLS];
+    #pragma unroll
+    for (int q = 0; q < DW_COLS; ++q) {
+        const int kk = min(k0 + q, K - 1);
+        const int c = kk / taps;
+        const int t = kk - c * taps;
+        const int i = t / KW;
+        tapOffset[q] = c * xPlane + i * Wp + (t - i * KW);
+    }
+    VEC acc[DW_ROWS][DW_COLS];
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) {
+        #pragma unroll
+        for (int q = 0; q < DW_COLS; ++q) acc[r][q] = (VEC)(0.0f);
+    }
+    const int length = OH * Wp;
+    for (int b = firstImage; b < lastImage; ++b) {
+        const __global float *restrict g[DW_ROWS];
+        #pragma unroll
+        for (int r = 0; r < DW_ROWS; ++r) g[r] = dypad + (b * F + min(f0 + r, F - 1)) * dyPlane + dyOffset;
+        const __global float *restrict x = xpad + b * C * xPlane;
+        for (int p = 0; p < length; p += VW) {
+            VEC gv[DW_ROWS];
+            #pragma unroll
+            for (int r = 0; r < DW_ROWS; ++r) gv[r] = VLOAD(0, g[r] + p);
+            #pragma unroll
+            for (int q = 0; q < DW_COLS; ++q) {
+                const VEC xv = VLOAD(0, x + tapOffset[q] + p);
+                #pragma unroll
+                for (int r = 0; r < DW_ROWS; ++r) acc[r][q] = fma(gv[r], xv, acc[r][q]);
+            }
+        }
+    }
+    __global float *restrict out = partials + group * F * K;
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) {
+        if (f0 + r >= F) break;
+        #pragma unroll
+        for (int q = 0; q < DW_COLS; ++q) {
+            if (k0 + q >= K) break;
+            float lanes[VW];
+            VSTORE(acc[r][q], 0, lanes);
+            float sum = 0.0f;
+            for (int e = 0; e < VW; ++e) sum += lanes[e];
+            out[(f0 + r) * K + k0 + q] = sum;
+        }
+    }
+}
+
+// out[j] = sum over g in order of partials[g * n + j] (+ beta * out[j]).
+__kernel void reduce_partials(
+    const int groups, const int n, __global const float *restrict partials, __global float *restrict out, const float beta)
+{
+    const int j = get_global_id(0);
+    if (j >= n) return;
+    float sum = 0.0f;
+    for (int g = 0; g < groups; ++g) sum += partials[g * n + j];
+    out[j] = beta == 0.0f ? sum : sum + beta * out[j];
+}
 
 #ifndef DW_ROWS
 #define DW_ROWS 4

@@ -3,36 +3,64 @@
 // holds it, in a fixed order, so overlapping windows need no atomics.
 // Plane geometry arguments: H, W (input), size, stride, OH, OW.
 
+// Max pooling works on whole output rows: work-item i takes rows [i * rowsPerItem, ...) of
+// the (plane, oh) row index. On a CPU a few large items keep scheduling overhead low; on a
+// GPU rowsPerItem is 1 and groups are wide.
+
 // Forward max; argmax[o] keeps the winning pixel (y * W + x) of the plane, the first on ties.
-// Work-item (ow, oh, plane).
 __kernel void maxpool_forward(
     const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
-    __global const float *x, __global float *y, __global int *argmax, const int keepArgmax)
+    const int rowsPerItem, __global const float *x, __global float *y, __global int *argmax, const int keepArgmax)
 {
-    const int ow = get_global_id(0);
-    const int oh = get_global_id(1);
-    const int plane = get_global_id(2);
-    if (ow >= OW || oh >= OH || plane >= planes) return;
-    const __global float *in = x + plane * H * W;
-    int best = (oh * stride) * W + ow * stride;
-    float value = in[best];
-    for (int i = 0; i < size; ++i) {
-        for (int j = 0; j < size; ++j) {
-            const int index = (oh * stride + i) * W + ow * stride + j;
-            if (in[index] > value) { value = in[index]; best = index; }
+    const int total = planes * OH;
+    const int begin = get_global_id(0) * rowsPerItem;
+    const int end = min(begin + rowsPerItem, total);
+    for (int r = begin; r < end; ++r) {
+        const int plane = r / OH;
+        const int oh = r - plane * OH;
+        const __global float *in = x + plane * H * W;
+        const int top = oh * stride * W;
+        for (int ow = 0; ow < OW; ++ow) {
+            int best = top + ow * stride;
+            float value = in[best];
+            for (int i = 0; i < size; ++i) {
+                for (int j = 0; j < size; ++j) {
+                    const int index = top + i * W + ow * stride + j;
+                    if (in[index] > value) { value = in[index]; best = index; }
+                }
+            }
+            y[r * OW + ow] = value;
+            if (keepArgmax) argmax[r * OW + ow] = best;
         }
     }
-    const int o = (plane * OH + oh) * OW + ow;
-    y[o] = value;
-    if (keepArgmax) argmax[o] = best;
+}
+
+// Backward max when windows do not overlap (stride >= size): output row oh owns the band of
+// input rows [oh * stride, (oh + 1) * stride) (the last band runs to H), so each item zeroes
+// its bands and drops every gradient on its window's argmax, with no reads of other rows.
+__kernel void maxpool_backward_bands(
+    const int H, const int W, const int stride, const int OH, const int OW, const int planes, const int rowsPerItem,
+    __global const float *dy, __global const int *argmax, __global float *dx)
+{
+    const int total = planes * OH;
+    const int begin = get_global_id(0) * rowsPerItem;
+    const int end = min(begin + rowsPerItem, total);
+    for (int r = begin; r < end; ++r) {
+        const int plane = r / OH;
+        const int oh = r - plane * OH;
+        __global float *out = dx + plane * H * W;
+        const int bandEnd = (oh == OH - 1 ? H : (oh + 1) * stride) * W;
+        for (int p = oh * stride * W; p < bandEnd; ++p) out[p] = 0.0f;
+        for (int ow = 0; ow < OW; ++ow) out[argmax[r * OW + ow]] = dy[r * OW + ow];
+    }
 }
 
 // First and last output row (or column) whose window covers input row (or column) `p`.
 inline int first_window(int p, int size, int stride) { return p < size ? 0 : (p - size) / stride + 1; }
 inline int last_window(int p, int stride, int outSize) { return min(p / stride, outSize - 1); }
 
-// Backward max: dx at a pixel = sum of dy over the windows whose argmax it is.
-// Work-item (x, y, plane).
+// Backward max for overlapping windows: dx at a pixel = sum of dy over the windows whose
+// argmax it is, gathered in a fixed order. Work-item (x, y, plane).
 __kernel void maxpool_backward(
     const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
     __global const float *dy, __global const int *argmax, __global float *dx)

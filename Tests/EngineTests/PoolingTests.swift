@@ -12,6 +12,7 @@ final class PoolingTests: XCTestCase {
         (2, 1, 5, 8, 3, 1),
         (1, 3, 5, 7, 1, 1),
         (3, 2, 6, 11, 3, 3),
+        (2, 2, 9, 10, 2, 3),  // gaps between windows: uncovered pixels get no gradient
     ]
 
     func testMaxPoolMatchesReferenceWithTiesToFirst() throws {

@@ -68,11 +68,10 @@ public final class Conv2D: Layer {
         guard outputGradient.shape == g.outputShape else {
             throw EngineError.shapeMismatch("Conv2D.backward got gradient \(outputGradient.shape), expected \(g.outputShape)")
         }
-        try convolution.backwardWeights(
-            input: input.buffer, outputGradient: outputGradient.buffer, weightGradient: weight.gradient.buffer,
-            biasGradient: bias.gradient.buffer, geometry: g)
         let inputGradient = try Tensor(input.context, shape: input.shape)
-        try convolution.backwardInput(outputGradient: outputGradient.buffer, weight: weight.value.buffer, inputGradient: inputGradient.buffer, geometry: g)
+        try convolution.backward(
+            input: input.buffer, outputGradient: outputGradient.buffer, weight: weight.value.buffer, inputGradient: inputGradient.buffer,
+            weightGradient: weight.gradient.buffer, biasGradient: bias.gradient.buffer, geometry: g)
         return inputGradient
     }
 }

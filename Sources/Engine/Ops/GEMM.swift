@@ -3,25 +3,51 @@ import OpenCLKit
 /// C = alpha * op(A) * op(B) + beta * C (+ bias), row-major, optionally batched, on the device.
 public final class GEMM {
     public let context: ComputeContext
+    /// The configuration used for products with no stored tuner choice (and for all products
+    /// when it was given explicitly).
     public let tuning: GEMMTuning
+    /// Tuner choices by shape class; nil when a tuning was given explicitly or none is stored.
+    public let choices: GEMMTuningTable?
     let naiveKernel: Kernel
     let packKernel: Kernel
-    let packedKernel: Kernel
     let columnSumKernel: Kernel
+    private var packedKernels: [GEMMTuning: Kernel] = [:]
 
     /// Products below this many multiply-adds take the naive kernel on `.automatic`.
     static let naiveLimit = 32 * 32 * 32
 
-    /// Builds the kernels for `tuning` (default: `GEMMTuning.defaults(for:)` of the device).
-    public init(_ context: ComputeContext, tuning: GEMMTuning? = nil) throws {
-        let tuning = tuning ?? GEMMTuning.defaults(for: context.device)
-        try tuning.validate()
+    /// Builds the kernels. With `tuning`, every product uses it; without, each product uses
+    /// the stored tuner choice for its shape class (`choices`, by default those that
+    /// `pneumo bench --tune` stored for this device), else `GEMMTuning.defaults(for:)`.
+    public init(_ context: ComputeContext, tuning: GEMMTuning? = nil, choices: GEMMTuningTable? = nil) throws {
+        let fallback = tuning ?? GEMMTuning.defaults(for: context.device)
+        try fallback.validate()
         self.context = context
-        self.tuning = tuning
-        naiveKernel = try context.kernel("gemm.cl", "gemm_naive", defines: tuning.defines)
-        packKernel = try context.kernel("gemm.cl", "pack_panels", defines: tuning.defines)
-        packedKernel = try context.kernel("gemm.cl", "gemm_packed", defines: tuning.defines)
-        columnSumKernel = try context.kernel("gemm.cl", "sum_columns", defines: tuning.defines)
+        self.tuning = fallback
+        if tuning == nil {
+            let table = choices ?? TuningStore.choices(for: context.device)
+            self.choices = table?.matches(context.device) == true ? table : nil
+        } else {
+            self.choices = nil
+        }
+        naiveKernel = try context.kernel("gemm.cl", "gemm_naive", defines: fallback.defines)
+        packKernel = try context.kernel("gemm.cl", "pack_panels", defines: fallback.defines)
+        columnSumKernel = try context.kernel("gemm.cl", "sum_columns", defines: fallback.defines)
+        packedKernels[fallback] = try context.kernel("gemm.cl", "gemm_packed", defines: fallback.defines)
+    }
+
+    /// The configuration for `product`: the stored choice for its shape class, else `tuning`.
+    public func tuning(for product: TunedProduct) -> GEMMTuning {
+        guard let choice = choices?.tuning(for: product.shapeClass), (try? choice.validate()) != nil else { return tuning }
+        return choice
+    }
+
+    /// The register-blocked kernel built for `tuning` (once per configuration).
+    func packedKernel(_ tuning: GEMMTuning) throws -> Kernel {
+        if let kernel = packedKernels[tuning] { return kernel }
+        let kernel = try context.kernel("gemm.cl", "gemm_packed", defines: tuning.defines)
+        packedKernels[tuning] = kernel
+        return kernel
     }
 
     /// C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] + bias for b in 0..<batch, where op(A) is
@@ -42,13 +68,16 @@ public final class GEMM {
             try runNaive(m: m, n: n, k: k, alpha: alpha, a, b, beta: beta, c, batch: batch, bias: bias)
             return
         }
+        let product = TunedProduct(kernel: .gemm, m: m, n: n, k: k, batch: batch)
+        WorkLedger.record(context, product: product)
+        let tuning = tuning(for: product)
         let aPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: m, k: k, tile: tuning.tileRows) * (a.batchStride == 0 ? 1 : batch))
         let bPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: n, k: k, tile: tuning.tileColumns) * (b.batchStride == 0 ? 1 : batch))
         let aStride = try pack(PanelSource(rowsOf: a, k: k), rows: m, k: k, tile: tuning.tileRows, batch: batch, into: aPanels)
         let bStride = try pack(PanelSource(columnsOf: b, k: k), rows: n, k: k, tile: tuning.tileColumns, batch: batch, into: bPanels)
         try multiplyPacked(
             m: m, n: n, k: k, alpha: alpha, aPanels: aPanels, aStride: aStride, bPanels: bPanels, bStride: bStride,
-            beta: beta, c, batch: batch, bias: bias)
+            beta: beta, c, batch: batch, bias: bias, tuning: tuning)
     }
 
     /// out[j] = sum over i of src[i * ld + j] (+ beta * out[j]), summed in row order.
@@ -61,6 +90,7 @@ public final class GEMM {
         }
         if columns == 0 { return }
         try context.launch(columnSumKernel, global: [columns], local: [16], rows, columns, source, leadingDimension, out, beta)
+        WorkLedger.record(context, columnSumKernel, bytes: floatBytes(rows * columns + columns))
     }
 
     // MARK: Building blocks shared with convolution
@@ -86,21 +116,29 @@ public final class GEMM {
             packKernel, global: [k, (rows + tile - 1) / tile, items], local: [16, 1, 1],
             rows, k, tile, source.buffer, source.offset, source.rowStride, source.kStride,
             max(source.kInner, 1), source.kOuterStride, source.batchStride, panels, stride)
+        WorkLedger.record(context, packKernel, bytes: floatBytes(2 * stride * items))
         return items == 1 ? 0 : stride
     }
 
     /// The register-blocked kernel on operands already packed (A panels of `tileRows`, B panels of `tileColumns`).
     func multiplyPacked(
         m: Int, n: Int, k: Int, alpha: Float, aPanels: DeviceBuffer<Float>, aStride: Int,
-        bPanels: DeviceBuffer<Float>, bStride: Int, beta: Float, _ c: GEMMOperand, batch: Int, bias: GEMMBias
+        bPanels: DeviceBuffer<Float>, bStride: Int, beta: Float, _ c: GEMMOperand, batch: Int, bias: GEMMBias,
+        tuning: GEMMTuning? = nil
     ) throws {
         if m == 0 || n == 0 || batch == 0 { return }
+        let tuning = tuning ?? self.tuning
+        let kernel = try packedKernel(tuning)
         let rowTiles = (m + tuning.tileRows - 1) / tuning.tileRows
         let columnTiles = (n + tuning.tileColumns - 1) / tuning.tileColumns
         try context.launch(
-            packedKernel, global: [rowTiles, columnTiles, batch], local: [tuning.localSize, 1, 1],
+            kernel, global: [rowTiles, columnTiles, batch], local: [tuning.localSize, 1, 1],
             m, n, k, aPanels, aStride, bPanels, bStride, c.buffer, c.offset, c.leadingDimension, c.batchStride,
             alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+        WorkLedger.record(
+            context, kernel, flops: 2 * Double(m) * Double(n) * Double(k) * Double(batch),
+            bytes: floatBytes((aStride == 0 ? rowTiles * tuning.tileRows * k : aStride * batch)
+                + (bStride == 0 ? columnTiles * tuning.tileColumns * k : bStride * batch) + m * n * batch))
     }
 
     private func runNaive(
@@ -113,5 +151,7 @@ public final class GEMM {
             a.buffer, a.offset, a.leadingDimension, a.batchStride,
             b.buffer, b.offset, b.leadingDimension, b.batchStride,
             c.buffer, c.offset, c.leadingDimension, c.batchStride, alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+        WorkLedger.record(
+            context, naiveKernel, flops: 2 * Double(m) * Double(n) * Double(k) * Double(batch), bytes: floatBytes((m * k + k * n + m * n) * batch))
     }
 }

@@ -1,3 +1,4 @@
+import COpenCL
 import OpenCLKit
 
 /// Tile sizes of the packed GEMM kernel, compiled in as `-D` constants. A tuner may pick
@@ -23,9 +24,14 @@ public struct GEMMTuning: Hashable, Sendable, Codable, CustomStringConvertible {
     /// broadcasts per 24 FMAs), one work-item per group (PoCL spreads groups over its threads).
     /// Measured on PoCL/AVX-512 at 1024^3 it edged out 12 x 32, 8 x 32 and 4 x 64.
     /// GPU: small blocks so many work-items stay resident (untuned).
+    /// CPUs whose driver prefers narrower vectors (AVX2: 8 floats, 16 registers) get a 6 x 16
+    /// block of 8-wide vectors instead, which fits their registers.
     public static func defaults(for device: Device) -> GEMMTuning {
         switch device.kind {
-        case .cpu: return GEMMTuning(tileRows: 6, tileColumns: 64, vectorWidth: 16, localSize: 1)
+        case .cpu:
+            return device.preferredFloatVectorWidth >= 16
+                ? GEMMTuning(tileRows: 6, tileColumns: 64, vectorWidth: 16, localSize: 1)
+                : GEMMTuning(tileRows: 6, tileColumns: 16, vectorWidth: 8, localSize: 1)
         default: return GEMMTuning(tileRows: 4, tileColumns: 8, vectorWidth: 4, localSize: 32)
         }
     }
@@ -50,4 +56,14 @@ public struct GEMMTuning: Hashable, Sendable, Codable, CustomStringConvertible {
     var defines: [String: Int] { ["TM": tileRows, "TN": tileColumns, "VW": vectorWidth] }
 
     public var description: String { "TM=\(tileRows) TN=\(tileColumns) VW=\(vectorWidth) local=\(localSize)" }
+}
+
+extension Device {
+    /// The driver's preferred float vector width (16 for AVX-512 CPUs under PoCL, 8 for AVX2);
+    /// 4 when the driver does not say.
+    var preferredFloatVectorWidth: Int {
+        var width: cl_uint = 0
+        let status = clGetDeviceInfo(id, cl_device_info(CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT), MemoryLayout<cl_uint>.size, &width, nil)
+        return status == CL_SUCCESS && width > 0 ? Int(width) : 4
+    }
 }

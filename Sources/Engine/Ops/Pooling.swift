@@ -5,6 +5,7 @@ public final class Pooling {
     public let context: ComputeContext
     let maxForwardKernel: Kernel
     let maxBackwardKernel: Kernel
+    let maxBackwardBandsKernel: Kernel
     let averageForwardKernel: Kernel
     let averageBackwardKernel: Kernel
     let globalForwardKernel: Kernel
@@ -17,6 +18,7 @@ public final class Pooling {
         self.context = context
         maxForwardKernel = try context.kernel("pool.cl", "maxpool_forward")
         maxBackwardKernel = try context.kernel("pool.cl", "maxpool_backward")
+        maxBackwardBandsKernel = try context.kernel("pool.cl", "maxpool_backward_bands")
         averageForwardKernel = try context.kernel("pool.cl", "avgpool_forward")
         averageBackwardKernel = try context.kernel("pool.cl", "avgpool_backward")
         globalForwardKernel = try context.kernel("pool.cl", "global_avgpool_forward")
@@ -30,9 +32,11 @@ public final class Pooling {
         try require(input.count, g.inputShape, "input")
         try require(output.count, g.outputShape, "output")
         if let argmax { try require(argmax.count, g.outputShape, "argmax") }
+        let rows = rowSplit(g)
         try context.launch(
-            maxForwardKernel, global: outputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
-            g.planes, input, output, argmax ?? unusedArgmax, Int32(argmax == nil ? 0 : 1))
+            maxForwardKernel, global: [rows.items], local: [rows.local], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
+            g.planes, rows.perItem, input, output, argmax ?? unusedArgmax, Int32(argmax == nil ? 0 : 1))
+        WorkLedger.record(context, maxForwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *) * (argmax == nil ? 1 : 2)))
     }
 
     /// Routes each output gradient to its window's argmax (overwrites inputGradient).
@@ -40,9 +44,18 @@ public final class Pooling {
         try require(outputGradient.count, g.outputShape, "output gradient")
         try require(argmax.count, g.outputShape, "argmax")
         try require(inputGradient.count, g.inputShape, "input gradient")
+        if g.stride >= g.size {
+            let rows = rowSplit(g)
+            try context.launch(
+                maxBackwardBandsKernel, global: [rows.items], local: [rows.local], g.height, g.width, g.stride, g.outHeight, g.outWidth,
+                g.planes, rows.perItem, outputGradient, argmax, inputGradient)
+            WorkLedger.record(context, maxBackwardBandsKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + 2 * g.outputShape.reduce(1, *)))
+            return
+        }
         try context.launch(
             maxBackwardKernel, global: inputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
             g.planes, outputGradient, argmax, inputGradient)
+        WorkLedger.record(context, maxBackwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + 2 * g.outputShape.reduce(1, *)))
     }
 
     /// Window means.
@@ -52,6 +65,7 @@ public final class Pooling {
         try context.launch(
             averageForwardKernel, global: outputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
             g.planes, input, output)
+        WorkLedger.record(context, averageForwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *)))
     }
 
     /// Spreads each output gradient evenly over its window (overwrites inputGradient).
@@ -61,18 +75,33 @@ public final class Pooling {
         try context.launch(
             averageBackwardKernel, global: inputGlobal(g), local: [8, 1, 1], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
             g.planes, outputGradient, inputGradient)
+        WorkLedger.record(context, averageBackwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *)))
     }
 
     /// Mean of each of `planes` planes of `pixels` values: [N, C, H, W] -> [N, C].
     public func globalAverageForward(input: DeviceBuffer<Float>, output: DeviceBuffer<Float>, planes: Int, pixels: Int) throws {
         try requireGlobal(planes: planes, pixels: pixels, input: input.count, output: output.count, "input")
         try context.launch(globalForwardKernel, global: [planes], local: [1], pixels, planes, input, output)
+        WorkLedger.record(context, globalForwardKernel, bytes: floatBytes(planes * pixels + planes))
     }
 
     /// Each pixel of a plane gets its plane's gradient / pixels (overwrites inputGradient).
     public func globalAverageBackward(outputGradient: DeviceBuffer<Float>, inputGradient: DeviceBuffer<Float>, planes: Int, pixels: Int) throws {
         try requireGlobal(planes: planes, pixels: pixels, input: inputGradient.count, output: outputGradient.count, "input gradient")
         try context.launch(globalBackwardKernel, global: [planes * pixels], local: [64], pixels, planes, outputGradient, inputGradient)
+        WorkLedger.record(context, globalBackwardKernel, bytes: floatBytes(planes * pixels + planes))
+    }
+
+    /// Output rows per work-item, items and group size for the row kernels: on a CPU about 16
+    /// items per compute unit (few groups, little scheduling overhead); elsewhere one row per
+    /// item in groups of 64.
+    private func rowSplit(_ g: PoolGeometry) -> (perItem: Int, items: Int, local: Int) {
+        let rows = g.planes * g.outHeight
+        if context.device.kind == .cpu {
+            let perItem = max(1, rows / (16 * max(1, context.device.computeUnits)))
+            return (perItem, (rows + perItem - 1) / perItem, 1)
+        }
+        return (1, rows, min(64, context.device.maxWorkGroupSize))
     }
 
     private func outputGlobal(_ g: PoolGeometry) -> [Int] { [g.outWidth, g.outHeight, g.planes] }

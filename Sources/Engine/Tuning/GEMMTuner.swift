@@ -1,0 +1,98 @@
+import Foundation
+import OpenCLKit
+
+/// Picks tile configurations for a device: for each shape class of the given trials, every
+/// candidate is checked against the reference on each trial (a wrong candidate cannot win),
+/// then timed; the fastest total time wins and goes into the device's table.
+public struct GEMMTuner {
+    /// What happened to one shape class.
+    public struct ClassResult: Sendable {
+        public let shapeClass: String
+        /// The winner; nil when no candidate passed validation.
+        public let winner: GEMMTuning?
+        public let gflops: Double
+        /// Speed of the configuration used before tuning (0 when it failed).
+        public let defaultGFLOPS: Double
+        /// Candidate description -> why it was left out.
+        public let rejected: [String: String]
+        public let products: [String]
+    }
+
+    public var candidates: [GEMMTuning]
+
+    public init(candidates: [GEMMTuning]) { self.candidates = candidates }
+
+    /// Tunes every shape class in `trials`; the configuration `baseline` (what the engine
+    /// used before) is always a candidate. Winners are written into `table`.
+    public func tune(
+        _ trials: [TuningTrial], baseline: GEMMTuning, table: inout GEMMTuningTable, progress: (String) -> Void = { _ in }
+    ) -> [ClassResult] {
+        var classes: [String: [TuningTrial]] = [:]
+        var order: [String] = []
+        for trial in trials {
+            let key = trial.product.shapeClass.description
+            if classes[key] == nil { order.append(key) }
+            classes[key, default: []].append(trial)
+        }
+        let all = [baseline] + candidates.filter { $0 != baseline }
+        var results: [ClassResult] = []
+        for key in order {
+            let members = classes[key] ?? []
+            let flops = members.reduce(0) { $0 + $1.product.flops }
+            var best: (tuning: GEMMTuning, seconds: Double)?
+            var baselineSeconds: Double?
+            var rejected: [String: String] = [:]
+            for candidate in all {
+                do {
+                    var total = 0.0
+                    for trial in members {
+                        try trial.validate(candidate)
+                        total += try trial.seconds(candidate)
+                    }
+                    progress("\(key): \(candidate) \(String(format: "%.1f", flops / total / 1e9)) GFLOP/s")
+                    if candidate == baseline { baselineSeconds = total }
+                    if best == nil || total < best!.seconds { best = (candidate, total) }
+                } catch {
+                    rejected[candidate.description] = "\(error)"
+                    progress("\(key): \(candidate) rejected: \(error)")
+                }
+            }
+            let shapes = members.map(\.product.description)
+            if let best {
+                table.choices[key] = GEMMTuningTable.Choice(
+                    tuning: best.tuning, gflops: flops / best.seconds / 1e9,
+                    defaultGFLOPS: baselineSeconds.map { flops / $0 / 1e9 } ?? 0, shapes: shapes)
+            }
+            results.append(ClassResult(
+                shapeClass: key, winner: best?.tuning, gflops: best.map { flops / $0.seconds / 1e9 } ?? 0,
+                defaultGFLOPS: baselineSeconds.map { flops / $0 / 1e9 } ?? 0, rejected: rejected, products: shapes))
+        }
+        return results
+    }
+
+    /// A small set of candidates for a device: register blocks of about 24 accumulators for
+    /// CPUs (vector width as the driver prefers), small blocks in wide groups for GPUs.
+    public static func candidates(for device: Device) -> [GEMMTuning] {
+        switch device.kind {
+        case .cpu:
+            if device.preferredFloatVectorWidth >= 16 {
+                return [
+                    GEMMTuning(tileRows: 6, tileColumns: 64, vectorWidth: 16), GEMMTuning(tileRows: 4, tileColumns: 64, vectorWidth: 16),
+                    GEMMTuning(tileRows: 8, tileColumns: 48, vectorWidth: 16), GEMMTuning(tileRows: 12, tileColumns: 32, vectorWidth: 16),
+                    GEMMTuning(tileRows: 8, tileColumns: 32, vectorWidth: 16), GEMMTuning(tileRows: 14, tileColumns: 32, vectorWidth: 16),
+                ]
+            }
+            return [
+                GEMMTuning(tileRows: 6, tileColumns: 16, vectorWidth: 8), GEMMTuning(tileRows: 4, tileColumns: 24, vectorWidth: 8),
+                GEMMTuning(tileRows: 3, tileColumns: 32, vectorWidth: 8), GEMMTuning(tileRows: 6, tileColumns: 32, vectorWidth: 16),
+                GEMMTuning(tileRows: 4, tileColumns: 16, vectorWidth: 8),
+            ]
+        default:
+            return [
+                GEMMTuning(tileRows: 4, tileColumns: 8, vectorWidth: 4, localSize: 32), GEMMTuning(tileRows: 4, tileColumns: 8, vectorWidth: 4, localSize: 64),
+                GEMMTuning(tileRows: 8, tileColumns: 8, vectorWidth: 4, localSize: 64), GEMMTuning(tileRows: 4, tileColumns: 4, vectorWidth: 4, localSize: 128),
+                GEMMTuning(tileRows: 2, tileColumns: 8, vectorWidth: 4, localSize: 128), GEMMTuning(tileRows: 8, tileColumns: 16, vectorWidth: 4, localSize: 32),
+            ]
+        }
+    }
+}

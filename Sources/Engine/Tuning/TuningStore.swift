@@ -1,0 +1,90 @@
+import Foundation
+import OpenCLKit
+
+/// Tuner choices on disk: one JSON file per device and driver under the user's cache
+/// directory, written atomically, read back by every GEMM made on that device.
+public struct TuningStore: Sendable {
+    public let directory: URL
+
+    public init(directory: URL) { self.directory = directory }
+
+    /// `PNEUMO_TUNING_DIR` (`off` disables), else `$XDG_CACHE_HOME/pneumo/tuning`, else `~/.cache/pneumo/tuning`.
+    public static var standard: TuningStore? {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["PNEUMO_TUNING_DIR"] {
+            return path.isEmpty || path == "off" ? nil : TuningStore(directory: URL(fileURLWithPath: path))
+        }
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+        return TuningStore(directory: base.appendingPathComponent("pneumo/tuning"))
+    }
+
+    /// The file for a device: a readable name and a hash of everything that keys it.
+    public func url(for device: Device) -> URL {
+        let readable = String((device.name + "-" + device.driverVersion).map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "-" }.prefix(60))
+        let hash = SHA256.hex([device.platform.name, device.name, device.driverVersion].joined(separator: "\u{0}")).prefix(12)
+        return directory.appendingPathComponent("gemm-\(readable)-\(hash).json")
+    }
+
+    /// The stored table for `device`; nil when there is none or it was made for another
+    /// device, driver or kernel version. Throws when the file exists but cannot be read.
+    public func load(for device: Device) throws -> GEMMTuningTable? {
+        let file = url(for: device)
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        let table: GEMMTuningTable
+        do {
+            table = try JSONDecoder().decode(GEMMTuningTable.self, from: Data(contentsOf: file))
+        } catch {
+            throw EngineError.invalidConfiguration(
+                "the GEMM tuning file \(file.path) cannot be read (\(error)); delete it and run `pneumo bench --tune` again")
+        }
+        return table.matches(device) ? table : nil
+    }
+
+    /// Writes `table` to a temporary file in the same directory and renames it over the old
+    /// one, so a reader sees the old table or the new one, never half of one.
+    public func save(_ table: GEMMTuningTable, for device: Device) throws {
+        let manager = FileManager.default
+        let file = url(for: device)
+        do {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            try encoder.encode(table).write(to: temporary)
+            if rename(temporary.path, file.path) != 0 {
+                let reason = String(cString: strerror(errno))
+                try? manager.removeItem(at: temporary)
+                throw EngineError.invalidConfiguration("cannot move the tuning file into place at \(file.path): \(reason)")
+            }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError.invalidConfiguration(
+                "cannot write the GEMM tuning file in \(directory.path) (\(error)); set PNEUMO_TUNING_DIR to a writable directory")
+        }
+        TuningStore.remember(table, for: device, in: self)
+    }
+
+    // MARK: Process-wide cache, so building many layers reads the file once.
+
+    private static let lock = NSLock()
+    private static var loaded: [String: GEMMTuningTable?] = [:]
+
+    /// The table every `GEMM` made without an explicit tuning uses: the standard store's
+    /// table for the device, read once per process; nil when there is none or it is unreadable.
+    public static func choices(for device: Device) -> GEMMTuningTable? {
+        guard let store = standard else { return nil }
+        let key = store.url(for: device).path
+        lock.lock(); defer { lock.unlock() }
+        if let cached = loaded[key] { return cached }
+        let table = try? store.load(for: device)
+        loaded[key] = .some(table)
+        return table
+    }
+
+    private static func remember(_ table: GEMMTuningTable, for device: Device, in store: TuningStore) {
+        lock.lock(); defer { lock.unlock() }
+        loaded[store.url(for: device).path] = .some(table)
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Engine
+import Foundation
+import PneumoApp
+
+/// `pneumo bench`: kernel times, model throughput and memory on the chosen device.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure kernels, training and inference speed, and device memory.",
+        discussion: """
+            For each model and batch size: training and inference images/s (median of timed \
+            windows, random data, Adam, binary cross-entropy), the peak device memory, and a \
+            layer-by-layer profile of a training step (each kernel's time, GFLOP/s or GB/s and \
+            share of the step). Then the GEMM shapes those models run, timed alone. \
+            --rate-only prints just `images_per_second=<n>` per training window, for scripts.
+            """)
+
+    @OptionGroup var deviceOptions: DeviceOptions
+
+    @Option(help: "Comma-separated built-in model names or architecture files.")
+    var models = "seed-cnn-tuned,pneumonet"
+
+    @Option(help: "Comma-separated batch sizes.")
+    var batch = "32"
+
+    @Option(help: "Input size (height = width) instead of each model's own.")
+    var inputSize: Int?
+
+    @Option(help: "Untimed steps before timing.")
+    var warmup = 3
+
+    @Option(help: "Timed windows; medians are reported.")
+    var windows = 5
+
+    @Option(help: "Steps per timed window.")
+    var steps = 5
+
+    @Option(help: "Training steps averaged in the profile (0: no profile).")
+    var profileSteps = 2
+
+    @Flag(help: "Skip the inference timing.")
+    var noInference = false
+
+    @Option(help: "Comma-separated GEMM shapes MxNxK[xBATCH] to time alone, or 'none'.")
+    var gemm = "1024x1024x1024"
+
+    @Flag(help: "Also time every GEMM shape the models run (implied by --compare).")
+    var modelShapes = false
+
+    @Option(help: "Time a reference library on the same GEMM shapes: clblast (loaded at run time if installed).")
+    var compare: String?
+
+    @Flag(help: "Tune GEMM and convolution tiles for this device on the models' shapes first, and store the choices.")
+    var tune = false
+
+    @Flag(help: "Print only `images_per_second=<n>` per training window (first model and batch size).")
+    var rateOnly = false
+
+    @Flag(help: "Print JSON instead of tables.")
+    var json = false
+
+    func validate() throws {
+        guard warmup >= 0, windows >= 1, steps >= 1, profileSteps >= 0 else {
+            throw ValidationError("--warmup and --profile-steps must be >= 0, --windows and --steps >= 1.")
+        }
+        guard !batchSizes.isEmpty, batchSizes.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--batch takes positive integers separated by commas, got '\(batch)'.")
+        }
+        if let inputSize, inputSize < 8 { throw ValidationError("--input-size must be at least 8, got \(inputSize).") }
+        if let compare, compare.lowercased() != "clblast" {
+            throw ValidationError("--compare knows only 'clblast', got '\(compare)'.")
+        }
+        if tune, modelNames.isEmpty { throw ValidationError("--tune needs at least one model whose shapes it tunes.") }
+        _ = try gemmShapes()
+    }
+
+    /// Shapes from --gemm; empty for 'none'.
+    func gemmShapes() throws -> [GEMMShapeTiming] {
+        if gemm.lowercased() == "none" || gemm.isEmpty { return [] }
+        do {
+            return try gemm.split(separator: ",").map { try ProductComparison.parse(String($0)) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    var batchSizes: [Int] { batch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    var modelNames: [String] {
+        if models.lowercased() == "none" { return [] }
+        return models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func run() throws {
+        let choice = try DeviceSelector.choose(flag: deviceOptions.device, requireGPU: deviceOptions.requireGPU)
+        let device = choice.device
+        Console.log("device: \(device.name) (\(device.kind.rawValue), \(device.platform.name), driver \(device.driverVersion)) — \(choice.reason)")
+        let specs = try modelNames.map { name -> ArchitectureSpec in
+            let spec = try BuiltinModels.resolve(name)
+            return inputSize.map { spec.resized(inputSize: $0) } ?? spec
+        }
+        if rateOnly {
+            guard let spec = specs.first else { throw ValidationError("--rate-only needs a model.") }
+            let plan = ModelBenchmarkPlan(warmup: warmup, windows: windows, steps: steps, inference: false, profileSteps: 0)
+            _ = try ModelBenchmark.run(spec, batch: batchSizes[0], device: device, plan: plan) { rate in
+                print(String(format: "images_per_second=%.3f", rate))
+                fflush(stdout)
+            }
+            return
+        }
+        var notes: [String] = []
+        // Loaded before anything is timed, so a missing library is reported at once.
+        var clblast: CLBlastSGEMM?
+        if compare != nil {
+            do {
+                clblast = try CLBlastSGEMM()
+            } catch {
+                notes.append("\(error)")
+                Console.log("\(error)")
+            }
+        }
+        var tuning: [TuningChoiceRow]?
+        if tune {
+            guard let store = TuningStore.standard else {
+                throw ValidationError("PNEUMO_TUNING_DIR=off disables the tuning store; unset it to use --tune.")
+            }
+            Console.log("tuning on the shapes of \(specs.map(\.name).joined(separator: ", ")) (stored in \(store.url(for: device).path)) ...")
+            tuning = try BenchTuning.run(specs: specs, batch: batchSizes[0], device: device, store: store) { Console.log($0) }
+        }
+        let plan = ModelBenchmarkPlan(
+            warmup: warmup, windows: windows, steps: steps, inference: !noInference, profileSteps: profileSteps)
+        var results: [ModelBenchmarkResult] = []
+        for spec in specs {
+            for batch in batchSizes {
+                Console.log("timing \(spec.name), batch \(batch) ...")
+                results.append(try ModelBenchmark.run(spec, batch: batch, device: device, plan: plan))
+            }
+        }
+        var shapes = try gemmShapes()
+        if modelShapes || compare != nil {
+            if profileSteps == 0 { notes.append("the models' GEMM shapes come from their profiles; --profile-steps 0 leaves them out") }
+            shapes += ProductComparison.shapes(from: results.flatMap { $0.profile?.products ?? [] })
+        }
+        let timed = try ProductComparison.time(shapes, device: device, clblast: clblast) { Console.log("timing \($0)") }
+        let report = BenchReport(
+            device: BenchDeviceInfo(device), models: results, gemm: timed.rows, tuning: tuning, notes: notes + timed.notes)
+        if json {
+            print(try report.json())
+        } else {
+            print(BenchReportText.render(report))
+        }
+    }
+}
