@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Filters of the first convolution; later ones keep their ratio to it.")
     var width: Int?
 
-    @Option(help: "Epochs. Default: 12.")
+    @Option(help: "Epochs. Default: 15.")
     var epochs: Int?
 
     @Option(help: "Images per batch. Default: 32.")
@@ -59,7 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("balanced"), inversion: .prefixedNo, help: "Draw the classes equally often in each epoch. Default: off.")
     var balancedSampling: Bool?
 
-    @Option(help: "Augmentation: none, standard (10° rotation, 10% shift, zoom, brightness, contrast) or a factor on standard such as 0.5. Default: standard.")
+    @Option(help: "Augmentation: none, standard (10° rotation, 10% shift, zoom, brightness, contrast) or a factor on standard such as 0.5. Default: 1.5.")
     var augment: String?
 
     @Option(help: "Largest rotation in degrees (overrides --augment).")

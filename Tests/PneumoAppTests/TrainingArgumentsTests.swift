@@ -10,7 +10,9 @@ final class TrainingArgumentsTests: XCTestCase {
         XCTAssertEqual(options.model, "pneumonet")
         XCTAssertEqual(options.threshold, .youden)
         XCTAssertEqual(options.classWeights, .auto)
-        XCTAssertEqual(options.augmentation, .standard)
+        XCTAssertEqual(options.augmentation.rotationDegrees, 15)
+        XCTAssertEqual(options.augmentation.zoom, 0.15, accuracy: 1e-6)
+        XCTAssertFalse(options.augmentation.horizontalFlip)
         XCTAssertTrue(TrainingArguments().givenOptions.isEmpty)
     }
 

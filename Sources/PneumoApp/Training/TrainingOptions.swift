@@ -45,13 +45,20 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case validationFraction = "validation_fraction", seed, monitor, patience, threshold
     }
 
-    /// The defaults, chosen for `pneumonet` on this data set (see `Scripts/README.md`).
+    /// The defaults, chosen for `pneumonet` on this data set within a 45-minute CPU budget:
+    /// AdamW (2e-3, decoupled decay 0.05) suits a batch-normalised network and converges in few
+    /// epochs; a one-epoch warm-up then a cosine decay ends every run at a small rate, so the last
+    /// epochs settle rather than oscillate; inverse-frequency class weights stop the 3:1
+    /// pneumonia majority from buying accuracy with false alarms; augmentation fights the shift
+    /// between the training and test images; a tenth of the training patients (grouped, so no
+    /// patient straddles the split) gives a validation set large enough to choose the checkpoint
+    /// and the threshold on, where the 16-image val folder is noise.
     public init(
-        model: String = "pneumonet", inputSize: Int? = nil, width: Int? = nil, classes: Int = 2, epochs: Int = 12,
+        model: String = "pneumonet", inputSize: Int? = nil, width: Int? = nil, classes: Int = 2, epochs: Int = 15,
         batchSize: Int = 32, optimizer: OptimizerKind = .adamw, learningRate: Double = 2e-3, momentum: Double = 0.9,
         schedule: LearningRateSchedule = .cosine(warmupEpochs: 1, minimumFactor: 0.02), weightDecay: Double = 0.05,
         classWeights: ClassWeighting = .auto, balancedSampling: Bool = false,
-        augmentation: AugmentationSettings = .standard, validationFraction: Double = 0.1, seed: UInt64 = 42,
+        augmentation: AugmentationSettings = TrainingOptions.defaultAugmentation, validationFraction: Double = 0.1, seed: UInt64 = 42,
         monitor: ValidationMetric = .loss, patience: Int? = nil, threshold: ThresholdStrategy = .youden
     ) {
         self.model = model
@@ -74,6 +81,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.patience = patience
         self.threshold = threshold
     }
+
+    /// One and a half times the standard strengths (15° rotation, 15% shift and zoom, 15%
+    /// brightness and contrast): the test images are framed and exposed differently from the
+    /// training ones, and stronger variation in training narrows that gap.
+    public static let defaultAugmentation = AugmentationSettings.standard.scaled(by: 1.5)
 
     /// The label scheme the class count stands for.
     public var labels: LabelScheme { classes == 3 ? .threeClass : .binary }
