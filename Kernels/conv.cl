@@ -18,12 +18,19 @@
 // the packed GEMM of gemm.cl: im2col_pack writes the im2col matrix directly in the GEMM's
 // packed-panel layout; backward to the input is a GEMM into columns followed by a col2im
 // gather (each input pixel sums its own contributions: no atomics, fixed order); backward
-// to the weights takes blocked dot products along pixels.
+// to the weights is one GEMM per chunk of images over all their pixels, from the plain
+// im2col matrix (im2col), packed like any GEMM operand.
 //
 // Geometry arguments, in order: C, H, W (input), KH, KW, stride, padTop, padLeft, OH, OW.
 //
 // compile-check: -D TM=6 -D TN=64 -D VW=16 -D DW_ROWS=4 -D DW_COLS=6
 
+#ifndef DW_ROWS
+#define DW_ROWS 4
+#endif
+#ifndef DW_COLS
+#define DW_COLS 6
+#endif
 #ifndef TM
 #define TM 6
 #endif
@@ -215,12 +222,6 @@ __kernel void reduce_partials(
     out[j] = beta == 0.0f ? sum : sum + beta * out[j];
 }
 
-#ifndef DW_ROWS
-#define DW_ROWS 4
-#endif
-#ifndef DW_COLS
-#define DW_COLS 6
-#endif
 
 // Writes `count` consecutive output pixels p0, p0+1, ... of patch row (c, i, j) of one image
 // to dst (zero for padding and for pixels past the last). A run of pixels within one output
@@ -298,69 +299,6 @@ __kernel void im2col(
     copy_patch_row(
         input + inputOffset + b * C * H * W, kk / (KH * KW), (kk / KW) % KH, kk % KW, p0, min(64, P - p0),
         H, W, stride, padTop, padLeft, OH, OW, cols + (b * K + kk) * P + p0);
-}
-
-// Weight gradient as dot products along pixels, where dY and the im2col rows are both
-// contiguous: dw[f][kk] = sum over images b and pixels p of dy[b][f][p] * cols[b][kk][p]
-// (+ beta * dw). Work-item (filter block, tap block) keeps DW_ROWS x DW_COLS 16-wide partial
-// sums and adds their lanes in a fixed order at the end.
-__kernel void conv_weight_grad(
-    const int F, const int CKK, const int P, const int images,
-    __global const float *restrict dy, const int dyOffset, __global const float *restrict cols,
-    __global float *restrict dw, const float beta)
-{
-    const int f0 = get_global_id(0) * DW_ROWS;
-    const int k0 = get_global_id(1) * DW_COLS;
-    if (f0 >= F || k0 >= CKK) return;
-    float16 acc[DW_ROWS][DW_COLS];
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) {
-        #pragma unroll
-        for (int q = 0; q < DW_COLS; ++q) acc[r][q] = (float16)(0.0f);
-    }
-    for (int b = 0; b < images; ++b) {
-        // Rows past the last filter or tap repeat the last one; their sums are never stored.
-        const __global float *g[DW_ROWS];
-        const __global float *x[DW_COLS];
-        #pragma unroll
-        for (int r = 0; r < DW_ROWS; ++r) g[r] = dy + dyOffset + (b * F + min(f0 + r, F - 1)) * P;
-        #pragma unroll
-        for (int q = 0; q < DW_COLS; ++q) x[q] = cols + (b * CKK + min(k0 + q, CKK - 1)) * P;
-        int p = 0;
-        for (; p + 16 <= P; p += 16) {
-            float16 gv[DW_ROWS];
-            #pragma unroll
-            for (int r = 0; r < DW_ROWS; ++r) gv[r] = vload16(0, g[r] + p);
-            #pragma unroll
-            for (int q = 0; q < DW_COLS; ++q) {
-                const float16 xv = vload16(0, x[q] + p);
-                #pragma unroll
-                for (int r = 0; r < DW_ROWS; ++r) acc[r][q] = fma(gv[r], xv, acc[r][q]);
-            }
-        }
-        for (; p < P; ++p) {
-            #pragma unroll
-            for (int r = 0; r < DW_ROWS; ++r) {
-                #pragma unroll
-                for (int q = 0; q < DW_COLS; ++q) acc[r][q].s0 = fma(g[r][p], x[q][p], acc[r][q].s0);
-            }
-        }
-    }
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) {
-        if (f0 + r >= F) break;
-        #pragma unroll
-        for (int q = 0; q < DW_COLS; ++q) {
-            if (k0 + q >= CKK) break;
-            const float16 v = acc[r][q];
-            const float8 h8 = v.lo + v.hi;
-            const float4 h4 = h8.lo + h8.hi;
-            const float2 h2 = h4.lo + h4.hi;
-            const float sum = h2.x + h2.y;
-            __global float *out = dw + (f0 + r) * CKK + k0 + q;
-            *out = beta == 0.0f ? sum : sum + beta * *out;
-        }
-    }
 }
 
 // Input gradient from column gradients cols[image][CKK][P]: every input pixel gathers the

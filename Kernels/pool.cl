@@ -20,6 +20,25 @@ __kernel void maxpool_forward(
         const int oh = r - plane * OH;
         const __global float *in = x + plane * H * W;
         const int top = oh * stride * W;
+        if (size == 2 && stride == 2) {
+            // The common 2 x 2 case without inner loops, so the row loop vectorizes.
+            const __global float *r0 = in + top;
+            const __global float *r1 = r0 + W;
+            for (int ow = 0; ow < OW; ++ow) {
+                const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+                float value = a;
+                int best = top + 2 * ow;
+                best = b > value ? top + 2 * ow + 1 : best;
+                value = b > value ? b : value;
+                best = c > value ? top + W + 2 * ow : best;
+                value = c > value ? c : value;
+                best = d > value ? top + W + 2 * ow + 1 : best;
+                value = d > value ? d : value;
+                y[r * OW + ow] = value;
+                if (keepArgmax) argmax[r * OW + ow] = best;
+            }
+            continue;
+        }
         for (int ow = 0; ow < OW; ++ow) {
             int best = top + ow * stride;
             float value = in[best];

@@ -8,6 +8,7 @@ function here and add it to ARCHITECTURES.
 Layer specs (all tuples):
     ("conv", out_channels, kernel, padding)    padding "valid" or "same", stride 1, with bias
     ("conv_bn", out_channels, kernel, padding) conv without bias, then batch norm
+    ("batch_norm",)                            over the channels; PyTorch's momentum 0.1 and eps 1e-5
     ("relu",)
     ("max_pool", size)                         size x size window, stride size, floor
     ("dropout", rate)
@@ -53,27 +54,31 @@ def seed_cnn_tuned():
     )
 
 
-def pneumonet_standin():
-    """A STAND-IN for pneumo's default model until its exact layers are fixed: four
-    conv-BN-ReLU-pool blocks on a grayscale image, global average pooling, dropout, dense."""
+def pneumonet():
+    """pneumo's default model (Sources/PneumoApp/Models/BuiltinModels.swift): five blocks of
+    3x3 same conv (with bias) -> batch norm -> ReLU, the first four followed by 2x2 max pooling,
+    then global average pooling, dropout 0.3 and a linear head, on a grayscale image."""
     layers = []
-    for channels in (16, 32, 64, 128):
-        layers += [("conv_bn", channels, 3, "same"), ("relu",), ("max_pool", 2)]
+    for index, channels in enumerate((16, 32, 64, 128, 256)):
+        layers += [("conv", channels, 3, "same"), ("batch_norm",), ("relu",)]
+        if index < 4:
+            layers.append(("max_pool", 2))
     layers += [("global_avg_pool",), ("dropout", 0.3), ("dense", 1)]
     return Architecture(
-        name="pneumonet-standin",
+        name="pneumonet",
         input_shape=(1, 128, 128),
         layers=layers,
         batch=32,
         optimizer="adam",
         learning_rate=1e-3,
         pneumo_name="pneumonet",
+        parameters=393_569,
     )
 
 
 ARCHITECTURES = {
     "seed-cnn-tuned": seed_cnn_tuned,
-    "pneumonet-standin": pneumonet_standin,
+    "pneumonet": pneumonet,
 }
 
 

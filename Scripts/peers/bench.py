@@ -11,7 +11,11 @@ Scripts/peers/setup.sh once first, then:
 
 --pneumo takes a shell command template; {arch} {batch} {threads} {warmup} {windows} {steps}
 are filled in ({arch} with the name pneumo knows the network by). The command must print
-one line `images_per_second=<number>` per timed window; the median is reported.
+one line `images_per_second=<number>` per timed window; the median is reported. It may also
+print `cpu_images_per_second=<number>` per window and `parameters=<count>`. `--pneumo auto`
+runs the release binary (swift build -c release --product pneumo) on the OpenCL CPU device:
+
+    .venv-peers/bin/python Scripts/peers/bench.py --pneumo auto
 """
 
 import argparse
@@ -34,6 +38,13 @@ RUNNERS = {
     "keras": ["keras_runner.py"],
 }
 PNEUMO_RATE = re.compile(r"^images_per_second\s*=\s*([0-9.eE+-]+)\s*$", re.MULTILINE)
+PNEUMO_CPU_RATE = re.compile(r"^cpu_images_per_second\s*=\s*([0-9.eE+-]+)\s*$", re.MULTILINE)
+PNEUMO_PARAMETERS = re.compile(r"^parameters\s*=\s*([0-9]+)\s*$", re.MULTILINE)
+REPOSITORY = os.path.dirname(os.path.dirname(HERE))
+PNEUMO_BINARY = os.path.join(REPOSITORY, ".build", "release", "pneumo")
+# PoCL takes its thread count from POCL_MAX_PTHREAD_COUNT, which thread_environment sets.
+PNEUMO_TEMPLATE = (shlex.quote(PNEUMO_BINARY) + " bench --rate-only --device cpu --models {arch} --batch {batch}"
+                   " --warmup {warmup} --windows {windows} --steps {steps}")
 
 
 def parse_arguments():
@@ -46,7 +57,8 @@ def parse_arguments():
     parser.add_argument("--windows", type=int, default=5, help="timed windows; medians are reported")
     parser.add_argument("--steps", type=int, default=5, help="training steps per timed window")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed for each run")
-    parser.add_argument("--pneumo", metavar="CMD", default=None, help="our binary's benchmark command template")
+    parser.add_argument("--pneumo", metavar="CMD", default=None,
+                        help="our binary's benchmark command template, or 'auto' for the release build")
     parser.add_argument("--json", metavar="FILE", default=None, help="also write all results to FILE")
     return parser.parse_args()
 
@@ -91,29 +103,47 @@ def run_pneumo(template, arch, args):
         return None
     rates = [float(value) for value in PNEUMO_RATE.findall(finished.stdout)]
     if finished.returncode != 0 or not rates:
+        error = (finished.stderr.strip().splitlines() or ["no output"])[-1]
         print(f"  pneumo {arch.name}: exit {finished.returncode}, {len(rates)} 'images_per_second=' lines "
-              f"from {shlex.quote(command)}", file=sys.stderr)
+              f"from {shlex.quote(command)}: {error}", file=sys.stderr)
         return None
+    cpu_rates = [float(value) for value in PNEUMO_CPU_RATE.findall(finished.stdout)]
+    parameters = PNEUMO_PARAMETERS.findall(finished.stdout)
     return {"framework": "pneumo", "arch": arch.name, "rates": rates, "median": statistics.median(rates),
-            "cpu_median": None, "parameters": None}
+            "cpu_rates": cpu_rates, "cpu_median": statistics.median(cpu_rates) if cpu_rates else None,
+            "parameters": int(parameters[-1]) if parameters else None}
+
+
+def ratio(value, baseline):
+    return f"{value / baseline:.2f}x" if value and baseline else "-"
 
 
 def print_table(results):
     header = f"{'architecture':20s} {'framework':22s} {'images/s':>9s} {'min-max':>13s} {'img/CPU-s':>9s} " \
-             f"{'vs pytorch':>10s} {'vs pneumo':>9s} {'params':>10s}"
+             f"{'vs pytorch':>10s} {'vs keras':>9s} {'vs pneumo':>9s} {'params':>10s}"
     print(header)
     print("-" * len(header))
+    summaries = []
     for arch_name in dict.fromkeys(result["arch"] for result in results):
         rows = [result for result in results if result["arch"] == arch_name]
         baselines = {row["framework"]: row["median"] for row in rows}
         for row in rows:
             spread = f"{min(row['rates']):.1f}-{max(row['rates']):.1f}"
             cpu = f"{row['cpu_median']:.1f}" if row.get("cpu_median") else "-"
-            versus = [f"{row['median'] / baselines[name]:.2f}x" if name in baselines else "-"
-                      for name in ("pytorch", "pneumo")]
+            versus = [ratio(row["median"], baselines.get(name)) for name in ("pytorch", "keras-tensorflow", "pneumo")]
             parameters = f"{row['parameters']:,}" if row.get("parameters") else "-"
             print(f"{arch_name:20s} {row['framework']:22s} {row['median']:9.1f} {spread:>13s} {cpu:>9s} "
-                  f"{versus[0]:>10s} {versus[1]:>9s} {parameters:>10s}")
+                  f"{versus[0]:>10s} {versus[1]:>9s} {versus[2]:>9s} {parameters:>10s}")
+        ours = next((row for row in rows if row["framework"] == "pneumo"), None)
+        peers = [row for row in rows if row["framework"] != "pneumo"]
+        if ours and peers:
+            best = max(peers, key=lambda row: row["median"])
+            best_cpu = max((row.get("cpu_median") or 0 for row in peers), default=0)
+            summaries.append(f"{arch_name}: pneumo {ratio(ours['median'], best['median'])} the faster peer "
+                             f"({best['framework']}) in images/s, {ratio(ours.get('cpu_median'), best_cpu)} "
+                             f"in images per CPU-second")
+    for line in summaries:
+        print(line)
 
 
 def main():
@@ -122,7 +152,11 @@ def main():
         architectures = [architecture(name.strip()) for name in args.arch.split(",")]
     except ValueError as error:
         sys.exit(str(error))
-    frameworks = [name.strip() for name in args.frameworks.split(",")]
+    if args.pneumo == "auto":
+        if not os.access(PNEUMO_BINARY, os.X_OK):
+            sys.exit(f"no release binary at {PNEUMO_BINARY}: run `swift build -c release --product pneumo` first")
+        args.pneumo = PNEUMO_TEMPLATE
+    frameworks = [name.strip() for name in args.frameworks.split(",") if name.strip()]
     unknown = [name for name in frameworks if name not in RUNNERS]
     if unknown:
         sys.exit(f"unknown framework(s) {', '.join(unknown)}; known: {', '.join(RUNNERS)}")

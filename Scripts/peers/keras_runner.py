@@ -29,6 +29,9 @@ def build(arch):
             layers.append(keras.layers.Conv2D(out_channels, kernel, padding=padding, use_bias=(kind == "conv")))
             if kind == "conv_bn":
                 layers.append(keras.layers.BatchNormalization())
+        elif kind == "batch_norm":
+            # Keras's momentum is the weight of the old running value: 0.9 = PyTorch's 0.1.
+            layers.append(keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5))
         elif kind == "relu":
             layers.append(keras.layers.ReLU())
         elif kind == "max_pool":

@@ -17,6 +17,7 @@ def runner_arguments(description):
     parser.add_argument("--windows", type=int, default=5, help="timed windows; the median is reported")
     parser.add_argument("--steps", type=int, default=5, help="training steps per timed window")
     parser.add_argument("--channels-last", action="store_true", help="PyTorch only: NHWC memory format")
+    parser.add_argument("--device", default="cpu", help="PyTorch only: cpu or cuda")
     return parser.parse_args()
 
 

@@ -25,6 +25,8 @@ def build(arch):
             channels = out_channels
             if padding == "valid":
                 height, width = height - kernel + 1, width - kernel + 1
+        elif kind == "batch_norm":
+            modules.append(nn.BatchNorm2d(channels, momentum=0.1, eps=1e-5))
         elif kind == "relu":
             modules.append(nn.ReLU())
         elif kind == "max_pool":
@@ -52,15 +54,16 @@ def main():
     torch.manual_seed(0)
     arch = architecture(args.arch)
     batch = args.batch or arch.batch
-    model = build(arch).train()
-    images = torch.rand(batch, *arch.input_shape)
+    device = torch.device(args.device)
+    model = build(arch).train().to(device)
+    images = torch.rand(batch, *arch.input_shape, device=device)
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
         images = images.contiguous(memory_format=torch.channels_last)
     # eps 1e-7 is Keras's default, so both frameworks run the same update.
     optimizer = torch.optim.Adam(model.parameters(), lr=arch.learning_rate, betas=(0.9, 0.999), eps=1e-7)
     loss_function = nn.BCEWithLogitsLoss()
-    labels = torch.randint(0, 2, (batch, 1)).float()
+    labels = torch.randint(0, 2, (batch, 1), device=device).float()
     last_loss = [0.0]
 
     def train_step():
@@ -72,7 +75,7 @@ def main():
 
     measured = measure(train_step, batch, args.warmup, args.windows, args.steps)
     parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    framework = "pytorch-channels-last" if args.channels_last else "pytorch"
+    framework = ("pytorch-channels-last" if args.channels_last else "pytorch") + ("" if args.device == "cpu" else f"-{args.device}")
     report(framework, torch.__version__, arch, batch, args.threads, parameters, measured, last_loss[0])
 
 

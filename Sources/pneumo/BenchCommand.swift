@@ -13,7 +13,8 @@ struct BenchCommand: ParsableCommand {
             windows, random data, Adam, binary cross-entropy), the peak device memory, and a \
             layer-by-layer profile of a training step (each kernel's time, GFLOP/s or GB/s and \
             share of the step). Then the GEMM shapes those models run, timed alone. \
-            --rate-only prints just `images_per_second=<n>` per training window, for scripts.
+            --rate-only prints just `images_per_second=<n>` and `cpu_images_per_second=<n>` lines per \
+            training window and `parameters=<n>`, for scripts (Scripts/peers/bench.py).
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -54,7 +55,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tune GEMM and convolution tiles for this device on the models' shapes first, and store the choices.")
     var tune = false
 
-    @Flag(help: "Print only `images_per_second=<n>` per training window (first model and batch size).")
+    @Flag(help: "Print only `images_per_second=<n>` per training window (first model and batch size), for scripts.")
     var rateOnly = false
 
     @Flag(help: "Print JSON instead of tables.")
@@ -102,10 +103,11 @@ struct BenchCommand: ParsableCommand {
         if rateOnly {
             guard let spec = specs.first else { throw ValidationError("--rate-only needs a model.") }
             let plan = ModelBenchmarkPlan(warmup: warmup, windows: windows, steps: steps, inference: false, profileSteps: 0)
-            _ = try ModelBenchmark.run(spec, batch: batchSizes[0], device: device, plan: plan) { rate in
-                print(String(format: "images_per_second=%.3f", rate))
+            let result = try ModelBenchmark.run(spec, batch: batchSizes[0], device: device, plan: plan) { window in
+                print(String(format: "images_per_second=%.3f\ncpu_images_per_second=%.3f", window.imagesPerSecond, window.imagesPerCPUSecond))
                 fflush(stdout)
             }
+            print("parameters=\(result.parameters)")
             return
         }
         var notes: [String] = []

@@ -29,7 +29,6 @@ public final class Convolution {
     }
     let im2colPackKernel: Kernel
     let im2colKernel: Kernel
-    let weightGradientKernel: Kernel
     let col2imKernel: Kernel
     let biasGradientKernel: Kernel
     private var direct: [GEMMTuning: DirectConvolutionKernels] = [:]
@@ -41,7 +40,6 @@ public final class Convolution {
         let defines = Convolution.defines(self.gemm.tuning)
         im2colPackKernel = try context.kernel("conv.cl", "im2col_pack", defines: defines)
         im2colKernel = try context.kernel("conv.cl", "im2col", defines: defines)
-        weightGradientKernel = try context.kernel("conv.cl", "conv_weight_grad", defines: defines)
         col2imKernel = try context.kernel("conv.cl", "col2im", defines: defines)
         biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: defines)
     }

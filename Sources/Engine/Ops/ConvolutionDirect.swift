@@ -82,7 +82,20 @@ extension Convolution {
         switch pass {
         case .forward: return useDirect(g, Convolution.forwardProduct(g), tuning(for: g, pass: .forward))
         case .backwardInput: return useDirect(g, Convolution.backwardInputProduct(g), tuning(for: g, pass: .backwardInput))
-        case .backwardWeights: return g.stride == 1 && path != .im2col
+        case .backwardWeights: return useDirectWeightGradient(g)
+        }
+    }
+
+    /// Output planes at least this large take the direct weight-gradient kernel; smaller
+    /// ones give its work-items too little to do per launch and row, and go through a GEMM.
+    static let directWeightGradientPixels = 400
+
+    func useDirectWeightGradient(_ g: ConvGeometry) -> Bool {
+        guard g.stride == 1 else { return false }
+        switch path {
+        case .automatic: return g.outputPixels >= Convolution.directWeightGradientPixels
+        case .direct: return true
+        case .im2col: return false
         }
     }
 
@@ -180,6 +193,11 @@ extension Convolution {
         let directInput = inputGradient != nil && useDirect(g, Convolution.backwardInputProduct(g), inputTuning)
         if let inputGradient, let weight, !directInput {
             try backwardInputIm2col(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, geometry: g)
+        }
+        var weightGradient = weightGradient
+        if let gradient = weightGradient, let input, !useDirectWeightGradient(g) {
+            try backwardWeightsIm2col(input: input, outputGradient: outputGradient, weightGradient: gradient, geometry: g)
+            weightGradient = nil
         }
         guard directInput || weightGradient != nil else { return }
         // Both passes read dY's padded copy, so it has the slack either needs.

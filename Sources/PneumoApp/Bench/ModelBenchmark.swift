@@ -12,6 +12,8 @@ public struct ModelBenchmarkResult: Codable, Sendable {
     /// Images per second of each timed window, and their median.
     public var trainingWindows: [Double]
     public var trainingImagesPerSecond: Double
+    /// Median training images per CPU-second of the process (nil when not measured).
+    public var trainingImagesPerCPUSecond: Double?
     public var inferenceWindows: [Double]?
     public var inferenceImagesPerSecond: Double?
     /// The largest number of bytes the model's context held on the device.
@@ -28,6 +30,7 @@ public struct ModelBenchmarkResult: Codable, Sendable {
         self.parameters = parameters
         self.trainingWindows = trainingWindows
         self.trainingImagesPerSecond = trainingImagesPerSecond
+        trainingImagesPerCPUSecond = nil
         self.inferenceWindows = inferenceWindows
         self.inferenceImagesPerSecond = inferenceImagesPerSecond
         self.peakDeviceBytes = peakDeviceBytes
@@ -62,14 +65,15 @@ public enum ModelBenchmark {
     /// `onWindow` sees each training window's rate as it is measured.
     public static func run(
         _ spec: ArchitectureSpec, batch: Int, device: Device, plan: ModelBenchmarkPlan,
-        onWindow: (Double) -> Void = { _ in }
+        onWindow: (ThroughputMeter.Window) -> Void = { _ in }
     ) throws -> ModelBenchmarkResult {
         let context = try ComputeContext(device: device)
         let workload = try ModelWorkload(spec: spec, batch: batch, context: context, seed: plan.seed)
-        let training = try ThroughputMeter.measure(
+        let windows = try ThroughputMeter.measureWindows(
             context: context, imagesPerStep: batch, warmup: plan.warmup, windows: plan.windows, steps: plan.steps,
             onWindow: onWindow
         ) { try workload.trainingStep() }
+        let training = windows.map(\.imagesPerSecond)
         var inference: [Double]?
         if plan.inference {
             inference = try ThroughputMeter.measure(
@@ -81,6 +85,7 @@ public enum ModelBenchmark {
             trainingWindows: training, trainingImagesPerSecond: ThroughputMeter.median(training),
             inferenceWindows: inference, inferenceImagesPerSecond: inference.map(ThroughputMeter.median),
             peakDeviceBytes: context.peakAllocatedBytes, profile: nil)
+        result.trainingImagesPerCPUSecond = ThroughputMeter.median(windows.map(\.imagesPerCPUSecond))
         if plan.profileSteps > 0 {
             result.profile = try profile(spec, batch: batch, device: device, steps: plan.profileSteps, seed: plan.seed)
         }
