@@ -23,13 +23,13 @@
 //
 // Geometry arguments, in order: C, H, W (input), KH, KW, stride, padTop, padLeft, OH, OW.
 //
-// compile-check: -D TM=6 -D TN=64 -D VW=16 -D DW_ROWS=4 -D DW_COLS=6
+// compile-check: -D TM=6 -D TN=64 -D VW=16 -D DW_ROWS=3 -D DW_COLS=9 -D KWIDTH=3
 
 #ifndef DW_ROWS
-#define DW_ROWS 4
+#define DW_ROWS 3
 #endif
 #ifndef DW_COLS
-#define DW_COLS 6
+#define DW_COLS 9
 #endif
 #ifndef TM
 #define TM 6
@@ -87,6 +87,12 @@ __kernel void conv_direct(
     const int q0 = get_global_id(1) * TN;
     const int b = get_global_id(2);
     if (f0 >= F || q0 >= OH * Wp) return;
+    // A kernel width known at build time (KWIDTH) lets the tap loop unroll.
+#ifdef KWIDTH
+#define TAPS_W KWIDTH
+#else
+#define TAPS_W KW
+#endif
     const int K = C * KH * KW;
     const __global float *restrict a = panels + f0 * K;
     const __global float *restrict x = xpad + b * C * plane + q0;
@@ -100,7 +106,8 @@ __kernel void conv_direct(
     for (int c = 0; c < C; ++c) {
         for (int i = 0; i < KH; ++i) {
             const __global float *restrict row = x + c * plane + i * Wp;
-            for (int j = 0; j < KW; ++j) {
+            #pragma unroll
+            for (int j = 0; j < TAPS_W; ++j) {
                 VEC bv[NV];
                 #pragma unroll
                 for (int v = 0; v < NV; ++v) bv[v] = VLOAD(0, row + j + v * VW);
