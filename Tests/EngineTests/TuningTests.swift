@@ -52,7 +52,7 @@ final class TuningTests: XCTestCase {
             product: TunedProduct(kernel: .gemm, m: 10, n: 10, k: 10),
             seconds: [small: 3, fast: 1, medium: 2], wrong: [fast])
         var table = GEMMTuningTable(device: device)
-        let results = GEMMTuner(candidates: [fast, medium]).tune([trial], baseline: small, table: &table)
+        let results = GEMMTuner(candidates: [fast, medium]).tune([trial], baseline: { _ in self.small }, table: &table)
         XCTAssertEqual(results.count, 1)
         XCTAssertEqual(results[0].winner, medium)
         XCTAssertEqual(results[0].rejected.keys.sorted(), [fast.description])
@@ -63,14 +63,13 @@ final class TuningTests: XCTestCase {
 
     func testTunedChoicesReachGEMMAndConvolution() throws {
         let context = try TestDevice.context()
-        let baseline = GEMMTuning.defaults(for: context.device)
         let geometry = try ConvGeometry(batch: 2, inChannels: 3, height: 12, width: 14, filters: 5, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .same)
         let trials: [TuningTrial] = [
             GEMMTrial(context, m: 24, n: 40, k: 37, batch: 2),
             try ConvolutionTrial(context, geometry: geometry, pass: .forward),
         ]
         var table = GEMMTuningTable(device: context.device)
-        let results = GEMMTuner(candidates: [small]).tune(trials, baseline: baseline, table: &table)
+        let results = GEMMTuner(candidates: [small]).tune(trials, baseline: { GEMMTuning.defaults(for: context.device, product: $0) }, table: &table)
         XCTAssertEqual(results.map(\.shapeClass), trials.map { $0.product.shapeClass.description })
         for result in results {
             XCTAssertTrue(result.rejected.isEmpty, "\(result.rejected)")
@@ -81,7 +80,8 @@ final class TuningTests: XCTestCase {
         for (trial, result) in zip(trials, results) {
             XCTAssertEqual(gemm.tuning(for: trial.product), result.winner)
         }
-        XCTAssertEqual(gemm.tuning(for: TunedProduct(kernel: .gemm, m: 5000, n: 5000, k: 5000)), baseline, "unknown classes keep the default")
+        let unknown = TunedProduct(kernel: .gemm, m: 5000, n: 5000, k: 5000)
+        XCTAssertEqual(gemm.tuning(for: unknown), GEMMTuning.defaults(for: context.device, product: unknown), "unknown classes keep the default")
         XCTAssertEqual(try GEMM(context, tuning: small, choices: table).tuning(for: trials[0].product), small, "an explicit tuning wins")
 
         // A convolution on the tuned GEMM still matches the reference with the chosen tiles.

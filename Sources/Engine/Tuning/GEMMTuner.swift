@@ -22,10 +22,11 @@ public struct GEMMTuner {
 
     public init(candidates: [GEMMTuning]) { self.candidates = candidates }
 
-    /// Tunes every shape class in `trials`; the configuration `baseline` (what the engine
-    /// used before) is always a candidate. Winners are written into `table`.
+    /// Tunes every shape class in `trials`; `baseline(product)` (what the engine uses without
+    /// a stored choice) is always a candidate. Winners are written into `table`.
     public func tune(
-        _ trials: [TuningTrial], baseline: GEMMTuning, table: inout GEMMTuningTable, progress: (String) -> Void = { _ in }
+        _ trials: [TuningTrial], baseline: (TunedProduct) -> GEMMTuning, table: inout GEMMTuningTable,
+        progress: (String) -> Void = { _ in }
     ) -> [ClassResult] {
         var classes: [String: [TuningTrial]] = [:]
         var order: [String] = []
@@ -34,10 +35,12 @@ public struct GEMMTuner {
             if classes[key] == nil { order.append(key) }
             classes[key, default: []].append(trial)
         }
-        let all = [baseline] + candidates.filter { $0 != baseline }
         var results: [ClassResult] = []
         for key in order {
             let members = classes[key] ?? []
+            guard let first = members.first else { continue }
+            let baseline = baseline(first.product)
+            let all = [baseline] + candidates.filter { $0 != baseline }
             let flops = members.reduce(0) { $0 + $1.product.flops }
             var best: (tuning: GEMMTuning, seconds: Double)?
             var baselineSeconds: Double?
