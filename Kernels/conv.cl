@@ -125,7 +125,7 @@ __kernel void conv_direct(
     #pragma unroll
     for (int r = 0; r < TM; ++r) {
         const int f = f0 + r;
-        if (f >= F) break;
+        if (f >= F) continue;
         __global float *restrict o = out + outOffset + (b * F + f) * OH * OW;
         const float shift = hasBias ? bias[f] : 0.0f;
         int oh = q0 / Wp;
@@ -205,10 +205,10 @@ __kernel void conv_weight_grad_direct(
     __global float *restrict out = partials + group * F * K;
     #pragma unroll
     for (int r = 0; r < DW_ROWS; ++r) {
-        if (f0 + r >= F) break;
+        if (f0 + r >= F) continue;
         #pragma unroll
         for (int q = 0; q < DW_COLS; ++q) {
-            if (k0 + q >= K) break;
+            if (k0 + q >= K) continue;
             float lanes[VW];
             VSTORE(acc[r][q], 0, lanes);
             float sum = 0.0f;
