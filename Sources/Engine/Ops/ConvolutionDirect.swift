@@ -279,7 +279,8 @@ extension Convolution {
         try context.launch(
             kernels.weightGradient,
             global: [(g.filters + block.filters - 1) / block.filters, (g.patchSize + block.taps - 1) / block.taps, groups],
-            local: [1, 1, 1],
+            // CPUs want one work-item per group; GPUs want wide groups (padded, the kernel checks bounds).
+            local: [1, context.device.kind == .cpu ? 1 : kernels.tuning.localSize, 1],
             g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, gradientLayout.width,
             paddedGradient, gradientLayout.plane, gradientLayout.top * gradientLayout.width + gradientLayout.left,
             paddedInput, inputLayout.plane, images, imagesPerGroup, partials)
