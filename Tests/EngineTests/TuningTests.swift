@@ -61,6 +61,19 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(trial.timed, [small, medium], "the wrong candidate must not even be timed")
     }
 
+    func testBaselineStaysUnlessBeatenByTheMargin() throws {
+        let device = try TestDevice.context().device
+        let slightly = GEMMTuning(tileRows: 2, tileColumns: 8, vectorWidth: 8)
+        let product = TunedProduct(kernel: .gemm, m: 10, n: 10, k: 10)
+        var table = GEMMTuningTable(device: device)
+        let kept = GEMMTuner(candidates: [slightly]).tune(
+            [ScriptedTrial(product: product, seconds: [small: 1.0, slightly: 0.97], wrong: [])], baseline: { _ in self.small }, table: &table)
+        XCTAssertEqual(kept.first?.winner, small, "3% is within the 5% margin")
+        let replaced = GEMMTuner(candidates: [slightly], minimumGain: 0.01).tune(
+            [ScriptedTrial(product: product, seconds: [small: 1.0, slightly: 0.97], wrong: [])], baseline: { _ in self.small }, table: &table)
+        XCTAssertEqual(replaced.first?.winner, slightly)
+    }
+
     func testTunedChoicesReachGEMMAndConvolution() throws {
         let context = try TestDevice.context()
         let geometry = try ConvGeometry(batch: 2, inChannels: 3, height: 12, width: 14, filters: 5, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .same)

@@ -19,8 +19,14 @@ public struct GEMMTuner {
     }
 
     public var candidates: [GEMMTuning]
+    /// A candidate replaces the baseline only when it is at least this much faster (0.05 = 5%),
+    /// so timing noise on a busy machine does not swap in a configuration that is no better.
+    public var minimumGain: Double
 
-    public init(candidates: [GEMMTuning]) { self.candidates = candidates }
+    public init(candidates: [GEMMTuning], minimumGain: Double = 0.05) {
+        self.candidates = candidates
+        self.minimumGain = minimumGain
+    }
 
     /// Tunes every shape class in `trials`; `baseline(product)` (what the engine uses without
     /// a stored choice) is always a candidate. Winners are written into `table`.
@@ -61,6 +67,9 @@ public struct GEMMTuner {
                 }
             }
             let shapes = members.map(\.product.description)
+            if let baselineSeconds, let current = best, current.seconds * (1 + minimumGain) > baselineSeconds {
+                best = (baseline, baselineSeconds)
+            }
             if let best {
                 table.choices[key] = GEMMTuningTable.Choice(
                     tuning: best.tuning, gflops: flops / best.seconds / 1e9,
