@@ -23,13 +23,13 @@
 //
 // Geometry arguments, in order: C, H, W (input), KH, KW, stride, padTop, padLeft, OH, OW.
 //
-// compile-check: -D TM=6 -D TN=64 -D VW=16 -D DW_ROWS=4 -D DW_COLS=6
+// compile-check: -D TM=6 -D TN=64 -D VW=16 -D DW_ROWS=3 -D DW_COLS=9 -D KWIDTH=3
 
 #ifndef DW_ROWS
-#define DW_ROWS 4
+#define DW_ROWS 3
 #endif
 #ifndef DW_COLS
-#define DW_COLS 6
+#define DW_COLS 9
 #endif
 #ifndef TM
 #define TM 6
@@ -87,6 +87,12 @@ __kernel void conv_direct(
     const int q0 = get_global_id(1) * TN;
     const int b = get_global_id(2);
     if (f0 >= F || q0 >= OH * Wp) return;
+    // A kernel width known at build time (KWIDTH) lets the tap loop unroll.
+#ifdef KWIDTH
+#define TAPS_W KWIDTH
+#else
+#define TAPS_W KW
+#endif
     const int K = C * KH * KW;
     const __global float *restrict a = panels + f0 * K;
     const __global float *restrict x = xpad + b * C * plane + q0;
@@ -100,7 +106,8 @@ __kernel void conv_direct(
     for (int c = 0; c < C; ++c) {
         for (int i = 0; i < KH; ++i) {
             const __global float *restrict row = x + c * plane + i * Wp;
-            for (int j = 0; j < KW; ++j) {
+            #pragma unroll
+            for (int j = 0; j < TAPS_W; ++j) {
                 VEC bv[NV];
                 #pragma unroll
                 for (int v = 0; v < NV; ++v) bv[v] = VLOAD(0, row + j + v * VW);
@@ -118,7 +125,7 @@ __kernel void conv_direct(
     #pragma unroll
     for (int r = 0; r < TM; ++r) {
         const int f = f0 + r;
-        if (f >= F) break;
+        if (f >= F) continue;
         __global float *restrict o = out + outOffset + (b * F + f) * OH * OW;
         const float shift = hasBias ? bias[f] : 0.0f;
         int oh = q0 / Wp;
@@ -198,10 +205,10 @@ __kernel void conv_weight_grad_direct(
     __global float *restrict out = partials + group * F * K;
     #pragma unroll
     for (int r = 0; r < DW_ROWS; ++r) {
-        if (f0 + r >= F) break;
+        if (f0 + r >= F) continue;
         #pragma unroll
         for (int q = 0; q < DW_COLS; ++q) {
-            if (k0 + q >= K) break;
+            if (k0 + q >= K) continue;
             float lanes[VW];
             VSTORE(acc[r][q], 0, lanes);
             float sum = 0.0f;

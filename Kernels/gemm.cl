@@ -126,7 +126,7 @@ __kernel void gemm_packed(
     #pragma unroll
     for (int r = 0; r < TM; ++r) {
         const int row = row0 + r;
-        if (row >= M) break;
+        if (row >= M) continue;
         __global float *cRow = c + row * ldc + col0;
         const float rowBias = biasMode == 1 ? bias[row] : 0.0f;
         #pragma unroll

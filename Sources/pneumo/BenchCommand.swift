@@ -12,15 +12,15 @@ struct BenchCommand: ParsableCommand {
             For each model and batch size: training and inference images/s (median of timed \
             windows, random data, Adam, binary cross-entropy), the peak device memory, and a \
             layer-by-layer profile of a training step (each kernel's time, GFLOP/s or GB/s and \
-            share of the step). Then the GEMM shapes those models run, timed alone. \
-            --rate-only prints just `images_per_second=<n>` and `cpu_images_per_second=<n>` lines per \
+            share of the step). Then GEMM shapes timed alone: those of --gemm, and with \
+            --model-shapes or --compare every shape the models run. --rate-only prints just `images_per_second=<n>` and `cpu_images_per_second=<n>` lines per \
             training window and `parameters=<n>`, for scripts (Scripts/peers/bench.py).
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
 
-    @Option(help: "Comma-separated built-in model names or architecture files.")
-    var models = "seed-cnn-tuned,pneumonet"
+    @Option(help: "Comma-separated built-in model names or architecture files; 'all' for every built-in, 'none' for GEMM only.")
+    var models = "all"
 
     @Option(help: "Comma-separated batch sizes.")
     var batch = "32"
@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Tune GEMM and convolution tiles for this device on the models' shapes first, and store the choices.")
     var tune = false
 
-    @Flag(help: "Print only `images_per_second=<n>` per training window (first model and batch size), for scripts.")
+    @Flag(help: "Print only `images_per_second=<n>` per training window of one model at one batch size, for scripts.")
     var rateOnly = false
 
     @Flag(help: "Print JSON instead of tables.")
@@ -73,6 +73,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--compare knows only 'clblast', got '\(compare)'.")
         }
         if tune, modelNames.isEmpty { throw ValidationError("--tune needs at least one model whose shapes it tunes.") }
+        if rateOnly, modelNames.count != 1 || batchSizes.count != 1 {
+            throw ValidationError("--rate-only times one model at one batch size; give --models NAME and --batch N.")
+        }
         _ = try gemmShapes()
     }
 
@@ -89,6 +92,7 @@ struct BenchCommand: ParsableCommand {
     var batchSizes: [Int] { batch.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
     var modelNames: [String] {
         if models.lowercased() == "none" { return [] }
+        if models.lowercased() == "all" { return BuiltinModels.names }
         return models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
@@ -101,7 +105,7 @@ struct BenchCommand: ParsableCommand {
             return inputSize.map { spec.resized(inputSize: $0) } ?? spec
         }
         if rateOnly {
-            guard let spec = specs.first else { throw ValidationError("--rate-only needs a model.") }
+            guard let spec = specs.first else { throw ValidationError("--rate-only needs a model (--models NAME).") }
             let plan = ModelBenchmarkPlan(warmup: warmup, windows: windows, steps: steps, inference: false, profileSteps: 0)
             let result = try ModelBenchmark.run(spec, batch: batchSizes[0], device: device, plan: plan) { window in
                 print(String(format: "images_per_second=%.3f\ncpu_images_per_second=%.3f", window.imagesPerSecond, window.imagesPerCPUSecond))

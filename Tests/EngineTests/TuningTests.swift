@@ -52,7 +52,7 @@ final class TuningTests: XCTestCase {
             product: TunedProduct(kernel: .gemm, m: 10, n: 10, k: 10),
             seconds: [small: 3, fast: 1, medium: 2], wrong: [fast])
         var table = GEMMTuningTable(device: device)
-        let results = GEMMTuner(candidates: [fast, medium]).tune([trial], baseline: small, table: &table)
+        let results = GEMMTuner(candidates: [fast, medium]).tune([trial], baseline: { _ in self.small }, table: &table)
         XCTAssertEqual(results.count, 1)
         XCTAssertEqual(results[0].winner, medium)
         XCTAssertEqual(results[0].rejected.keys.sorted(), [fast.description])
@@ -61,16 +61,28 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(trial.timed, [small, medium], "the wrong candidate must not even be timed")
     }
 
+    func testBaselineStaysUnlessBeatenByTheMargin() throws {
+        let device = try TestDevice.context().device
+        let slightly = GEMMTuning(tileRows: 2, tileColumns: 8, vectorWidth: 8)
+        let product = TunedProduct(kernel: .gemm, m: 10, n: 10, k: 10)
+        var table = GEMMTuningTable(device: device)
+        let kept = GEMMTuner(candidates: [slightly]).tune(
+            [ScriptedTrial(product: product, seconds: [small: 1.0, slightly: 0.97], wrong: [])], baseline: { _ in self.small }, table: &table)
+        XCTAssertEqual(kept.first?.winner, small, "3% is within the 5% margin")
+        let replaced = GEMMTuner(candidates: [slightly], minimumGain: 0.01).tune(
+            [ScriptedTrial(product: product, seconds: [small: 1.0, slightly: 0.97], wrong: [])], baseline: { _ in self.small }, table: &table)
+        XCTAssertEqual(replaced.first?.winner, slightly)
+    }
+
     func testTunedChoicesReachGEMMAndConvolution() throws {
         let context = try TestDevice.context()
-        let baseline = GEMMTuning.defaults(for: context.device)
         let geometry = try ConvGeometry(batch: 2, inChannels: 3, height: 12, width: 14, filters: 5, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .same)
         let trials: [TuningTrial] = [
             GEMMTrial(context, m: 24, n: 40, k: 37, batch: 2),
             try ConvolutionTrial(context, geometry: geometry, pass: .forward),
         ]
         var table = GEMMTuningTable(device: context.device)
-        let results = GEMMTuner(candidates: [small]).tune(trials, baseline: baseline, table: &table)
+        let results = GEMMTuner(candidates: [small]).tune(trials, baseline: { GEMMTuning.defaults(for: context.device, product: $0) }, table: &table)
         XCTAssertEqual(results.map(\.shapeClass), trials.map { $0.product.shapeClass.description })
         for result in results {
             XCTAssertTrue(result.rejected.isEmpty, "\(result.rejected)")
@@ -81,7 +93,8 @@ final class TuningTests: XCTestCase {
         for (trial, result) in zip(trials, results) {
             XCTAssertEqual(gemm.tuning(for: trial.product), result.winner)
         }
-        XCTAssertEqual(gemm.tuning(for: TunedProduct(kernel: .gemm, m: 5000, n: 5000, k: 5000)), baseline, "unknown classes keep the default")
+        let unknown = TunedProduct(kernel: .gemm, m: 5000, n: 5000, k: 5000)
+        XCTAssertEqual(gemm.tuning(for: unknown), GEMMTuning.defaults(for: context.device, product: unknown), "unknown classes keep the default")
         XCTAssertEqual(try GEMM(context, tuning: small, choices: table).tuning(for: trials[0].product), small, "an explicit tuning wins")
 
         // A convolution on the tuned GEMM still matches the reference with the chosen tiles.

@@ -22,7 +22,7 @@ public final class Convolution {
     /// Which kernels run stride-1 convolutions (tests pin each path; `.automatic` otherwise).
     public var path: ConvolutionPath = .automatic
     /// Filters x taps of the weight gradient each work-item sums (DW_ROWS x DW_COLS vector sums).
-    static let weightGradientBlock = (filters: 4, taps: 6)
+    static let weightGradientBlock = (filters: 3, taps: 9)
     /// Build options of `conv.cl` for a tile configuration.
     static func defines(_ tuning: GEMMTuning) -> [String: Int] {
         tuning.defines.merging(["DW_ROWS": weightGradientBlock.filters, "DW_COLS": weightGradientBlock.taps]) { $1 }
@@ -31,7 +31,7 @@ public final class Convolution {
     let im2colKernel: Kernel
     let col2imKernel: Kernel
     let biasGradientKernel: Kernel
-    private var direct: [GEMMTuning: DirectConvolutionKernels] = [:]
+    private var direct: [DirectConvolutionKernels.Key: DirectConvolutionKernels] = [:]
 
     /// Builds the kernels; shares `gemm` (and its tuning) when given.
     public init(_ context: ComputeContext, gemm: GEMM? = nil) throws {
@@ -52,11 +52,12 @@ public final class Convolution {
         return gemm.tuning(for: product)
     }
 
-    /// The direct kernels built for `tuning` (built once per configuration).
-    func directKernels(_ tuning: GEMMTuning) throws -> DirectConvolutionKernels {
-        if let kernels = direct[tuning] { return kernels }
-        let kernels = try DirectConvolutionKernels(context, tuning: tuning)
-        direct[tuning] = kernels
+    /// The direct kernels built for `tuning` and a kernel width (built once per pair).
+    func directKernels(_ tuning: GEMMTuning, kernelWidth: Int) throws -> DirectConvolutionKernels {
+        let key = DirectConvolutionKernels.Key(tuning: tuning, kernelWidth: kernelWidth)
+        if let kernels = direct[key] { return kernels }
+        let kernels = try DirectConvolutionKernels(context, tuning: tuning, kernelWidth: kernelWidth)
+        direct[key] = kernels
         return kernels
     }
 

@@ -33,7 +33,7 @@ struct PaddedPlanes: Equatable {
     }
 }
 
-/// The kernels of `conv.cl` built for one tile configuration.
+/// The kernels of `conv.cl` built for one tile configuration and kernel width.
 final class DirectConvolutionKernels {
     let tuning: GEMMTuning
     let pad: Kernel
@@ -41,9 +41,16 @@ final class DirectConvolutionKernels {
     let weightGradient: Kernel
     let reduce: Kernel
 
-    init(_ context: ComputeContext, tuning: GEMMTuning) throws {
+    /// Which builds exist: one per tile configuration and kernel width.
+    struct Key: Hashable {
+        let tuning: GEMMTuning
+        let kernelWidth: Int
+    }
+
+    /// The width is built in (KWIDTH) so the tap loop unrolls.
+    init(_ context: ComputeContext, tuning: GEMMTuning, kernelWidth: Int) throws {
         self.tuning = tuning
-        let defines = Convolution.defines(tuning)
+        let defines = Convolution.defines(tuning).merging(["KWIDTH": kernelWidth]) { $1 }
         pad = try context.kernel("conv.cl", "pad_planes", defines: defines)
         forward = try context.kernel("conv.cl", "conv_direct", defines: defines)
         weightGradient = try context.kernel("conv.cl", "conv_weight_grad_direct", defines: defines)
@@ -166,7 +173,7 @@ extension Convolution {
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, output: DeviceBuffer<Float>,
         geometry g: ConvGeometry, tuning: GEMMTuning
     ) throws {
-        let kernels = try directKernels(tuning)
+        let kernels = try directKernels(tuning, kernelWidth: g.kernelWidth)
         let panels = try packWeights(weight, g, flipped: false, tile: tuning.tileRows)
         let layout = Convolution.forwardLayout(g, slack: Convolution.slack(g, tuning))
         let chunk = try imagesPerChunk(g, floatsPerImage: g.inChannels * layout.plane)
@@ -209,8 +216,8 @@ extension Convolution {
         let weightCount = g.filters * g.patchSize
         let chunk = try imagesPerChunk(g, floatsPerImage: gradientPerImage + inputPerImage + (weightGradient == nil ? 0 : weightCount))
         let paddedGradient = try DeviceBuffer<Float>(context, count: gradientPerImage * chunk)
-        let inputKernels = try directKernels(inputTuning)
-        let weightsKernels = try directKernels(weightsTuning)
+        let inputKernels = try directKernels(inputTuning, kernelWidth: g.kernelWidth)
+        let weightsKernels = try directKernels(weightsTuning, kernelWidth: g.kernelWidth)
         let panels = try weight.flatMap { directInput ? try packWeights($0, g, flipped: true, tile: inputTuning.tileRows) : nil }
         var weightScratch: (padded: DeviceBuffer<Float>, partials: DeviceBuffer<Float>, imagesPerGroup: Int)?
         if weightGradient != nil {
@@ -272,7 +279,8 @@ extension Convolution {
         try context.launch(
             kernels.weightGradient,
             global: [(g.filters + block.filters - 1) / block.filters, (g.patchSize + block.taps - 1) / block.taps, groups],
-            local: [1, 1, 1],
+            // CPUs want one work-item per group; GPUs want wide groups (padded, the kernel checks bounds).
+            local: [1, context.device.kind == .cpu ? 1 : kernels.tuning.localSize, 1],
             g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, gradientLayout.width,
             paddedGradient, gradientLayout.plane, gradientLayout.top * gradientLayout.width + gradientLayout.left,
             paddedInput, inputLayout.plane, images, imagesPerGroup, partials)

@@ -8,6 +8,8 @@ public final class GEMM {
     public let tuning: GEMMTuning
     /// Tuner choices by shape class; nil when a tuning was given explicitly or none is stored.
     public let choices: GEMMTuningTable?
+    /// True when `tuning` was given and applies to every product.
+    let fixed: Bool
     let naiveKernel: Kernel
     let packKernel: Kernel
     let columnSumKernel: Kernel
@@ -18,12 +20,13 @@ public final class GEMM {
 
     /// Builds the kernels. With `tuning`, every product uses it; without, each product uses
     /// the stored tuner choice for its shape class (`choices`, by default those that
-    /// `pneumo bench --tune` stored for this device), else `GEMMTuning.defaults(for:)`.
+    /// `pneumo bench --tune` stored for this device), else `GEMMTuning.defaults(for:product:)`.
     public init(_ context: ComputeContext, tuning: GEMMTuning? = nil, choices: GEMMTuningTable? = nil) throws {
         let fallback = tuning ?? GEMMTuning.defaults(for: context.device)
         try fallback.validate()
         self.context = context
         self.tuning = fallback
+        fixed = tuning != nil
         if tuning == nil {
             let table = choices ?? TuningStore.choices(for: context.device)
             self.choices = table?.matches(context.device) == true ? table : nil
@@ -36,10 +39,12 @@ public final class GEMM {
         packedKernels[fallback] = try context.kernel("gemm.cl", "gemm_packed", defines: fallback.defines)
     }
 
-    /// The configuration for `product`: the stored choice for its shape class, else `tuning`.
+    /// The configuration for `product`: the explicit `tuning` if one was given, else the
+    /// stored choice for its shape class, else `GEMMTuning.defaults(for:product:)`.
     public func tuning(for product: TunedProduct) -> GEMMTuning {
-        guard let choice = choices?.tuning(for: product.shapeClass), (try? choice.validate()) != nil else { return tuning }
-        return choice
+        if fixed { return tuning }
+        if let choice = choices?.tuning(for: product.shapeClass), (try? choice.validate()) != nil { return choice }
+        return GEMMTuning.defaults(for: context.device, product: product)
     }
 
     /// The register-blocked kernel built for `tuning` (once per configuration).

@@ -36,6 +36,18 @@ public struct GEMMTuning: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The starting point for one product: for the direct convolution on AVX-512 CPUs, 8 x 48
+    /// blocks (4 x 64 when there are at most 16 output channels), which the tuner found
+    /// ahead of the GEMM's 6 x 64 on every convolution of the built-in models; otherwise
+    /// `defaults(for:)`.
+    public static func defaults(for device: Device, product: TunedProduct) -> GEMMTuning {
+        let general = defaults(for: device)
+        guard product.kernel == .convolution, device.kind == .cpu, general.vectorWidth == 16 else { return general }
+        return product.m <= 16
+            ? GEMMTuning(tileRows: 4, tileColumns: 64, vectorWidth: 16, localSize: 1)
+            : GEMMTuning(tileRows: 8, tileColumns: 48, vectorWidth: 16, localSize: 1)
+    }
+
     /// Throws when the combination cannot compile or run.
     public func validate() throws {
         guard [1, 2, 4, 8, 16].contains(vectorWidth) else {

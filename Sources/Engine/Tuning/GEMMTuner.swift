@@ -19,13 +19,20 @@ public struct GEMMTuner {
     }
 
     public var candidates: [GEMMTuning]
+    /// A candidate replaces the baseline only when it is at least this much faster (0.05 = 5%),
+    /// so timing noise on a busy machine does not swap in a configuration that is no better.
+    public var minimumGain: Double
 
-    public init(candidates: [GEMMTuning]) { self.candidates = candidates }
+    public init(candidates: [GEMMTuning], minimumGain: Double = 0.05) {
+        self.candidates = candidates
+        self.minimumGain = minimumGain
+    }
 
-    /// Tunes every shape class in `trials`; the configuration `baseline` (what the engine
-    /// used before) is always a candidate. Winners are written into `table`.
+    /// Tunes every shape class in `trials`; `baseline(product)` (what the engine uses without
+    /// a stored choice) is always a candidate. Winners are written into `table`.
     public func tune(
-        _ trials: [TuningTrial], baseline: GEMMTuning, table: inout GEMMTuningTable, progress: (String) -> Void = { _ in }
+        _ trials: [TuningTrial], baseline: (TunedProduct) -> GEMMTuning, table: inout GEMMTuningTable,
+        progress: (String) -> Void = { _ in }
     ) -> [ClassResult] {
         var classes: [String: [TuningTrial]] = [:]
         var order: [String] = []
@@ -34,10 +41,12 @@ public struct GEMMTuner {
             if classes[key] == nil { order.append(key) }
             classes[key, default: []].append(trial)
         }
-        let all = [baseline] + candidates.filter { $0 != baseline }
         var results: [ClassResult] = []
         for key in order {
             let members = classes[key] ?? []
+            guard let first = members.first else { continue }
+            let baseline = baseline(first.product)
+            let all = [baseline] + candidates.filter { $0 != baseline }
             let flops = members.reduce(0) { $0 + $1.product.flops }
             var best: (tuning: GEMMTuning, seconds: Double)?
             var baselineSeconds: Double?
@@ -58,6 +67,9 @@ public struct GEMMTuner {
                 }
             }
             let shapes = members.map(\.product.description)
+            if let baselineSeconds, let current = best, current.seconds * (1 + minimumGain) > baselineSeconds {
+                best = (baseline, baselineSeconds)
+            }
             if let best {
                 table.choices[key] = GEMMTuningTable.Choice(
                     tuning: best.tuning, gflops: flops / best.seconds / 1e9,

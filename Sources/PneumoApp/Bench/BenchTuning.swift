@@ -31,7 +31,7 @@ public enum BenchTuning {
         }
         var table = try store.load(for: device) ?? GEMMTuningTable(device: device)
         let tuner = GEMMTuner(candidates: candidates ?? GEMMTuner.candidates(for: device))
-        let results = tuner.tune(trials, baseline: GEMMTuning.defaults(for: device), table: &table, progress: progress)
+        let results = tuner.tune(trials, baseline: { GEMMTuning.defaults(for: device, product: $0) }, table: &table, progress: progress)
         try store.save(table, for: device)
         return results.map {
             TuningChoiceRow(shapeClass: $0.shapeClass, tuning: $0.winner?.description ?? "none", gflops: $0.gflops,
