@@ -29,7 +29,7 @@ public struct ImageLoadError: Error, Equatable, Sendable, CustomStringConvertibl
             case .truncated: return "truncated"
             case .tooLarge: return "too large"
             case .corrupt: return "corrupt"
-            case .libraryFailure: return "decoder failure"
+            case .decoderFailure: return "decoder failure"
             case .invalidTargetSize: return "invalid size"
             }
         }

@@ -11,7 +11,7 @@ public enum JPEGDecodeError: Error, Equatable, Sendable, Codable, CustomStringCo
     /// A JPEG whose header or entropy-coded data the decoder rejects.
     case corrupt(detail: String)
     /// TurboJPEG itself could not be set up (out of memory, broken installation).
-    case libraryFailure(detail: String)
+    case decoderFailure(detail: String)
     /// The requested output side is not positive, or its square exceeds the pixel limit.
     case invalidTargetSize(side: Int, limit: Int)
 
@@ -28,7 +28,7 @@ public enum JPEGDecodeError: Error, Equatable, Sendable, Codable, CustomStringCo
                 + "the header is probably damaged, or raise the pixel limit"
         case let .corrupt(detail):
             return "corrupt JPEG (\(detail)): remove the file or re-encode it"
-        case let .libraryFailure(detail):
+        case let .decoderFailure(detail):
             return "TurboJPEG failure: \(detail)"
         case let .invalidTargetSize(side, limit):
             return "cannot resize to \(side) x \(side): the side must be positive and its square at most \(limit) pixels"

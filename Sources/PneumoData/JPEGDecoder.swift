@@ -20,7 +20,7 @@ public final class JPEGDecoder {
     /// A decoder that refuses headers announcing more than `maxPixels` pixels.
     public init(maxPixels: Int = JPEGDecoder.defaultMaxPixels) throws {
         guard let handle = tjInitDecompress() else {
-            throw JPEGDecodeError.libraryFailure(detail: "tjInitDecompress: \(String(cString: tjGetErrorStr2(nil)))")
+            throw JPEGDecodeError.decoderFailure(detail: "tjInitDecompress: \(String(cString: tjGetErrorStr2(nil)))")
         }
         self.handle = handle
         self.maxPixels = maxPixels

@@ -23,7 +23,7 @@ public enum ParallelDecoding {
                     decoder = try JPEGDecoder(maxPixels: preprocessing.maxPixels)
                 } catch {
                     while let range = queue.next() {
-                        for i in range { slots[i] = ImageLoadError(file: files[i], reason: .decode(.libraryFailure(detail: "\(error)"))) }
+                        for i in range { slots[i] = ImageLoadError(file: files[i], reason: .decode(.decoderFailure(detail: "\(error)"))) }
                     }
                     return
                 }

@@ -7,7 +7,7 @@ import OpenCLKit
 /// device and shapes as the engine's own GEMM.
 public final class CLBlastSGEMM {
     /// Library names tried in order.
-    public static let libraryNames = ["libclblast.so.1", "libclblast.so", "libclblast.dylib"]
+    public static let sharedLibraryNames = ["libclblast.so.1", "libclblast.so", "libclblast.dylib"]
 
     // CLBlast's C API: layout, transposes and status codes are C enums (int); sizes are size_t.
     private static let rowMajor: Int32 = 101
@@ -30,7 +30,7 @@ public final class CLBlastSGEMM {
     /// Loads CLBlast; throws a message saying how to install it when it is not found.
     public init() throws {
         var errors: [String] = []
-        for name in CLBlastSGEMM.libraryNames {
+        for name in CLBlastSGEMM.sharedLibraryNames {
             guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
                 errors.append(dlerror().map { String(cString: $0) } ?? name)
                 continue
@@ -47,7 +47,7 @@ public final class CLBlastSGEMM {
             return
         }
         throw EngineError.invalidConfiguration(
-            "CLBlast is not installed (tried \(CLBlastSGEMM.libraryNames.joined(separator: ", "))); on Debian or Ubuntu run "
+            "CLBlast is not installed (tried \(CLBlastSGEMM.sharedLibraryNames.joined(separator: ", "))); on Debian or Ubuntu run "
                 + "`apt-get install libclblast1`, or leave out --compare clblast. Details: \(errors.joined(separator: "; "))")
     }
 

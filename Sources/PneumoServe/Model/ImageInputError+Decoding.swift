@@ -10,7 +10,7 @@ extension ImageInputError {
         case .truncated(let detail): self = .truncated(detail: "the decoder reached the end of the data early (\(detail))")
         case .tooLarge(let width, let height, let limit): self = .tooManyPixels(width: width, height: height, limit: limit)
         case .corrupt(let detail): self = .notJPEG(detail: "the decoder rejected the image data (\(detail))")
-        case .libraryFailure, .invalidTargetSize: return nil
+        case .decoderFailure, .invalidTargetSize: return nil
         }
     }
 }
