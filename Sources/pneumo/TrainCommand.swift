@@ -59,7 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("balanced"), inversion: .prefixedNo, help: "Draw the classes equally often in each epoch. Default: off.")
     var balancedSampling: Bool?
 
-    @Option(help: "Augmentation: none, standard (10° rotation, 10% shift, zoom, brightness, contrast) or a factor on standard such as 0.5. Default: 1.5.")
+    @Option(help: "Augmentation: none, standard (10° rotation, 10% shift, zoom, brightness, contrast, 20% aspect ratio) or a factor on standard such as 0.5. Default: 1.5.")
     var augment: String?
 
     @Option(help: "Largest rotation in degrees (overrides --augment).")
@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Largest contrast change, e.g. 0.1 (overrides --augment).")
     var contrast: Double?
+
+    @Option(help: "Largest aspect-ratio change, e.g. 0.2 stretches width against height by up to 1.2x either way (overrides --augment).")
+    var aspect: Double?
 
     @Flag(inversion: .prefixedNo, help: "Mirror half the images left to right. Default: off (the heart is on the left).")
     var flip: Bool?
@@ -131,6 +134,7 @@ struct TrainCommand: ParsableCommand {
         arguments.zoom = zoom
         arguments.brightness = brightness
         arguments.contrast = contrast
+        arguments.aspect = aspect
         arguments.flip = flip
         arguments.validationFraction = validationFraction
         arguments.seed = seed

@@ -1,3 +1,4 @@
+import Foundation
 import Engine
 import OpenCLKit
 import XCTest
@@ -13,7 +14,7 @@ final class AugmentTests: XCTestCase {
 
     func testKernelMatchesReferenceOnSeveralShapes() throws {
         let context = try TestDevice.context()
-        let strong = AugmentationSettings(rotationDegrees: 40, shift: 0.3, zoom: 0.4, brightness: 0.3, contrast: 0.5, horizontalFlip: true)
+        let strong = AugmentationSettings(rotationDegrees: 40, shift: 0.3, zoom: 0.4, brightness: 0.3, contrast: 0.5, aspect: 0.3, horizontalFlip: true)
         let augmenter = try Augmenter(context: context, settings: strong, seed: 11)
         var generator = SeededGenerator(seed: 5)
         for (index, shape) in [[1, 1, 7, 5], [3, 3, 9, 12], [2, 1, 16, 16], [4, 1, 1, 6]].enumerated() {
@@ -52,6 +53,33 @@ final class AugmentTests: XCTestCase {
             if result == mirrored { flipped += 1 }
         }
         XCTAssertTrue((1...7).contains(flipped), "about half should flip, got \(flipped) of 8")
+    }
+
+    func testAspectOnlyStretchesOneAxisAgainstTheOther() {
+        let settings = AugmentationSettings(aspect: 0.25)
+        var generator = SeededGenerator(seed: 8)
+        let parameters = AugmentationParameters.draw(count: 200, width: 32, height: 32, settings: settings, generator: &generator)
+        var ratios: [Float] = []
+        for n in 0..<200 {
+            let p = Array(parameters[(n * AugmentationParameters.stride)..<((n + 1) * AugmentationParameters.stride)])
+            XCTAssertEqual(p[1], 0, accuracy: 1e-7)
+            XCTAssertEqual(p[2], 0, accuracy: 1e-7)
+            XCTAssertEqual(p[0] * p[3], 1, accuracy: 1e-5, "the area must stay unchanged")
+            ratios.append(p[3] / p[0])  // Width scale over height scale.
+        }
+        XCTAssertLessThanOrEqual(ratios.max()!, 1.25 + 1e-4)
+        XCTAssertGreaterThanOrEqual(ratios.min()!, 1 / 1.25 - 1e-4)
+        XCTAssertGreaterThan(ratios.max()!, 1.15, "draws should reach near the top of the range")
+        XCTAssertLessThan(ratios.min()!, 1 / 1.15, "draws should reach near the bottom of the range")
+    }
+
+    func testSettingsSavedWithoutAspectStillLoad() throws {
+        let old = #"{"rotationDegrees":10,"shift":0.1,"zoom":0.1,"brightness":0.1,"contrast":0.1,"horizontalFlip":false}"#
+        let settings = try JSONDecoder().decode(AugmentationSettings.self, from: Data(old.utf8))
+        XCTAssertEqual(settings.aspect, 0)
+        XCTAssertEqual(settings.zoom, 0.1)
+        let roundTrip = try JSONDecoder().decode(AugmentationSettings.self, from: JSONEncoder().encode(AugmentationSettings.standard))
+        XCTAssertEqual(roundTrip, .standard)
     }
 
     func testParametersMeanWhatTheySay() {

@@ -25,11 +25,16 @@ public enum AugmentationParameters {
             let flip = generator.nextUniform() < 0.5 && settings.horizontalFlip
             let gain = 1 + symmetric(settings.contrast, &generator)
             let brightness = symmetric(settings.brightness, &generator)
+            // Drawn last so that seeds keep their other draws; the ratio is split evenly
+            // between the axes, so the image's area stays as the zoom left it.
+            let ratio = Foundation.exp(symmetric(Foundation.log(1 + settings.aspect), &generator))
+            let scaleX = scale * ratio.squareRoot(), scaleY = scale / ratio.squareRoot()
             // Output -> input map: undo the rotation and the zoom (a scale above 1 enlarges
             // the content, so the input is read over a smaller area); a flip mirrors x first.
-            let c = Foundation.cos(angle) / scale, s = Foundation.sin(angle) / scale
+            let cos = Foundation.cos(angle), sin = Foundation.sin(angle)
             let mirror: Float = flip ? -1 : 1
-            result += [c * mirror, s, -s * mirror, c, shiftX, shiftY, gain, 0.5 * (1 - gain) + brightness]
+            result += [cos * mirror / scaleX, sin / scaleY, -sin * mirror / scaleX, cos / scaleY,
+                       shiftX, shiftY, gain, 0.5 * (1 - gain) + brightness]
         }
         return result
     }

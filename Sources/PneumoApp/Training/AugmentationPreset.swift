@@ -24,6 +24,7 @@ extension AugmentationSettings {
         if zoom > 0 { parts.append("zoom ±\(zoom)") }
         if brightness > 0 { parts.append("brightness ±\(brightness)") }
         if contrast > 0 { parts.append("contrast ±\(contrast)") }
+        if aspect > 0 { parts.append("aspect ratio ×/÷\(1 + aspect)") }
         if horizontalFlip { parts.append("horizontal flip") }
         return parts.joined(separator: ", ")
     }

@@ -25,6 +25,7 @@ public struct TrainingArguments: Equatable, Sendable {
     public var zoom: Double?
     public var brightness: Double?
     public var contrast: Double?
+    public var aspect: Double?
     public var flip: Bool?
     public var validationFraction: Double?
     public var seed: UInt64?
@@ -41,7 +42,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--batch-size", batchSize), ("--optimizer", optimizer), ("--lr", learningRate), ("--momentum", momentum),
             ("--schedule", schedule), ("--weight-decay", weightDecay), ("--class-weights", classWeights),
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
-            ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--flip", flip),
+            ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--monitor", monitor), ("--patience", patience),
             ("--threshold", threshold),
         ]
@@ -98,6 +99,7 @@ public struct TrainingArguments: Equatable, Sendable {
         if let zoom { settings.zoom = Float(zoom) }
         if let brightness { settings.brightness = Float(brightness) }
         if let contrast { settings.contrast = Float(contrast) }
+        if let aspect { settings.aspect = Float(aspect) }
         if let flip { settings.horizontalFlip = flip }
         return settings
     }

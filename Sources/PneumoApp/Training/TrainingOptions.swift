@@ -83,8 +83,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     }
 
     /// One and a half times the standard strengths (15° rotation, 15% shift and zoom, 15%
-    /// brightness and contrast): the test images are framed and exposed differently from the
-    /// training ones, and stronger variation in training narrows that gap.
+    /// brightness and contrast, 30% aspect ratio): images from other sources are framed,
+    /// exposed and squashed differently from the training ones, and stronger variation in
+    /// training narrows that gap.
     public static let defaultAugmentation = AugmentationSettings.standard.scaled(by: 1.5)
 
     /// The label scheme the class count stands for.
