@@ -7,6 +7,33 @@
 // same input always gives the same bits, and the loops need no division (which CPUs cannot
 // vectorise).
 
+// CONTIGUOUS_RUNS (set for CPU devices) changes which positions a work-item takes: instead
+// of l, l + L, ... (neighbouring work-items read neighbouring addresses, which GPUs coalesce)
+// it takes one run of ceil(S / L) consecutive positions. A CPU runs a group's work-items one
+// after another, so the strided order would sweep each plane L times through the cache.
+#ifdef CONTIGUOUS_RUNS
+#define FOR_EACH_POSITION(s, S)                                                                 \
+    const int run_length_ = ((S) + (int)get_local_size(0) - 1) / (int)get_local_size(0);      \
+    const int run_start_ = (int)get_local_id(0) * run_length_;                                  \
+    const int run_end_ = min((S), run_start_ + run_length_);                                    \
+    for (int s = run_start_; s < run_end_; s++)
+#else
+#define FOR_EACH_POSITION(s, S) for (int s = (int)get_local_id(0); s < (S); s += (int)get_local_size(0))
+#endif
+
+// FUSED_RELU makes the layer batch norm followed by ReLU: bn_normalize writes max(z, 0) for
+// z = (x - mean) * invstd * gamma + beta, and the backward kernels take dy as the gradient
+// after the ReLU, zeroing it where z <= 0 (z recomputed from x, so nothing extra is stored).
+// That saves the ReLU's own read-and-write passes, forward and backward.
+#ifdef FUSED_RELU
+#define ACTIVATE(z) fmax((z), 0.0f)
+#define GRADIENT_BEFORE_RELU(dy_value, x_value, c) \
+    (((x_value) - mean[c]) * invstd[c] * gamma[c] + beta[c] > 0.0f ? (dy_value) : 0.0f)
+#else
+#define ACTIVATE(z) (z)
+#define GRADIENT_BEFORE_RELU(dy_value, x_value, c) (dy_value)
+#endif
+
 // Sums scratch[0 ..< L] into scratch[0]; L = get_local_size(0) is a power of two.
 inline void channel_tree_reduce(__local float *scratch) {
     const int lid = get_local_id(0);
@@ -24,7 +51,7 @@ __kernel void channel_sum_partial(__global const float *x, __global float *parti
     float total = 0.0f;
     for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
         __global const float *plane = x + (n * C + c) * S;
-        for (int s = lid; s < S; s += get_local_size(0)) total += plane[s];
+        FOR_EACH_POSITION(s, S) total += plane[s];
     }
     scratch[lid] = total;
     channel_tree_reduce(scratch);
@@ -51,7 +78,7 @@ __kernel void channel_sqdev_partial(__global const float *x, __global const floa
     float total = 0.0f;
     for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
         __global const float *plane = x + (n * C + c) * S;
-        for (int s = lid; s < S; s += get_local_size(0)) {
+        FOR_EACH_POSITION(s, S) {
             const float d = plane[s] - m;
             total += d * d;
         }
@@ -94,12 +121,13 @@ __kernel void bn_normalize(__global const float *x, __global const float *mean, 
     const int n = get_global_id(2);
     if (s >= S || c >= C || n >= N) return;
     const int i = (n * C + c) * S + s;
-    y[i] = (x[i] - mean[c]) * invstd[c] * gamma[c] + beta[c];
+    y[i] = ACTIVATE((x[i] - mean[c]) * invstd[c] * gamma[c] + beta[c]);
 }
 
 // Per-channel partial sums of dy and of dy * xhat, the two reductions backward needs.
 __kernel void bn_backward_partial(__global const float *x, __global const float *dy, __global const float *mean,
-                                  __global const float *invstd, __global float *partial_dy,
+                                  __global const float *invstd, __global const float *gamma,
+                                  __global const float *beta, __global float *partial_dy,
                                   __global float *partial_dy_xhat, const int N, const int C, const int S,
                                   __local float *scratch_dy, __local float *scratch_dy_xhat) {
     const int c = get_global_id(1);
@@ -109,10 +137,12 @@ __kernel void bn_backward_partial(__global const float *x, __global const float 
     float total_dy = 0.0f;
     float total_dy_xhat = 0.0f;
     for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
-        const int base = (n * C + c) * S;
-        for (int i = base + lid; i < base + S; i += get_local_size(0)) {
-            total_dy += dy[i];
-            total_dy_xhat += dy[i] * (x[i] - m) * s;
+        __global const float *dy_plane = dy + (n * C + c) * S;
+        __global const float *x_plane = x + (n * C + c) * S;
+        FOR_EACH_POSITION(p, S) {
+            const float g = GRADIENT_BEFORE_RELU(dy_plane[p], x_plane[p], c);
+            total_dy += g;
+            total_dy_xhat += g * (x_plane[p] - m) * s;
         }
     }
     scratch_dy[lid] = total_dy;
@@ -144,7 +174,7 @@ __kernel void bn_backward_final(__global const float *partial_dy, __global const
 // Input gradient with batch statistics, which depend on every input of the channel:
 // dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat)).
 __kernel void bn_backward_input(__global const float *x, __global const float *dy, __global const float *mean,
-                                __global const float *invstd, __global const float *gamma,
+                                __global const float *invstd, __global const float *gamma, __global const float *beta,
                                 __global const float *dgamma, __global const float *dbeta, __global float *dx,
                                 const int N, const int C, const int S, const float count) {
     const int s = get_global_id(0);
@@ -153,17 +183,19 @@ __kernel void bn_backward_input(__global const float *x, __global const float *d
     if (s >= S || c >= C || n >= N) return;
     const int i = (n * C + c) * S + s;
     const float xhat = (x[i] - mean[c]) * invstd[c];
-    dx[i] = gamma[c] * invstd[c] / count * (count * dy[i] - dbeta[c] - xhat * dgamma[c]);
+    const float g = GRADIENT_BEFORE_RELU(dy[i], x[i], c);
+    dx[i] = gamma[c] * invstd[c] / count * (count * g - dbeta[c] - xhat * dgamma[c]);
 }
 
 // Input gradient with fixed (running) statistics: an affine map per channel.
-__kernel void bn_backward_input_frozen(__global const float *dy, __global const float *invstd,
-                                       __global const float *gamma, __global float *dx, const int N, const int C,
+__kernel void bn_backward_input_frozen(__global const float *x, __global const float *dy, __global const float *mean,
+                                       __global const float *invstd, __global const float *gamma,
+                                       __global const float *beta, __global float *dx, const int N, const int C,
                                        const int S) {
     const int s = get_global_id(0);
     const int c = get_global_id(1);
     const int n = get_global_id(2);
     if (s >= S || c >= C || n >= N) return;
     const int i = (n * C + c) * S + s;
-    dx[i] = dy[i] * gamma[c] * invstd[c];
+    dx[i] = GRADIENT_BEFORE_RELU(dy[i], x[i], c) * gamma[c] * invstd[c];
 }

@@ -164,4 +164,36 @@ final class BatchNormTests: XCTestCase {
         XCTAssertThrowsError(try BatchNorm(context, channels: 2, epsilon: 0))
         XCTAssertThrowsError(try BatchNorm(context, channels: 3).backward(try Tensor.zeros(context, shape: [2, 3])))
     }
+
+    /// BatchNorm + ReLU fused by Sequential against the same layers run one by one: outputs and
+    /// every gradient agree in training and inference, and the running statistics move alike.
+    func testFusedReLUMatchesSeparateLayers() throws {
+        let context = try TestDevice.context()
+        for (k, shape) in [[4, 3, 6, 5], [8, 4, 33, 33], [6, 5]].enumerated() {
+            let channels = shape[1]
+            func network(fused: Bool) throws -> (Sequential, BatchNorm, ReLU) {
+                let norm = try makeLayer(context, channels: channels, seed: UInt64(40 + k))
+                let relu = ReLU(context)
+                return (try Sequential(inputShape: Array(shape.dropFirst()), layers: [norm, relu], fuseBatchNormReLU: fused), norm, relu)
+            }
+            let (plain, plainNorm, plainReLU) = try network(fused: false)
+            let (fused, fusedNorm, fusedReLU) = try network(fused: true)
+            XCTAssertFalse(plainNorm.fusedReLU || plainReLU.fusedIntoPrevious)
+            XCTAssertTrue(fusedNorm.fusedReLU && fusedReLU.fusedIntoPrevious)
+            let xs = PointwiseFixtures.normal(shape.reduce(1, *), seed: UInt64(k + 5))
+            let dy = PointwiseFixtures.normal(shape.reduce(1, *), seed: UInt64(k + 50))
+            var results: [[[Float]]] = []
+            for (net, norm) in [(plain, plainNorm), (fused, fusedNorm)] {
+                let y = try net.forward(try Tensor(context, shape: shape, values: xs), mode: .training).toArray()
+                let dx = try net.backward(try Tensor(context, shape: shape, values: dy)).toArray()
+                let inference = try net.forward(try Tensor(context, shape: shape, values: xs), mode: .inference).toArray()
+                results.append([y, dx, try norm.weight.gradient.toArray(), try norm.bias.gradient.toArray(),
+                                try norm.runningMean.toArray(), try norm.runningVar.toArray(), inference])
+            }
+            XCTAssertTrue(results[1][0].allSatisfy { $0 >= 0 }, "\(shape): the fused output must be rectified")
+            for (index, name) in ["output", "input gradient", "weight gradient", "bias gradient", "running mean", "running variance", "inference output"].enumerated() {
+                assertClose(results[1][index], results[0][index], absolute: 1e-5, relative: 1e-5, "\(shape) \(name)")
+            }
+        }
+    }
 }

@@ -57,4 +57,24 @@ final class ConvLayerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("needs a forward pass in training mode"), "\(error)")
         }
     }
+
+    func testParameterOnlyBackwardWritesTheSameGradients() throws {
+        let context = try TestDevice.context()
+        for (stride, shape) in [(1, [2, 2, 9, 8]), (2, [3, 2, 11, 7])] {
+            var rng = SeededGenerator(seed: UInt64(30 + stride))
+            let conv = try Conv2D(context, inputChannels: 2, filters: 3, kernelSize: 3, stride: stride, padding: .same, rng: &rng)
+            let network = try Sequential(inputShape: Array(shape.dropFirst()), layers: [conv, ReLU(context)])
+            let x = try Tensor(context, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() })
+            let outputShape = try network.outputShapes(batch: shape[0]).last!
+            let dy = try Tensor(context, shape: outputShape, values: (0..<outputShape.reduce(1, *)).map { _ in rng.nextNormal() })
+            _ = try network.forward(x, mode: .training)
+            try network.backward(dy)
+            let full = try network.parameters.map { try $0.gradient.toArray() }
+            for parameter in network.parameters { try parameter.gradient.buffer.write([Float](repeating: 7, count: parameter.gradient.count)) }
+            _ = try network.forward(x, mode: .training)
+            try network.backwardToParameters(dy)
+            let partial = try network.parameters.map { try $0.gradient.toArray() }
+            XCTAssertEqual(partial, full, "stride \(stride): skipping the input gradient must not change the parameters' gradients")
+        }
+    }
 }

@@ -4,6 +4,9 @@ import OpenCLKit
 public final class ReLU: Layer {
     public let context: ComputeContext
     public var kind: String { "ReLU" }
+    /// Set when the BatchNorm before it already applies the ReLU (see `Sequential`): this layer
+    /// then hands values and gradients through unchanged.
+    public internal(set) var fusedIntoPrevious = false
     private var input: Tensor?
 
     /// A layer on `context`; it has no parameters.
@@ -13,11 +16,13 @@ public final class ReLU: Layer {
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         self.input = mode == .training ? input : nil
+        if fusedIntoPrevious { return input }
         return try Activation.reluForward(input)
     }
 
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
         guard let input else { throw Pointwise.missingForward(kind) }
+        if fusedIntoPrevious { return outputGradient }
         return try Activation.reluBackward(input: input, outputGradient: outputGradient)
     }
 }

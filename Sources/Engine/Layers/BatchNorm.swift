@@ -23,6 +23,9 @@ public final class BatchNorm: Layer {
     public var parameters: [Parameter] { [weight, bias] }
     public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVar)] }
 
+    /// Set when a ReLU follows and was fused into this layer (see `Sequential`): the output is
+    /// already rectified and `backward` takes the gradient after the ReLU.
+    public internal(set) var fusedReLU = false
     private var saved: (input: Tensor, statistics: Normalization.Statistics)?
 
     /// PyTorch's defaults: momentum 0.1, epsilon 1e-5; weight 1, bias 0, running mean 0, running variance 1.
@@ -63,11 +66,11 @@ public final class BatchNorm: Layer {
         case .training:
             result = try Normalization.trainingForward(
                 input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
-                momentum: momentum, epsilon: epsilon)
+                momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU)
         case .inference:
             result = try Normalization.inferenceForward(
                 input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
-                epsilon: epsilon)
+                epsilon: epsilon, fusedReLU: fusedReLU)
         }
         saved = (input, result.statistics)
         return result.output
@@ -79,6 +82,6 @@ public final class BatchNorm: Layer {
         guard let saved else { throw Pointwise.missingForward(kind) }
         return try Normalization.backward(
             input: saved.input, outputGradient: outputGradient, statistics: saved.statistics, weight: weight.value,
-            weightGradient: weight.gradient, biasGradient: bias.gradient)
+            bias: bias.value, weightGradient: weight.gradient, biasGradient: bias.gradient, fusedReLU: fusedReLU)
     }
 }

@@ -62,16 +62,29 @@ public final class Conv2D: Layer {
     }
 
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
+        let (input, g) = try savedForBackward(outputGradient)
+        let inputGradient = try Tensor(input.context, shape: input.shape)
+        try convolution.backward(
+            input: input.buffer, outputGradient: outputGradient.buffer, weight: weight.value.buffer, inputGradient: inputGradient.buffer,
+            weightGradient: weight.gradient.buffer, biasGradient: bias.gradient.buffer, geometry: g)
+        return inputGradient
+    }
+
+    /// Skips the input gradient: for a first layer that is a whole transposed convolution saved.
+    public func backwardParameters(_ outputGradient: Tensor) throws {
+        let (input, g) = try savedForBackward(outputGradient)
+        try convolution.backward(
+            input: input.buffer, outputGradient: outputGradient.buffer, weight: weight.value.buffer, inputGradient: nil,
+            weightGradient: weight.gradient.buffer, biasGradient: bias.gradient.buffer, geometry: g)
+    }
+
+    private func savedForBackward(_ outputGradient: Tensor) throws -> (Tensor, ConvGeometry) {
         guard let (input, g) = saved else {
             throw EngineError.invalidConfiguration("Conv2D.backward needs a forward pass in training mode first")
         }
         guard outputGradient.shape == g.outputShape else {
             throw EngineError.shapeMismatch("Conv2D.backward got gradient \(outputGradient.shape), expected \(g.outputShape)")
         }
-        let inputGradient = try Tensor(input.context, shape: input.shape)
-        try convolution.backward(
-            input: input.buffer, outputGradient: outputGradient.buffer, weight: weight.value.buffer, inputGradient: inputGradient.buffer,
-            weightGradient: weight.gradient.buffer, biasGradient: bias.gradient.buffer, geometry: g)
-        return inputGradient
+        return (input, g)
     }
 }

@@ -20,10 +20,14 @@ public protocol Layer: AnyObject {
     var buffers: [(name: String, tensor: Tensor)] { get }
     func forward(_ input: Tensor, mode: Mode) throws -> Tensor
     func backward(_ outputGradient: Tensor) throws -> Tensor
+    /// Writes the parameters' gradients only, for the first layer of a network, whose input
+    /// gradient nobody reads. Layers that can skip that work override it.
+    func backwardParameters(_ outputGradient: Tensor) throws
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [(name: String, tensor: Tensor)] { [] }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    public func backwardParameters(_ outputGradient: Tensor) throws { _ = try backward(outputGradient) }
 }

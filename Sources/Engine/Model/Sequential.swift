@@ -4,11 +4,21 @@ public final class Sequential {
     /// Input shape of one sample, e.g. `[1, 128, 128]` (channels, height, width).
     public let inputShape: [Int]
 
-    /// Checks that every layer accepts the previous one's output before anything runs.
-    public init(inputShape: [Int], layers: [Layer]) throws {
+    /// Checks that every layer accepts the previous one's output before anything runs. With
+    /// `fuseBatchNormReLU`, each BatchNorm directly followed by a ReLU applies the ReLU itself
+    /// (one memory pass instead of two, forward and backward); the layers, their names and
+    /// their results stay as they are.
+    public init(inputShape: [Int], layers: [Layer], fuseBatchNormReLU: Bool = true) throws {
         self.inputShape = inputShape
         self.layers = layers
         _ = try outputShapes(batch: 1)
+        if fuseBatchNormReLU {
+            for (first, second) in zip(layers, layers.dropFirst()) {
+                guard let norm = first as? BatchNorm, let relu = second as? ReLU, !relu.fusedIntoPrevious else { continue }
+                norm.fusedReLU = true
+                relu.fusedIntoPrevious = true
+            }
+        }
     }
 
     /// Per-layer output shapes for a batch size (the first dimension).
@@ -37,6 +47,14 @@ public final class Sequential {
     @discardableResult
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
         try layers.reversed().reduce(outputGradient) { try $1.backward($0) }
+    }
+
+    /// Like `backward`, but the first layer writes only its parameters' gradients: training
+    /// never reads the gradient with respect to the images.
+    public func backwardToParameters(_ outputGradient: Tensor) throws {
+        guard let first = layers.first else { return }
+        let atFirst = try layers.dropFirst().reversed().reduce(outputGradient) { try $1.backward($0) }
+        try first.backwardParameters(atFirst)
     }
 
     /// Every trainable parameter, named `<layer index>.<name>` as PyTorch's state dicts are.

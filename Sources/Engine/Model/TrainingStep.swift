@@ -6,7 +6,7 @@ extension Sequential {
     public func trainStep(input: Tensor, targets: Tensor, loss: Loss, optimizer: Optimizer) throws -> Tensor {
         let output = try forward(input, mode: .training)
         let value = try loss.forward(logits: output, targets: targets)
-        try backward(try loss.backward())
+        try backwardToParameters(try loss.backward())
         try optimizer.step(parameters)
         return value
     }

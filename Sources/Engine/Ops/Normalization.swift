@@ -16,9 +16,10 @@ public enum Normalization {
     /// Normalises with the batch's mean and biased variance and updates the running
     /// statistics in place: running = (1 - momentum) * running + momentum * batch value,
     /// the variance taken unbiased there (PyTorch's convention).
+    /// With `fusedReLU` the output is max(normalised, 0): batch norm and ReLU in one pass.
     public static func trainingForward(
         _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-        momentum: Float, epsilon: Float
+        momentum: Float, epsilon: Float, fusedReLU: Bool = false
     ) throws -> (output: Tensor, statistics: Statistics) {
         let layout = try Layout(x, channels: weight.count)
         guard layout.perChannel > 1 else {
@@ -36,7 +37,7 @@ public enum Normalization {
         let count = Float(layout.perChannel)
 
         try context.launch(
-            context.kernel("norm.cl", "channel_sum_partial"), global: reduction.global, local: reduction.localSizes,
+            kernel(context, "channel_sum_partial"), global: reduction.global, local: reduction.localSizes,
             x.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
         try launchPerChannel(context, "channel_mean_final", layout) { kernel, global, local in
             try context.launch(
@@ -44,7 +45,7 @@ public enum Normalization {
                 partials.buffer, mean.buffer, reduction.groups, layout.channels, count)
         }
         try context.launch(
-            context.kernel("norm.cl", "channel_sqdev_partial"), global: reduction.global, local: reduction.localSizes,
+            kernel(context, "channel_sqdev_partial"), global: reduction.global, local: reduction.localSizes,
             x.buffer, mean.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
         try launchPerChannel(context, "bn_variance_final", layout) { kernel, global, local in
             try context.launch(
@@ -53,12 +54,13 @@ public enum Normalization {
                 reduction.groups, layout.channels, count, epsilon, momentum)
         }
         let statistics = Statistics(mean: mean, inverseStandardDeviation: inverseStd, fromBatch: true)
-        return (try normalize(x, layout, statistics, weight: weight, bias: bias), statistics)
+        return (try normalize(x, layout, statistics, weight: weight, bias: bias, fusedReLU: fusedReLU), statistics)
     }
 
     /// Normalises with the running statistics; changes nothing.
     public static func inferenceForward(
-        _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, epsilon: Float
+        _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor, epsilon: Float,
+        fusedReLU: Bool = false
     ) throws -> (output: Tensor, statistics: Statistics) {
         let layout = try Layout(x, channels: weight.count)
         try requireChannelVectors(layout.channels, weight, bias, runningMean, runningVar)
@@ -68,14 +70,15 @@ public enum Normalization {
             try context.launch(kernel, global: global, local: local, runningVar.buffer, inverseStd.buffer, layout.channels, epsilon)
         }
         let statistics = Statistics(mean: runningMean, inverseStandardDeviation: inverseStd, fromBatch: false)
-        return (try normalize(x, layout, statistics, weight: weight, bias: bias), statistics)
+        return (try normalize(x, layout, statistics, weight: weight, bias: bias, fusedReLU: fusedReLU), statistics)
     }
 
     /// Writes dL/dweight and dL/dbias (overwriting) and returns dL/dx. With batch statistics
-    /// the input gradient includes their dependence on every input of the channel.
+    /// the input gradient includes their dependence on every input of the channel. With
+    /// `fusedReLU`, `dy` is the gradient after the ReLU of a fused forward.
     public static func backward(
-        input x: Tensor, outputGradient dy: Tensor, statistics: Statistics, weight: Tensor,
-        weightGradient: Tensor, biasGradient: Tensor
+        input x: Tensor, outputGradient dy: Tensor, statistics: Statistics, weight: Tensor, bias: Tensor,
+        weightGradient: Tensor, biasGradient: Tensor, fusedReLU: Bool = false
     ) throws -> Tensor {
         try Pointwise.requireSameShape(x, dy, "batch normalisation backward (output gradient)")
         let layout = try Layout(x, channels: weight.count)
@@ -89,8 +92,8 @@ public enum Normalization {
         let inverseStd = statistics.inverseStandardDeviation
 
         try context.launch(
-            context.kernel("norm.cl", "bn_backward_partial"), global: reduction.global, local: reduction.localSizes,
-            x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, partialDy.buffer, partialDyXhat.buffer,
+            kernel(context, "bn_backward_partial", fusedReLU: fusedReLU), global: reduction.global, local: reduction.localSizes,
+            x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, bias.buffer, partialDy.buffer, partialDyXhat.buffer,
             layout.batch, layout.channels, layout.spatial, scratch, scratch)
         try launchPerChannel(context, "bn_backward_final", layout) { kernel, global, local in
             try context.launch(
@@ -103,35 +106,45 @@ public enum Normalization {
         let grid = layout.elementGeometry(context)
         if statistics.fromBatch {
             try context.launch(
-                context.kernel("norm.cl", "bn_backward_input"), global: grid.global, local: grid.local,
-                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, weightGradient.buffer,
+                kernel(context, "bn_backward_input", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
+                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, bias.buffer, weightGradient.buffer,
                 biasGradient.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial, Float(layout.perChannel))
         } else {
             try context.launch(
-                context.kernel("norm.cl", "bn_backward_input_frozen"), global: grid.global, local: grid.local,
-                dy.buffer, inverseStd.buffer, weight.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial)
+                kernel(context, "bn_backward_input_frozen", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
+                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, bias.buffer, dx.buffer,
+                layout.batch, layout.channels, layout.spatial)
         }
         return dx
     }
 
     private static func normalize(
-        _ x: Tensor, _ layout: Layout, _ statistics: Statistics, weight: Tensor, bias: Tensor
+        _ x: Tensor, _ layout: Layout, _ statistics: Statistics, weight: Tensor, bias: Tensor, fusedReLU: Bool
     ) throws -> Tensor {
         let context = x.context
         let y = try Tensor(context, shape: x.shape)
         if x.count == 0 { return y }
         let grid = layout.elementGeometry(context)
         try context.launch(
-            context.kernel("norm.cl", "bn_normalize"), global: grid.global, local: grid.local,
+            kernel(context, "bn_normalize", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
             x.buffer, statistics.mean.buffer, statistics.inverseStandardDeviation.buffer, weight.buffer, bias.buffer,
             y.buffer, layout.batch, layout.channels, layout.spatial)
         return y
     }
 
+    /// A kernel of norm.cl built for the device's memory order and, when asked, with the ReLU
+    /// fused in (see the defines at the top of norm.cl).
+    private static func kernel(_ context: ComputeContext, _ name: String, fusedReLU: Bool = false) throws -> Kernel {
+        var defines: [String: Int] = [:]
+        if context.device.kind == .cpu { defines["CONTIGUOUS_RUNS"] = 1 }
+        if fusedReLU { defines["FUSED_RELU"] = 1 }
+        return try context.kernel("norm.cl", name, defines: defines)
+    }
+
     private static func launchPerChannel(
         _ context: ComputeContext, _ name: String, _ layout: Layout, _ body: (Kernel, [Int], [Int]) throws -> Void
     ) throws {
-        try body(context.kernel("norm.cl", name), [layout.channels], [Pointwise.groupSize(context)])
+        try body(kernel(context, name), [layout.channels], [Pointwise.groupSize(context)])
     }
 
     private static func requireChannelVectors(_ channels: Int, _ tensors: Tensor...) throws {

@@ -6,7 +6,7 @@ extension Sequential {
     func trainStepKeepingLogits(input: Tensor, targets: Tensor, loss: Loss, optimizer: Optimizer) throws -> (loss: Tensor, logits: Tensor) {
         let logits = try forward(input, mode: .training)
         let value = try loss.forward(logits: logits, targets: targets)
-        try backward(try loss.backward())
+        try backwardToParameters(try loss.backward())
         try optimizer.step(parameters)
         return (value, logits)
     }
