@@ -188,7 +188,9 @@ public enum Normalization {
         /// per channel enough groups for about eight values a work-item (256 a group at least),
         /// no more than one per image and at most 64.
         func reductionGeometry(_ context: ComputeContext) -> (local: Int, groups: Int, global: [Int], localSizes: [Int]) {
-            let largest = Pointwise.reductionGroupSize(context)
+            // On CPUs a work-item adds a contiguous run (see norm.cl): a few long runs per group
+            // beat many short ones, whose tree reduction would cost as much as the sums.
+            let largest = context.device.kind == .cpu ? 16 : Pointwise.reductionGroupSize(context)
             var local = 1
             while local < spatial && local < largest { local *= 2 }
             let perGroup = max(local * 8, 256)
