@@ -18,10 +18,11 @@
 // z = (x - mean) * invstd * gamma + beta, and the backward kernels take dy as the gradient
 // after the ReLU, zeroing it where z <= 0 (z recomputed from x, so nothing extra is stored).
 // That saves the ReLU's own read-and-write passes, forward and backward.
+// z is computed everywhere as x * scale[c] + shift[c] (see bn_affine), so forward and
+// backward agree on its sign bit for bit.
 #ifdef FUSED_RELU
 #define ACTIVATE(z) fmax((z), 0.0f)
-#define GRADIENT_BEFORE_RELU(dy_value, x_value, c) \
-    (((x_value) - mean[c]) * invstd[c] * gamma[c] + beta[c] > 0.0f ? (dy_value) : 0.0f)
+#define GRADIENT_BEFORE_RELU(dy_value, x_value, c) ((x_value) * scale[c] + shift[c] > 0.0f ? (dy_value) : 0.0f)
 #else
 #define ACTIVATE(z) (z)
 #define GRADIENT_BEFORE_RELU(dy_value, x_value, c) (dy_value)
@@ -78,19 +79,20 @@ inline float plane_sqdev(__global const float *p, const int S, const float m) {
 }
 
 // This work-item's share of (sum(g), sum(g * xhat)) over a plane, g being dy, or with
-// FUSED_RELU dy where z > 0; xhat = (x - m) * is, z = xhat * gamma + beta.
+// FUSED_RELU dy where z = x * a + b > 0; xhat = (x - m) * is.
 inline float2 plane_gradient_sums(__global const float *dy, __global const float *x, const int S, const float m,
-                                  const float is, const float gamma, const float beta) {
+                                  const float is, const float a, const float b) {
     float2 total = (float2)(0.0f);
 #ifdef CONTIGUOUS_RUNS
     const int2 run = position_run(S);
     int s = run.x;
     float8 acc_g = (float8)(0.0f), acc_gx = (float8)(0.0f);
     for (; s + 8 <= run.y; s += 8) {
-        const float8 xhat = (vload8(0, x + s) - m) * is;
+        const float8 xs = vload8(0, x + s);
+        const float8 xhat = (xs - m) * is;
         float8 g = vload8(0, dy + s);
 #ifdef FUSED_RELU
-        g = select((float8)(0.0f), g, isgreater(xhat * gamma + beta, (float8)(0.0f)));
+        g = select((float8)(0.0f), g, isgreater(xs * a + b, (float8)(0.0f)));
 #endif
         acc_g += g;
         acc_gx += g * xhat;
@@ -102,7 +104,7 @@ inline float2 plane_gradient_sums(__global const float *dy, __global const float
 #endif
         const float xhat = (x[s] - m) * is;
 #ifdef FUSED_RELU
-        const float g = xhat * gamma + beta > 0.0f ? dy[s] : 0.0f;
+        const float g = x[s] * a + b > 0.0f ? dy[s] : 0.0f;
 #else
         const float g = dy[s];
 #endif
@@ -181,34 +183,45 @@ __kernel void bn_running_invstd(__global const float *running_var, __global floa
     if (c < C) invstd[c] = 1.0f / sqrt(running_var[c] + epsilon);
 }
 
-// The per-element kernels below run on a 3-D grid (s, c, n): no element needs a division,
-// and neighbouring work-items touch neighbouring addresses whatever the shape.
+// The layer as one affine map per channel, y = x * scale + shift:
+// scale = invstd * gamma, shift = beta - mean * scale.
+__kernel void bn_affine(__global const float *mean, __global const float *invstd, __global const float *gamma,
+                        __global const float *beta, __global float *scale, __global float *shift, const int C) {
+    const int c = get_global_id(0);
+    if (c >= C) return;
+    const float a = invstd[c] * gamma[c];
+    scale[c] = a;
+    shift[c] = beta[c] - mean[c] * a;
+}
 
-// y = (x - mean[c]) * invstd[c] * gamma[c] + beta[c]
-__kernel void bn_normalize(__global const float *x, __global const float *mean, __global const float *invstd,
-                           __global const float *gamma, __global const float *beta, __global float *y, const int N,
-                           const int C, const int S) {
+// The per-element kernels below run on a 3-D grid (s, c, n): each element takes a few
+// per-channel coefficients and one multiply-add, no division, and neighbouring work-items
+// touch neighbouring addresses whatever the shape.
+
+// y = x * scale[c] + shift[c], rectified with FUSED_RELU.
+__kernel void bn_normalize(__global const float *x, __global const float *scale, __global const float *shift,
+                           __global float *y, const int N, const int C, const int S) {
     const int s = get_global_id(0);
     const int c = get_global_id(1);
     const int n = get_global_id(2);
     if (s >= S || c >= C || n >= N) return;
     const int i = (n * C + c) * S + s;
-    y[i] = ACTIVATE((x[i] - mean[c]) * invstd[c] * gamma[c] + beta[c]);
+    y[i] = ACTIVATE(x[i] * scale[c] + shift[c]);
 }
 
 // Per-channel partial sums of dy and of dy * xhat, the two reductions backward needs.
 __kernel void bn_backward_partial(__global const float *x, __global const float *dy, __global const float *mean,
-                                  __global const float *invstd, __global const float *gamma,
-                                  __global const float *beta, __global float *partial_dy,
+                                  __global const float *invstd, __global const float *scale,
+                                  __global const float *shift, __global float *partial_dy,
                                   __global float *partial_dy_xhat, const int N, const int C, const int S,
                                   __local float *scratch_dy, __local float *scratch_dy_xhat) {
     const int c = get_global_id(1);
     const int lid = get_local_id(0);
-    const float m = mean[c], is = invstd[c], scale = gamma[c], shift = beta[c];
+    const float m = mean[c], is = invstd[c], a = scale[c], b = shift[c];
     float2 totals = (float2)(0.0f);
     for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
         const int plane = (n * C + c) * S;
-        totals += plane_gradient_sums(dy + plane, x + plane, S, m, is, scale, shift);
+        totals += plane_gradient_sums(dy + plane, x + plane, S, m, is, a, b);
     }
     scratch_dy[lid] = totals.x;
     scratch_dy_xhat[lid] = totals.y;
@@ -221,9 +234,11 @@ __kernel void bn_backward_partial(__global const float *x, __global const float 
     }
 }
 
-// dbeta = sum(dy), dgamma = sum(dy * xhat), per channel.
+// dbeta = sum(g), dgamma = sum(g * xhat), per channel; and the input gradient's
+// coefficients k = (dbeta / M, dgamma / M) per channel (see bn_backward_input).
 __kernel void bn_backward_final(__global const float *partial_dy, __global const float *partial_dy_xhat,
-                                __global float *dgamma, __global float *dbeta, const int G, const int C) {
+                                __global float *dgamma, __global float *dbeta, __global float *k, const int G,
+                                const int C, const float count) {
     const int c = get_global_id(0);
     if (c >= C) return;
     float total_dy = 0.0f;
@@ -234,33 +249,37 @@ __kernel void bn_backward_final(__global const float *partial_dy, __global const
     }
     dbeta[c] = total_dy;
     dgamma[c] = total_dy_xhat;
+    k[2 * c] = total_dy / count;
+    k[2 * c + 1] = total_dy_xhat / count;
 }
 
 // Input gradient with batch statistics, which depend on every input of the channel:
-// dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat)).
+// dx = gamma * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)), xhat = (x - mean) * invstd,
+// written as scale * (g - k0 - xhat * k1) with the divisions done once per channel
+// (g: dy, or dy masked by the fused ReLU). Centring x before scaling keeps the precision of
+// the direct formula, which matters when a channel holds few values.
 __kernel void bn_backward_input(__global const float *x, __global const float *dy, __global const float *mean,
-                                __global const float *invstd, __global const float *gamma, __global const float *beta,
-                                __global const float *dgamma, __global const float *dbeta, __global float *dx,
-                                const int N, const int C, const int S, const float count) {
+                                __global const float *invstd, __global const float *scale,
+                                __global const float *shift, __global const float *k, __global float *dx,
+                                const int N, const int C, const int S) {
     const int s = get_global_id(0);
     const int c = get_global_id(1);
     const int n = get_global_id(2);
     if (s >= S || c >= C || n >= N) return;
     const int i = (n * C + c) * S + s;
-    const float xhat = (x[i] - mean[c]) * invstd[c];
-    const float g = GRADIENT_BEFORE_RELU(dy[i], x[i], c);
-    dx[i] = gamma[c] * invstd[c] / count * (count * g - dbeta[c] - xhat * dgamma[c]);
+    const float xi = x[i];
+    const float xhat = (xi - mean[c]) * invstd[c];
+    dx[i] = scale[c] * (GRADIENT_BEFORE_RELU(dy[i], xi, c) - k[2 * c] - xhat * k[2 * c + 1]);
 }
 
-// Input gradient with fixed (running) statistics: an affine map per channel.
-__kernel void bn_backward_input_frozen(__global const float *x, __global const float *dy, __global const float *mean,
-                                       __global const float *invstd, __global const float *gamma,
-                                       __global const float *beta, __global float *dx, const int N, const int C,
+// Input gradient with fixed (running) statistics: dx = scale * g.
+__kernel void bn_backward_input_frozen(__global const float *x, __global const float *dy, __global const float *scale,
+                                       __global const float *shift, __global float *dx, const int N, const int C,
                                        const int S) {
     const int s = get_global_id(0);
     const int c = get_global_id(1);
     const int n = get_global_id(2);
     if (s >= S || c >= C || n >= N) return;
     const int i = (n * C + c) * S + s;
-    dx[i] = GRADIENT_BEFORE_RELU(dy[i], x[i], c) * gamma[c] * invstd[c];
+    dx[i] = GRADIENT_BEFORE_RELU(dy[i], x[i], c) * scale[c];
 }

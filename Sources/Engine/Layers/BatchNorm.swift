@@ -82,6 +82,6 @@ public final class BatchNorm: Layer {
         guard let saved else { throw Pointwise.missingForward(kind) }
         return try Normalization.backward(
             input: saved.input, outputGradient: outputGradient, statistics: saved.statistics, weight: weight.value,
-            bias: bias.value, weightGradient: weight.gradient, biasGradient: bias.gradient, fusedReLU: fusedReLU)
+            weightGradient: weight.gradient, biasGradient: bias.gradient, fusedReLU: fusedReLU)
     }
 }

@@ -11,6 +11,9 @@ public enum Normalization {
         public let inverseStandardDeviation: Tensor
         /// True when they came from the batch (training), false for running statistics.
         public let fromBatch: Bool
+        /// `[C]` invstd * gamma and beta - mean * scale: the layer as y = x * scale + shift.
+        public let scale: Tensor
+        public let shift: Tensor
     }
 
     /// Normalises with the batch's mean and biased variance and updates the running
@@ -53,8 +56,8 @@ public enum Normalization {
                 partials.buffer, mean.buffer, inverseStd.buffer, runningMean.buffer, runningVar.buffer,
                 reduction.groups, layout.channels, count, epsilon, momentum)
         }
-        let statistics = Statistics(mean: mean, inverseStandardDeviation: inverseStd, fromBatch: true)
-        return (try normalize(x, layout, statistics, weight: weight, bias: bias, fusedReLU: fusedReLU), statistics)
+        let statistics = try affine(mean: mean, inverseStd: inverseStd, fromBatch: true, weight: weight, bias: bias, layout)
+        return (try normalize(x, layout, statistics, fusedReLU: fusedReLU), statistics)
     }
 
     /// Normalises with the running statistics; changes nothing.
@@ -69,15 +72,15 @@ public enum Normalization {
         try launchPerChannel(context, "bn_running_invstd", layout) { kernel, global, local in
             try context.launch(kernel, global: global, local: local, runningVar.buffer, inverseStd.buffer, layout.channels, epsilon)
         }
-        let statistics = Statistics(mean: runningMean, inverseStandardDeviation: inverseStd, fromBatch: false)
-        return (try normalize(x, layout, statistics, weight: weight, bias: bias, fusedReLU: fusedReLU), statistics)
+        let statistics = try affine(mean: runningMean, inverseStd: inverseStd, fromBatch: false, weight: weight, bias: bias, layout)
+        return (try normalize(x, layout, statistics, fusedReLU: fusedReLU), statistics)
     }
 
     /// Writes dL/dweight and dL/dbias (overwriting) and returns dL/dx. With batch statistics
     /// the input gradient includes their dependence on every input of the channel. With
     /// `fusedReLU`, `dy` is the gradient after the ReLU of a fused forward.
     public static func backward(
-        input x: Tensor, outputGradient dy: Tensor, statistics: Statistics, weight: Tensor, bias: Tensor,
+        input x: Tensor, outputGradient dy: Tensor, statistics: Statistics, weight: Tensor,
         weightGradient: Tensor, biasGradient: Tensor, fusedReLU: Bool = false
     ) throws -> Tensor {
         try Pointwise.requireSameShape(x, dy, "batch normalisation backward (output gradient)")
@@ -93,13 +96,15 @@ public enum Normalization {
 
         try context.launch(
             kernel(context, "bn_backward_partial", fusedReLU: fusedReLU), global: reduction.global, local: reduction.localSizes,
-            x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, bias.buffer, partialDy.buffer, partialDyXhat.buffer,
+            x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, statistics.scale.buffer, statistics.shift.buffer,
+            partialDy.buffer, partialDyXhat.buffer,
             layout.batch, layout.channels, layout.spatial, scratch, scratch)
+        let coefficients = try Tensor(context, shape: [2 * layout.channels])
         try launchPerChannel(context, "bn_backward_final", layout) { kernel, global, local in
             try context.launch(
                 kernel, global: global, local: local,
-                partialDy.buffer, partialDyXhat.buffer, weightGradient.buffer, biasGradient.buffer,
-                reduction.groups, layout.channels)
+                partialDy.buffer, partialDyXhat.buffer, weightGradient.buffer, biasGradient.buffer, coefficients.buffer,
+                reduction.groups, layout.channels, Float(layout.perChannel))
         }
         let dx = try Tensor(context, shape: x.shape)
         if x.count == 0 { return dx }
@@ -107,28 +112,40 @@ public enum Normalization {
         if statistics.fromBatch {
             try context.launch(
                 kernel(context, "bn_backward_input", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
-                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, bias.buffer, weightGradient.buffer,
-                biasGradient.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial, Float(layout.perChannel))
+                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, statistics.scale.buffer, statistics.shift.buffer,
+                coefficients.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial)
         } else {
             try context.launch(
                 kernel(context, "bn_backward_input_frozen", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
-                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, weight.buffer, bias.buffer, dx.buffer,
+                x.buffer, dy.buffer, statistics.scale.buffer, statistics.shift.buffer, dx.buffer,
                 layout.batch, layout.channels, layout.spatial)
         }
         return dx
     }
 
-    private static func normalize(
-        _ x: Tensor, _ layout: Layout, _ statistics: Statistics, weight: Tensor, bias: Tensor, fusedReLU: Bool
-    ) throws -> Tensor {
+    /// The per-channel affine form of the layer from its statistics.
+    private static func affine(
+        mean: Tensor, inverseStd: Tensor, fromBatch: Bool, weight: Tensor, bias: Tensor, _ layout: Layout
+    ) throws -> Statistics {
+        let context = mean.context
+        let scale = try Tensor(context, shape: [layout.channels])
+        let shift = try Tensor(context, shape: [layout.channels])
+        try launchPerChannel(context, "bn_affine", layout) { kernel, global, local in
+            try context.launch(
+                kernel, global: global, local: local,
+                mean.buffer, inverseStd.buffer, weight.buffer, bias.buffer, scale.buffer, shift.buffer, layout.channels)
+        }
+        return Statistics(mean: mean, inverseStandardDeviation: inverseStd, fromBatch: fromBatch, scale: scale, shift: shift)
+    }
+
+    private static func normalize(_ x: Tensor, _ layout: Layout, _ statistics: Statistics, fusedReLU: Bool) throws -> Tensor {
         let context = x.context
         let y = try Tensor(context, shape: x.shape)
         if x.count == 0 { return y }
         let grid = layout.elementGeometry(context)
         try context.launch(
             kernel(context, "bn_normalize", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
-            x.buffer, statistics.mean.buffer, statistics.inverseStandardDeviation.buffer, weight.buffer, bias.buffer,
-            y.buffer, layout.batch, layout.channels, layout.spatial)
+            x.buffer, statistics.scale.buffer, statistics.shift.buffer, y.buffer, layout.batch, layout.channels, layout.spatial)
         return y
     }
 

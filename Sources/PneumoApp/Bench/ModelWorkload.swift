@@ -52,7 +52,7 @@ public final class ModelWorkload {
         try upload()
         let logits = try model.forward(images, mode: .training)
         let value = try loss.forward(logits: logits, targets: labels)
-        try model.backward(loss.backward())
+        try model.backwardToParameters(loss.backward())
         try optimizer.step(model.parameters)
         return try value.toArray()[0]
     }

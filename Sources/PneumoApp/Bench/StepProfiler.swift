@@ -57,7 +57,8 @@ public enum StepProfiler {
                 context, key: .init(pass: "backward", layer: index), name: describe(layer, input: inputShape), shape: inputShape,
                 bytes: TrafficEstimate.backward(layer.kind, input: inputShape.reduce(1, *), output: outputGradient.count)
             ) {
-                gradient = try layer.backward(outputGradient)
+                // As in training: the first layer writes its parameters' gradients only.
+                if index == 0 { try layer.backwardParameters(outputGradient) } else { gradient = try layer.backward(outputGradient) }
             }
         }
         let parameterCount = model.parameterCount
