@@ -53,7 +53,7 @@ final class BenchTests: XCTestCase {
         XCTAssertEqual(forward.flops, convFlops)
         XCTAssertGreaterThan(forward.deviceMilliseconds, 0)
         let backward = try XCTUnwrap(profile.segments.first { $0.pass == "backward" && $0.layer == 0 })
-        XCTAssertEqual(backward.flops, 2 * convFlops, "weight and input gradients")
+        XCTAssertEqual(backward.flops, convFlops, "the first layer's weight gradient only, as in training")
         let pool = try XCTUnwrap(profile.segments.first { $0.pass == "forward" && $0.name == "MaxPool2D" })
         XCTAssertEqual(pool.kernels.keys.sorted(), ["maxpool_forward"])
         XCTAssertEqual(pool.bytes, 4 * (2 * 4 * 256 + 2 * 2 * 4 * 64), "input read, output and argmax written")
@@ -64,9 +64,9 @@ final class BenchTests: XCTestCase {
 
         let products = profile.products.map { ($0.product.kernel, $0.product.m, $0.product.n, $0.product.k) }
         XCTAssertTrue(products.contains { $0 == (.convolution, 4, 256, 18) }, "forward: \(products)")
-        XCTAssertTrue(products.contains { $0 == (.convolution, 2, 256, 36) }, "backward to the input: \(products)")
+        XCTAssertFalse(products.contains { $0 == (.convolution, 2, 256, 36) }, "no gradient to the images: \(products)")
         XCTAssertTrue(products.contains { $0 == (.convolutionWeights, 4, 18, 256) }, "backward to the weights: \(products)")
-        XCTAssertEqual(profile.products.filter { $0.product.kernel == .convolution }.count, 2, "recorded for one step only")
+        XCTAssertEqual(profile.products.filter { $0.product.kernel == .convolution }.count, 1, "recorded for one step only")
 
         let shapes = ProductComparison.shapes(from: profile.products)
         XCTAssertTrue(shapes.contains { $0.m == 4 && $0.n == 18 && $0.k == 512 && $0.batch == 1 }, "weight gradient summed over the batch: \(shapes)")
