@@ -8,9 +8,13 @@
 // GPU rowsPerItem is 1 and groups are wide.
 
 // Forward max; argmax[o] keeps the winning pixel (y * W + x) of the plane, the first on ties.
+// With `rectify`, the layer is ReLU then max pool in one pass (the two commute): a window
+// whose maximum is not positive gives 0 and argmax -1, so backward routes nothing there, as
+// the ReLU's zero gradient would.
 __kernel void maxpool_forward(
     const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
-    const int rowsPerItem, __global const float *x, __global float *y, __global int *argmax, const int keepArgmax)
+    const int rowsPerItem, __global const float *x, __global float *y, __global int *argmax, const int keepArgmax,
+    const int rectify)
 {
     const int total = planes * OH;
     const int begin = get_global_id(0) * rowsPerItem;
@@ -34,6 +38,8 @@ __kernel void maxpool_forward(
                 value = c > value ? c : value;
                 best = d > value ? top + W + 2 * ow + 1 : best;
                 value = d > value ? d : value;
+                best = rectify && !(value > 0.0f) ? -1 : best;
+                value = rectify && !(value > 0.0f) ? 0.0f : value;
                 y[r * OW + ow] = value;
                 if (keepArgmax) argmax[r * OW + ow] = best;
             }
@@ -48,6 +54,7 @@ __kernel void maxpool_forward(
                     if (in[index] > value) { value = in[index]; best = index; }
                 }
             }
+            if (rectify && !(value > 0.0f)) { value = 0.0f; best = -1; }
             y[r * OW + ow] = value;
             if (keepArgmax) argmax[r * OW + ow] = best;
         }
@@ -70,7 +77,10 @@ __kernel void maxpool_backward_bands(
         __global float *out = dx + plane * H * W;
         const int bandEnd = (oh == OH - 1 ? H : (oh + 1) * stride) * W;
         for (int p = oh * stride * W; p < bandEnd; ++p) out[p] = 0.0f;
-        for (int ow = 0; ow < OW; ++ow) out[argmax[r * OW + ow]] = dy[r * OW + ow];
+        for (int ow = 0; ow < OW; ++ow) {
+            const int best = argmax[r * OW + ow];
+            if (best >= 0) out[best] = dy[r * OW + ow];
+        }
     }
 }
 

@@ -174,7 +174,7 @@ final class BatchNormTests: XCTestCase {
             func network(fused: Bool) throws -> (Sequential, BatchNorm, ReLU) {
                 let norm = try makeLayer(context, channels: channels, seed: UInt64(40 + k))
                 let relu = ReLU(context)
-                return (try Sequential(inputShape: Array(shape.dropFirst()), layers: [norm, relu], fuseBatchNormReLU: fused), norm, relu)
+                return (try Sequential(inputShape: Array(shape.dropFirst()), layers: [norm, relu], fuse: fused), norm, relu)
             }
             let (plain, plainNorm, plainReLU) = try network(fused: false)
             let (fused, fusedNorm, fusedReLU) = try network(fused: true)

@@ -77,4 +77,32 @@ final class PoolLayerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("needs a forward pass in training mode"), "\(error)")
         }
     }
+
+    /// ReLU + MaxPool2D fused by Sequential for training against the same layers one by one:
+    /// equal outputs and input gradients (windows that are all negative included), and in
+    /// inference the ReLU's own output stays rectified.
+    func testReLUFusedIntoMaxPoolMatchesSeparateLayers() throws {
+        let context = try TestDevice.context()
+        for (size, stride, shape) in [(2, 2, [2, 3, 6, 7]), (3, 2, [1, 2, 9, 8])] {
+            // Shifted down so that some windows hold no positive value at all.
+            let xs = distinctValues(shape.reduce(1, *), seed: UInt64(size + 20)).map { $0 - 0.5 }
+            var results: [[[Float]]] = []
+            for fused in [false, true] {
+                let relu = ReLU(context), pool = try MaxPool2D(context, size: size, stride: stride)
+                let network = try Sequential(inputShape: Array(shape.dropFirst()), layers: [relu, pool], fuse: fused)
+                XCTAssertEqual(relu.fusedIntoNextPool, fused)
+                let y = try network.forward(try Tensor(context, shape: shape, values: xs), mode: .training)
+                XCTAssertEqual(relu.skippedLastForward, fused)
+                let dy = PointwiseFixtures.normal(y.count, seed: 77)
+                let dx = try network.backward(try Tensor(context, shape: y.shape, values: dy)).toArray()
+                let rectified = try relu.forward(try Tensor(context, shape: shape, values: xs), mode: .inference).toArray()
+                XCTAssertFalse(relu.skippedLastForward, "inference must rectify in the ReLU itself")
+                XCTAssertTrue(rectified.allSatisfy { $0 >= 0 })
+                results.append([try y.toArray(), dx])
+            }
+            XCTAssertTrue(results[1][0].contains(0), "size \(size): the test needs a window with no positive value")
+            XCTAssertEqual(results[1][0], results[0][0], "size \(size) stride \(stride): outputs")
+            XCTAssertEqual(results[1][1], results[0][1], "size \(size) stride \(stride): input gradients")
+        }
+    }
 }

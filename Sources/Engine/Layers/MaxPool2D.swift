@@ -8,6 +8,9 @@ public final class MaxPool2D: Layer {
     public let stride: Int
     private let pooling: Pooling
     private var saved: (argmax: DeviceBuffer<Int32>, geometry: PoolGeometry, context: ComputeContext)?
+    /// The ReLU right before this layer when `Sequential` fused the two for training: when that
+    /// ReLU handed its input through unchanged, this layer applies it (see pool.cl).
+    weak var precedingReLU: ReLU?
 
     /// A `size` x `size` window moved by `stride` (default: `size`, no overlap).
     public init(_ context: ComputeContext, size: Int, stride: Int? = nil) throws {
@@ -30,7 +33,9 @@ public final class MaxPool2D: Layer {
         let g = try geometry(for: input.shape)
         let output = try Tensor(input.context, shape: g.outputShape)
         let argmax = mode == .training ? try DeviceBuffer<Int32>(input.context, count: output.count) : nil
-        try pooling.maxForward(input: input.buffer, output: output.buffer, argmax: argmax, geometry: g)
+        try pooling.maxForward(
+            input: input.buffer, output: output.buffer, argmax: argmax, geometry: g,
+            rectify: precedingReLU?.skippedLastForward ?? false)
         saved = argmax.map { ($0, g, input.context) }
         return output
     }

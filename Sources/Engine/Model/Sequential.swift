@@ -5,18 +5,24 @@ public final class Sequential {
     public let inputShape: [Int]
 
     /// Checks that every layer accepts the previous one's output before anything runs. With
-    /// `fuseBatchNormReLU`, each BatchNorm directly followed by a ReLU applies the ReLU itself
-    /// (one memory pass instead of two, forward and backward); the layers, their names and
-    /// their results stay as they are.
-    public init(inputShape: [Int], layers: [Layer], fuseBatchNormReLU: Bool = true) throws {
+    /// `fuse`, a ReLU right after a BatchNorm is applied by the BatchNorm, and in training a ReLU
+    /// right before a MaxPool2D is applied by the pooling: one memory pass instead of two,
+    /// forward and backward. The layers, their names and their results stay as they are.
+    public init(inputShape: [Int], layers: [Layer], fuse: Bool = true) throws {
         self.inputShape = inputShape
         self.layers = layers
         _ = try outputShapes(batch: 1)
-        if fuseBatchNormReLU {
-            for (first, second) in zip(layers, layers.dropFirst()) {
-                guard let norm = first as? BatchNorm, let relu = second as? ReLU, !relu.fusedIntoPrevious else { continue }
+        guard fuse else { return }
+        for (first, second) in zip(layers, layers.dropFirst()) {
+            if let norm = first as? BatchNorm, let relu = second as? ReLU, !relu.fusedIntoPrevious, !relu.fusedIntoNextPool {
                 norm.fusedReLU = true
                 relu.fusedIntoPrevious = true
+            }
+        }
+        for (first, second) in zip(layers, layers.dropFirst()) {
+            if let relu = first as? ReLU, let pool = second as? MaxPool2D, !relu.fusedIntoPrevious, pool.precedingReLU == nil {
+                relu.fusedIntoNextPool = true
+                pool.precedingReLU = relu
             }
         }
     }

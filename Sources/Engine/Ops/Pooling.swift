@@ -27,15 +27,19 @@ public final class Pooling {
     }
 
     /// Window maxima; `argmax` (one per output, the first maximum's index in its plane) is
-    /// written when given, for `maxBackward`.
-    public func maxForward(input: DeviceBuffer<Float>, output: DeviceBuffer<Float>, argmax: DeviceBuffer<Int32>?, geometry g: PoolGeometry) throws {
+    /// written when given, for `maxBackward`. `rectify` pools ReLU(input) instead, with
+    /// argmax -1 where the window's maximum is not positive.
+    public func maxForward(
+        input: DeviceBuffer<Float>, output: DeviceBuffer<Float>, argmax: DeviceBuffer<Int32>?, geometry g: PoolGeometry,
+        rectify: Bool = false
+    ) throws {
         try require(input.count, g.inputShape, "input")
         try require(output.count, g.outputShape, "output")
         if let argmax { try require(argmax.count, g.outputShape, "argmax") }
         let rows = rowSplit(g)
         try context.launch(
             maxForwardKernel, global: [rows.items], local: [rows.local], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
-            g.planes, rows.perItem, input, output, argmax ?? unusedArgmax, Int32(argmax == nil ? 0 : 1))
+            g.planes, rows.perItem, input, output, argmax ?? unusedArgmax, Int32(argmax == nil ? 0 : 1), Int32(rectify ? 1 : 0))
         WorkLedger.record(context, maxForwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *) * (argmax == nil ? 1 : 2)))
     }
 
