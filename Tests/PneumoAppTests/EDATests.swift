@@ -79,6 +79,30 @@ final class EDATests: XCTestCase {
         XCTAssertThrowsError(try ExploratoryAnalysis.run(options(manifest: folder.appendingPathComponent("nope.csv"))))
     }
 
+    func testWarnsWhenClassesDifferInShape() {
+        func summary(_ name: String, _ sizes: [(Int, Int)]) -> EDAReport.SizeSummary {
+            EDAReport.SizeSummary(
+                className: name, points: sizes.map { EDAReport.SizePoint(width: $0.0, height: $0.1) }, unknown: 0,
+                medianWidth: nil, medianHeight: nil, minWidth: nil, maxWidth: nil, minHeight: nil, maxHeight: nil)
+        }
+        let normal = summary("NORMAL", [(1200, 1000), (1300, 1000), (1100, 1000)])
+        XCTAssertEqual(normal.medianAspectRatio ?? 0, 1.2, accuracy: 1e-12)
+        XCTAssertNil(summary("none", []).medianAspectRatio)
+        let wide = summary("PNEUMONIA", [(1500, 1000), (1450, 1000), (1600, 1000)])
+        let close = summary("PNEUMONIA", [(1250, 1000), (1240, 1000), (1210, 1000)])
+        func report(_ sizes: [EDAReport.SizeSummary]) -> EDAReport {
+            EDAReport(dataRoot: "d", labelScheme: "binary", classNames: sizes.map(\.className), splits: ["train"], counts: [],
+                      splitTotals: [:], sizeSource: "manifest", sizes: sizes, analysisSide: 16, histograms: [], samples: [],
+                      problems: [])
+        }
+        let warning = report([normal, wide]).aspectRatioWarning
+        XCTAssertNotNil(warning)
+        XCTAssertTrue(warning?.contains("NORMAL 1.20, PNEUMONIA 1.50") ?? false, warning ?? "")
+        XCTAssertTrue(EDATable.render(report([normal, wide])).contains("warning: the originals' median width/height differs"))
+        XCTAssertNil(report([normal, close]).aspectRatioWarning, "within 10% is no warning")
+        XCTAssertNil(report([normal]).aspectRatioWarning, "one class alone cannot differ")
+    }
+
     func testWritesSelfContainedHTMLAndJSON() throws {
         let result = try ExploratoryAnalysis.run(options())
         let written = try EDAReportWriter.write(result, to: folder.appendingPathComponent("out"))

@@ -59,14 +59,16 @@ enum EDAHTMLRenderer {
     }
 
     private static func sizesSection(_ report: EDAReport) -> String {
-        var html = "<h2>Original image sizes</h2><p class=\"note\">Source: \(EDAEscape.html(report.sizeSource)).</p><table><tr><th>class</th><th>known</th><th>unknown</th><th>median w x h</th><th>width range</th><th>height range</th></tr>"
+        var html = "<h2>Original image sizes</h2><p class=\"note\">Source: \(EDAEscape.html(report.sizeSource)).</p><table><tr><th>class</th><th>known</th><th>unknown</th><th>median w x h</th><th>median w/h</th><th>width range</th><th>height range</th></tr>"
         for size in report.sizes {
             let median = size.medianWidth.map { "\($0) x \(size.medianHeight ?? 0)" } ?? "-"
             let widths = size.minWidth.map { "\($0)-\(size.maxWidth ?? 0)" } ?? "-"
             let heights = size.minHeight.map { "\($0)-\(size.maxHeight ?? 0)" } ?? "-"
-            html += "<tr><td>\(EDAEscape.html(size.className))</td><td>\(size.points.count)</td><td>\(size.unknown)</td><td>\(median)</td><td>\(widths)</td><td>\(heights)</td></tr>"
+            let aspect = size.medianAspectRatio.map { NumberFormat.fixed($0, 2) } ?? "-"
+            html += "<tr><td>\(EDAEscape.html(size.className))</td><td>\(size.points.count)</td><td>\(size.unknown)</td><td>\(median)</td><td>\(aspect)</td><td>\(widths)</td><td>\(heights)</td></tr>"
         }
         html += "</table>"
+        if let warning = report.aspectRatioWarning { html += "<p class=\"note\"><strong>Warning:</strong> \(EDAEscape.html(warning)).</p>" }
         let series = report.sizes.enumerated().map { index, size in
             EDACharts.Series(name: size.className, color: color(index), points: size.points.map { (Double($0.width), Double($0.height)) })
         }

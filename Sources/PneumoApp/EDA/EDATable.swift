@@ -24,8 +24,10 @@ public enum EDATable {
             lines.append("\(histogram.className): \(histogram.images) images, mean intensity \(String(format: "%.1f", histogram.mean)), std \(String(format: "%.1f", histogram.standardDeviation))")
         }
         for size in report.sizes where size.medianWidth != nil {
-            lines.append("\(size.className): original size median \(size.medianWidth ?? 0) x \(size.medianHeight ?? 0) (\(size.points.count) known, \(size.unknown) unknown)")
+            let aspect = size.medianAspectRatio.map { ", width/height \(NumberFormat.fixed($0, 2))" } ?? ""
+            lines.append("\(size.className): original size median \(size.medianWidth ?? 0) x \(size.medianHeight ?? 0)\(aspect) (\(size.points.count) known, \(size.unknown) unknown)")
         }
+        if let warning = report.aspectRatioWarning { lines.append("warning: \(warning)") }
         if !report.problems.isEmpty { lines.append("\(report.problems.count) problem(s); see the report") }
         return lines.joined(separator: "\n")
     }
