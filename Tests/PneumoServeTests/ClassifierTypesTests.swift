@@ -1,4 +1,5 @@
 import XCTest
+import PneumoApp
 @testable import PneumoServe
 
 final class ClassifierTypesTests: XCTestCase {

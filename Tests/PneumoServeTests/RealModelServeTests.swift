@@ -37,7 +37,7 @@ final class RealModelServeTests: XCTestCase {
     func makeCheckpoint(context: ComputeContext) throws -> URL {
         let model = try TrainedModel(spec: Self.spec, classNames: ["normal", "pneumonia"], context: context, seed: 4)
         let metadata = CheckpointMetadata(
-            architecture: try PneumoApp.JSONValue(encoding: Self.spec), input: InputSpec(width: 24, height: 24, channels: 1),
+            architecture: try JSONValue(encoding: Self.spec), input: InputSpec(width: 24, height: 24, channels: 1),
             preprocessing: .object([:]), classNames: model.classNames,
             threshold: ThresholdChoice(strategy: .youden, threshold: Self.threshold, sensitivity: 0.9, specificity: 0.8, chosenOn: "validation"),
             trainingOptions: .object(["epochs": .number(3)]), metrics: ["val_auc": 0.875, "val_loss": 0.4],

@@ -1,3 +1,5 @@
+import PneumoApp
+
 /// Describes the loaded checkpoint to clients.
 public struct ModelMetadata: Sendable, Equatable {
     /// A stable name for the model, e.g. the checkpoint's run id.

@@ -1,3 +1,5 @@
+import PneumoApp
+
 /// JSON shapes of the API's successful answers. Keys are snake_case and stable.
 enum ResponseBodies {
     struct ModelReference: Encodable {

@@ -1,4 +1,5 @@
 import Foundation
+import PneumoApp
 @testable import PneumoServe
 
 /// A stand-in model whose answers follow from the image bytes, so a test can tell whether
