@@ -41,7 +41,7 @@ public enum ExploratoryAnalysis {
             sizeSource: sizeSource, sizes: sizes, analysisSide: options.analysisSide,
             histograms: histograms(sets.map(\.images), classNames: classNames),
             samples: [], problems: problems)
-        let thumbnails = sampleThumbnails(sets, classNames: classNames, options: options)
+        let thumbnails = try sampleThumbnails(sets, classNames: classNames, options: options)
         let sampleSets = classNames.map { name in
             EDAReport.SampleSet(className: name, files: thumbnails.filter { $0.className == name }.map(\.file))
         }
@@ -139,7 +139,7 @@ public enum ExploratoryAnalysis {
     /// Seeded picks per class from the first split that has images of that class.
     static func sampleThumbnails(
         _ sets: [(split: DatasetSplit, images: DecodedImageSet)], classNames: [String], options: EDAOptions
-    ) -> [Thumbnail] {
+    ) throws -> [Thumbnail] {
         var thumbnails: [Thumbnail] = []
         for (label, name) in classNames.enumerated() {
             guard let set = sets.first(where: { $0.images.labels.contains(label) })?.images else { continue }
@@ -149,7 +149,7 @@ public enum ExploratoryAnalysis {
             for index in members.prefix(options.samplesPerClass).sorted() {
                 let image = set.image(at: index).resized(width: options.thumbnailSide, height: options.thumbnailSide)
                 thumbnails.append(Thumbnail(className: name, file: set.samples[index].file.lastPathComponent,
-                                            png: PneumoData.PNGEncoder.encode(image)))
+                                            png: [UInt8](try PNGEncoder.encode(width: image.width, height: image.height, pixels: image.pixels))))
             }
         }
         return thumbnails
