@@ -18,8 +18,9 @@
 // z = (x - mean) * invstd * gamma + beta, and the backward kernels take dy as the gradient
 // after the ReLU, zeroing it where z <= 0 (z recomputed from x, so nothing extra is stored).
 // That saves the ReLU's own read-and-write passes, forward and backward.
-// z is computed everywhere as x * scale[c] + shift[c] (see bn_affine), so forward and
-// backward agree on its sign bit for bit.
+// Forward and backward both compute z as x * scale[c] + shift[c] (see bn_affine), from the
+// same per-channel numbers, so they agree on its sign up to how the compiler contracts the
+// multiply-add.
 #ifdef FUSED_RELU
 #define ACTIVATE(z) fmax((z), 0.0f)
 #define GRADIENT_BEFORE_RELU(dy_value, x_value, c) ((x_value) * scale[c] + shift[c] > 0.0f ? (dy_value) : 0.0f)
