@@ -59,6 +59,10 @@ final class GradCAMTests: XCTestCase {
         XCTAssertThrowsError(try GradCAM(model: model, layerIndex: 8)) { error in
             XCTAssertTrue("\(error)".contains("not [N, C, H, W]"), "\(error)")
         }
+        XCTAssertThrowsError(try GradCAM(model: model, layerIndex: 1), "its ReLU is fused into it") { error in
+            XCTAssertTrue("\(error)".contains("explain layer 2 instead"), "\(error)")
+        }
+        XCTAssertEqual(try GradCAM(model: model, layerIndex: 4).layerIndex, 4, "a BatchNorm before a LeakyReLU is not fused")
     }
 
     /// The gradient Grad-CAM weights channels with must be d(score)/dA of the inference-mode

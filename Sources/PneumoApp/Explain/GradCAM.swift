@@ -38,6 +38,11 @@ public final class GradCAM {
         guard shapes[index].count == 4 else {
             throw ExplainError.invalidLayer(index: index, reason: "its output \(shapes[index]) is not [N, C, H, W]")
         }
+        if let norm = network.layers[index] as? BatchNorm, norm.fusedReLU {
+            // Its output already went through the ReLU that follows it (see Sequential).
+            throw ExplainError.invalidLayer(
+                index: index, reason: "this BatchNorm applies the ReLU after it in the same pass; explain layer \(index + 1) instead")
+        }
         let outputs = model.classNames.count == 2 ? 1 : model.classNames.count
         guard shapes.last == [1, outputs] else {
             throw ExplainError.invalidLayer(
