@@ -79,11 +79,22 @@ inline float plane_sqdev(__global const float *p, const int S, const float m) {
     return total;
 }
 
-// This work-item's share of (sum(g), sum(g * xhat)) over a plane, g being dy, or with
-// FUSED_RELU dy where z = x * a + b > 0; xhat = (x - m) * is.
+// (g, g * xhat) at one position: g is dy, or with FUSED_RELU dy where x * a + b > 0;
+// xhat = (x - m) * is.
+inline float2 gradient_terms(const float dy_value, const float x_value, const float m, const float is, const float a,
+                             const float b) {
+#ifdef FUSED_RELU
+    const float g = x_value * a + b > 0.0f ? dy_value : 0.0f;
+#else
+    const float g = dy_value;
+#endif
+    const float xhat = (x_value - m) * is;
+    return (float2)(g, g * xhat);
+}
+
+// This work-item's share of (sum(g), sum(g * xhat)) over a plane (see gradient_terms).
 inline float2 plane_gradient_sums(__global const float *dy, __global const float *x, const int S, const float m,
                                   const float is, const float a, const float b) {
-    float2 total = (float2)(0.0f);
 #ifdef CONTIGUOUS_RUNS
     const int2 run = position_run(S);
     int s = run.x;
@@ -98,19 +109,12 @@ inline float2 plane_gradient_sums(__global const float *dy, __global const float
         acc_g += g;
         acc_gx += g * xhat;
     }
-    total = (float2)(sum8(acc_g), sum8(acc_gx));
-    for (; s < run.y; s++) {
+    float2 total = (float2)(sum8(acc_g), sum8(acc_gx));
+    for (; s < run.y; s++) total += gradient_terms(dy[s], x[s], m, is, a, b);
 #else
-    for (int s = get_local_id(0); s < S; s += get_local_size(0)) {
+    float2 total = (float2)(0.0f);
+    for (int s = get_local_id(0); s < S; s += get_local_size(0)) total += gradient_terms(dy[s], x[s], m, is, a, b);
 #endif
-        const float xhat = (x[s] - m) * is;
-#ifdef FUSED_RELU
-        const float g = x[s] * a + b > 0.0f ? dy[s] : 0.0f;
-#else
-        const float g = dy[s];
-#endif
-        total += (float2)(g, g * xhat);
-    }
     return total;
 }
 
