@@ -6,8 +6,9 @@ import XCTest
 /// batch 1 included. Tolerance: 2e-5 absolute + 1e-4 relative on normalised outputs and
 /// gradients, which are O(1) and go through float sums over a channel.
 final class BatchNormTests: XCTestCase {
-    /// [N, C, H, W] or [N, C]; [8, 4, 33, 33] makes the channel sums use several groups.
-    private let shapes = [[4, 3, 5, 7], [1, 2, 3, 3], [6, 5], [2, 3, 1, 1], [8, 4, 33, 33]]
+    /// [N, C, H, W] or [N, C]; [8, 4, 33, 33] makes the channel sums use several groups, and
+    /// [3, 2, 4, 6] and [4, 3, 8, 8] have planes the per-element kernels take in runs of 8.
+    private let shapes = [[4, 3, 5, 7], [1, 2, 3, 3], [6, 5], [2, 3, 1, 1], [8, 4, 33, 33], [3, 2, 4, 6], [4, 3, 8, 8]]
 
     private func makeLayer(_ context: ComputeContext, channels: Int, seed: UInt64) throws -> BatchNorm {
         let layer = try BatchNorm(context, channels: channels)
@@ -43,7 +44,7 @@ final class BatchNormTests: XCTestCase {
 
     func testInferenceForwardUsesRunningStatistics() throws {
         let context = try TestDevice.context()
-        for (k, shape) in shapes.prefix(4).enumerated() {
+        for (k, shape) in (Array(shapes.prefix(4)) + [[3, 2, 4, 6]]).enumerated() {
             let (n, c, s) = dimensions(shape)
             let layer = try makeLayer(context, channels: c, seed: UInt64(7 * k))
             let xs = PointwiseFixtures.normal(shape.reduce(1, *), seed: UInt64(k))
@@ -113,7 +114,8 @@ final class BatchNormTests: XCTestCase {
 
     func testGradientCheck() throws {
         let context = try TestDevice.context()
-        for (shape, mode) in [([3, 2, 4, 5], Mode.training), ([5, 3], .training), ([2, 3, 3, 3], .inference)] {
+        for (shape, mode) in [([3, 2, 4, 5], Mode.training), ([5, 3], .training), ([2, 3, 3, 3], .inference),
+                              ([2, 2, 4, 4], .training), ([2, 2, 2, 4], .inference)] {
             let layer = try makeLayer(context, channels: shape[1], seed: 1)
             let failures = try GradientCheck.check(layer, inputShape: shape, context: context, mode: mode)
             XCTAssertTrue(failures.isEmpty, "\(shape) \(mode): \(failures.prefix(3))")
@@ -169,7 +171,7 @@ final class BatchNormTests: XCTestCase {
     /// every gradient agree in training and inference, and the running statistics move alike.
     func testFusedReLUMatchesSeparateLayers() throws {
         let context = try TestDevice.context()
-        for (k, shape) in [[4, 3, 6, 5], [8, 4, 33, 33], [6, 5]].enumerated() {
+        for (k, shape) in [[4, 3, 6, 5], [8, 4, 33, 33], [6, 5], [4, 3, 8, 16]].enumerated() {
             let channels = shape[1]
             func network(fused: Bool) throws -> (Sequential, BatchNorm, ReLU) {
                 let norm = try makeLayer(context, channels: channels, seed: UInt64(40 + k))

@@ -111,12 +111,12 @@ public enum Normalization {
         let grid = layout.elementGeometry(context)
         if statistics.fromBatch {
             try context.launch(
-                kernel(context, "bn_backward_input", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
+                kernel(context, "bn_backward_input", fusedReLU: fusedReLU, run: layout.run), global: grid.global, local: grid.local,
                 x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, statistics.scale.buffer, statistics.shift.buffer,
                 coefficients.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial)
         } else {
             try context.launch(
-                kernel(context, "bn_backward_input_frozen", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
+                kernel(context, "bn_backward_input_frozen", fusedReLU: fusedReLU, run: layout.run), global: grid.global, local: grid.local,
                 x.buffer, dy.buffer, statistics.scale.buffer, statistics.shift.buffer, dx.buffer,
                 layout.batch, layout.channels, layout.spatial)
         }
@@ -144,15 +144,16 @@ public enum Normalization {
         if x.count == 0 { return y }
         let grid = layout.elementGeometry(context)
         try context.launch(
-            kernel(context, "bn_normalize", fusedReLU: fusedReLU), global: grid.global, local: grid.local,
+            kernel(context, "bn_normalize", fusedReLU: fusedReLU, run: layout.run), global: grid.global, local: grid.local,
             x.buffer, statistics.scale.buffer, statistics.shift.buffer, y.buffer, layout.batch, layout.channels, layout.spatial)
         return y
     }
 
-    /// A kernel of norm.cl built for the device's memory order and, when asked, with the ReLU
-    /// fused in (see the defines at the top of norm.cl).
-    private static func kernel(_ context: ComputeContext, _ name: String, fusedReLU: Bool = false) throws -> Kernel {
-        var defines: [String: Int] = [:]
+    /// A kernel of norm.cl built for the device's memory order, `run` positions a work-item
+    /// in the per-element kernels and, when asked, with the ReLU fused in (see the defines at
+    /// the top of norm.cl).
+    private static func kernel(_ context: ComputeContext, _ name: String, fusedReLU: Bool = false, run: Int = 1) throws -> Kernel {
+        var defines: [String: Int] = ["RUN": run]
         if context.device.kind == .cpu { defines["CONTIGUOUS_RUNS"] = 1 }
         if fusedReLU { defines["FUSED_RELU"] = 1 }
         return try context.kernel("norm.cl", name, defines: defines)
@@ -188,17 +189,22 @@ public enum Normalization {
             spatial = x.shape.dropFirst(2).reduce(1, *)
         }
 
-        /// Grid (s, c, n) for the per-element kernels, each local extent a power of two no larger
-        /// than needed, so small planes or few channels leave few work-items idle.
+        /// Positions each work-item of the per-element kernels takes as one vector (RUN in
+        /// norm.cl): 8 when a plane splits into runs of 8, else 1.
+        var run: Int { spatial % 8 == 0 ? 8 : 1 }
+
+        /// Grid (s / run, c, n) for the per-element kernels, each local extent a power of two
+        /// no larger than needed, so small planes or few channels leave few work-items idle.
         func elementGeometry(_ context: ComputeContext) -> (global: [Int], local: [Int]) {
             var room = Pointwise.groupSize(context)
-            let local = [spatial, channels, batch].map { extent -> Int in
+            let global = [spatial / run, channels, batch]
+            let local = global.map { extent -> Int in
                 var size = 1
                 while size < extent && size < room { size *= 2 }
                 room /= size
                 return size
             }
-            return ([spatial, channels, batch], local)
+            return (global, local)
         }
 
         /// Groups of a power-of-two size no wider than a plane (a work-item per position), and
