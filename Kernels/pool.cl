@@ -11,10 +11,73 @@
 // With `rectify`, the layer is ReLU then max pool in one pass (the two commute): a window
 // whose maximum is not positive gives 0 and argmax -1, so backward routes nothing there, as
 // the ReLU's zero gradient would.
+// With `affine`, each input value is first mapped to x * scale[c] + shift[c], c = plane mod
+// `channels`: a training batch norm's normalisation done here, so its full-size output is
+// never written and read back (see BatchNorm). The map is computed exactly as bn_normalize
+// does, and the window's maximum taken after it (a negative scale reverses the order).
+#define POOL_VALUE(index) (affine ? in[index] * a + b : in[index])
+
+// The common 2 x 2 case, eight neighbouring windows at once: the two input rows load as
+// float16 and split into even and odd columns; the rest of the row runs one window at a time.
+// Both make the scalar loop's comparisons (strictly greater replaces, so the first maximum
+// wins and NaN never does), lane by lane. Vectors matter once the affine map is applied:
+// without them this loop, not memory, bounds the kernel.
+inline void maxpool2x2_row(const __global float *in, const int W, const int top, const int OW, const float a,
+                           const float b, const int affine, const int rectify, __global float *y, __global int *argmax)
+{
+    const int8 lanes = (int8)(0, 2, 4, 6, 8, 10, 12, 14);
+    int ow = 0;
+    for (; ow + 8 <= OW; ow += 8) {
+        const int first = top + 2 * ow;
+        float16 upper = vload16(0, in + first);
+        float16 lower = vload16(0, in + first + W);
+        if (affine) {
+            upper = upper * a + b;
+            lower = lower * a + b;
+        }
+        const int8 firsts = first + lanes;
+        float8 value = upper.even;
+        int8 best = firsts;
+        int8 wins = isgreater(upper.odd, value);
+        best = select(best, firsts + 1, wins);
+        value = select(value, upper.odd, wins);
+        wins = isgreater(lower.even, value);
+        best = select(best, firsts + W, wins);
+        value = select(value, lower.even, wins);
+        wins = isgreater(lower.odd, value);
+        best = select(best, firsts + W + 1, wins);
+        value = select(value, lower.odd, wins);
+        if (rectify) {
+            const int8 positive = isgreater(value, (float8)(0.0f));
+            best = select((int8)(-1), best, positive);
+            value = select((float8)(0.0f), value, positive);
+        }
+        vstore8(value, 0, y + ow);
+        if (argmax) vstore8(best, 0, argmax + ow);
+    }
+    for (; ow < OW; ++ow) {
+        const int first = top + 2 * ow;
+        const float p = POOL_VALUE(first), q = POOL_VALUE(first + 1);
+        const float u = POOL_VALUE(first + W), v = POOL_VALUE(first + W + 1);
+        float value = p;
+        int best = first;
+        best = q > value ? first + 1 : best;
+        value = q > value ? q : value;
+        best = u > value ? first + W : best;
+        value = u > value ? u : value;
+        best = v > value ? first + W + 1 : best;
+        value = v > value ? v : value;
+        best = rectify && !(value > 0.0f) ? -1 : best;
+        value = rectify && !(value > 0.0f) ? 0.0f : value;
+        y[ow] = value;
+        if (argmax) argmax[ow] = best;
+    }
+}
+
 __kernel void maxpool_forward(
     const int H, const int W, const int size, const int stride, const int OH, const int OW, const int planes,
     const int rowsPerItem, __global const float *x, __global float *y, __global int *argmax, const int keepArgmax,
-    const int rectify)
+    const int rectify, const int affine, __global const float *scale, __global const float *shift, const int channels)
 {
     const int total = planes * OH;
     const int begin = get_global_id(0) * rowsPerItem;
@@ -23,35 +86,21 @@ __kernel void maxpool_forward(
         const int plane = r / OH;
         const int oh = r - plane * OH;
         const __global float *in = x + plane * H * W;
+        const float a = affine ? scale[plane % channels] : 1.0f;
+        const float b = affine ? shift[plane % channels] : 0.0f;
         const int top = oh * stride * W;
         if (size == 2 && stride == 2) {
-            // The common 2 x 2 case without inner loops, so the row loop vectorizes.
-            const __global float *r0 = in + top;
-            const __global float *r1 = r0 + W;
-            for (int ow = 0; ow < OW; ++ow) {
-                const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-                float value = a;
-                int best = top + 2 * ow;
-                best = b > value ? top + 2 * ow + 1 : best;
-                value = b > value ? b : value;
-                best = c > value ? top + W + 2 * ow : best;
-                value = c > value ? c : value;
-                best = d > value ? top + W + 2 * ow + 1 : best;
-                value = d > value ? d : value;
-                best = rectify && !(value > 0.0f) ? -1 : best;
-                value = rectify && !(value > 0.0f) ? 0.0f : value;
-                y[r * OW + ow] = value;
-                if (keepArgmax) argmax[r * OW + ow] = best;
-            }
+            maxpool2x2_row(in, W, top, OW, a, b, affine, rectify, y + r * OW, keepArgmax ? argmax + r * OW : 0);
             continue;
         }
         for (int ow = 0; ow < OW; ++ow) {
             int best = top + ow * stride;
-            float value = in[best];
+            float value = POOL_VALUE(best);
             for (int i = 0; i < size; ++i) {
                 for (int j = 0; j < size; ++j) {
                     const int index = top + i * W + ow * stride + j;
-                    if (in[index] > value) { value = in[index]; best = index; }
+                    const float candidate = POOL_VALUE(index);
+                    if (candidate > value) { value = candidate; best = index; }
                 }
             }
             if (rectify && !(value > 0.0f)) { value = 0.0f; best = -1; }

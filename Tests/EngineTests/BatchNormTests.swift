@@ -198,4 +198,45 @@ final class BatchNormTests: XCTestCase {
             }
         }
     }
+
+    /// BatchNorm (+ ReLU) then MaxPool2D, with the pooling normalising as it reads, against the
+    /// layers run one by one: outputs, every gradient and the running statistics agree, with a
+    /// negative scale in one channel (it reverses which pixel wins), with and without the ReLU,
+    /// and inference still normalises in the BatchNorm itself.
+    func testNormalisationFusedIntoMaxPoolMatchesSeparateLayers() throws {
+        let context = try TestDevice.context()
+        for (k, (shape, withReLU)) in [([2, 3, 6, 7], true), ([3, 2, 8, 16], true), ([2, 3, 5, 6], false)].enumerated() {
+            let channels = shape[1]
+            func network(fused: Bool) throws -> (Sequential, BatchNorm, MaxPool2D) {
+                let norm = try makeLayer(context, channels: channels, seed: UInt64(60 + k))
+                var gamma = try norm.weight.value.toArray()
+                gamma[0] = -gamma[0]
+                try norm.weight.value.buffer.write(gamma)
+                let pool = try MaxPool2D(context, size: 2)
+                let layers: [Layer] = withReLU ? [norm, ReLU(context), pool] : [norm, pool]
+                return (try Sequential(inputShape: Array(shape.dropFirst()), layers: layers, fuse: fused), norm, pool)
+            }
+            let (plain, plainNorm, _) = try network(fused: false)
+            let (fused, fusedNorm, _) = try network(fused: true)
+            XCTAssertFalse(plainNorm.normalizedByNextPool)
+            XCTAssertTrue(fusedNorm.normalizedByNextPool)
+            let xs = PointwiseFixtures.normal(shape.reduce(1, *), seed: UInt64(k + 15))
+            var results: [[[Float]]] = []
+            for (net, norm) in [(plain, plainNorm), (fused, fusedNorm)] {
+                let y = try net.forward(try Tensor(context, shape: shape, values: xs), mode: .training)
+                XCTAssertEqual(norm.skippedLastNormalize, norm === fusedNorm)
+                let dy = PointwiseFixtures.normal(y.count, seed: UInt64(k + 70))
+                let dx = try net.backward(try Tensor(context, shape: y.shape, values: dy)).toArray()
+                let inference = try net.forward(try Tensor(context, shape: shape, values: xs), mode: .inference).toArray()
+                XCTAssertFalse(norm.skippedLastNormalize, "inference must normalise in the BatchNorm")
+                results.append([try y.toArray(), dx, try norm.weight.gradient.toArray(), try norm.bias.gradient.toArray(),
+                                try norm.runningMean.toArray(), try norm.runningVar.toArray(), inference])
+            }
+            if withReLU { XCTAssertTrue(results[1][0].allSatisfy { $0 >= 0 }, "\(shape): the output must be rectified") }
+            for (index, name) in ["output", "input gradient", "weight gradient", "bias gradient", "running mean",
+                                  "running variance", "inference output"].enumerated() {
+                assertClose(results[1][index], results[0][index], absolute: 1e-5, relative: 1e-5, "\(shape) \(name)")
+            }
+        }
+    }
 }

@@ -13,6 +13,11 @@ final class PoolingTests: XCTestCase {
         (1, 3, 5, 7, 1, 1),
         (3, 2, 6, 11, 3, 3),
         (2, 2, 9, 10, 2, 3),  // gaps between windows: uncovered pixels get no gradient
+        // Longer rows, odd and even.
+        (2, 3, 7, 37, 2, 2),
+        (1, 2, 16, 32, 2, 2),
+        (1, 1, 8, 34, 1, 2),  // stride 2 with 1 x 1 windows: the odd pixel of each pair gets nothing
+        (1, 1, 7, 35, 1, 2),  // ... and windows reaching the last row and column
     ]
 
     func testMaxPoolMatchesReferenceWithTiesToFirst() throws {

@@ -26,7 +26,16 @@ public final class BatchNorm: Layer {
     /// Set when a ReLU follows and was fused into this layer (see `Sequential`): the output is
     /// already rectified and `backward` takes the gradient after the ReLU.
     public internal(set) var fusedReLU = false
+    /// Set when a MaxPool2D follows (after the fused ReLU, if any) and `Sequential` let it
+    /// normalise as it reads: a training forward then hands its input through unnormalised
+    /// and the pooling applies `lastStatistics`. Inference always normalises here.
+    public internal(set) var normalizedByNextPool = false
+    /// True when the last forward handed its input through for the following pooling.
+    public private(set) var skippedLastNormalize = false
     private var saved: (input: Tensor, statistics: Normalization.Statistics)?
+
+    /// The statistics of the last forward, for a pooling that normalises in its place.
+    var lastStatistics: Normalization.Statistics? { saved?.statistics }
 
     /// PyTorch's defaults: momentum 0.1, epsilon 1e-5; weight 1, bias 0, running mean 0, running variance 1.
     public init(_ context: ComputeContext, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) throws {
@@ -62,7 +71,13 @@ public final class BatchNorm: Layer {
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         let result: (output: Tensor, statistics: Normalization.Statistics)
+        skippedLastNormalize = normalizedByNextPool && mode == .training
         switch mode {
+        case .training where skippedLastNormalize:
+            let statistics = try Normalization.trainingStatistics(
+                input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
+                momentum: momentum, epsilon: epsilon)
+            result = (input, statistics)
         case .training:
             result = try Normalization.trainingForward(
                 input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,

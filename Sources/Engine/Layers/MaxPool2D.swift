@@ -11,6 +11,10 @@ public final class MaxPool2D: Layer {
     /// The ReLU right before this layer when `Sequential` fused the two for training: when that
     /// ReLU handed its input through unchanged, this layer applies it (see pool.cl).
     weak var precedingReLU: ReLU?
+    /// The BatchNorm before this layer (maybe through its fused ReLU) when `Sequential` let
+    /// this layer normalise as it reads: when that BatchNorm handed its input through, this
+    /// layer applies its per-channel map, and its ReLU if fused.
+    weak var precedingBatchNorm: BatchNorm?
 
     /// A `size` x `size` window moved by `stride` (default: `size`, no overlap).
     public init(_ context: ComputeContext, size: Int, stride: Int? = nil) throws {
@@ -33,9 +37,14 @@ public final class MaxPool2D: Layer {
         let g = try geometry(for: input.shape)
         let output = try Tensor(input.context, shape: g.outputShape)
         let argmax = mode == .training ? try DeviceBuffer<Int32>(input.context, count: output.count) : nil
+        var rectify = precedingReLU?.skippedLastForward ?? false
+        var affine: Pooling.ChannelAffine?
+        if let norm = precedingBatchNorm, norm.skippedLastNormalize, let statistics = norm.lastStatistics {
+            affine = Pooling.ChannelAffine(scale: statistics.scale.buffer, shift: statistics.shift.buffer)
+            rectify = rectify || norm.fusedReLU
+        }
         try pooling.maxForward(
-            input: input.buffer, output: output.buffer, argmax: argmax, geometry: g,
-            rectify: precedingReLU?.skippedLastForward ?? false)
+            input: input.buffer, output: output.buffer, argmax: argmax, geometry: g, rectify: rectify, affine: affine)
         saved = argmax.map { ($0, g, input.context) }
         return output
     }

@@ -7,7 +7,9 @@ public final class Sequential {
     /// Checks that every layer accepts the previous one's output before anything runs. With
     /// `fuse`, a ReLU right after a BatchNorm is applied by the BatchNorm, and in training a ReLU
     /// right before a MaxPool2D is applied by the pooling: one memory pass instead of two,
-    /// forward and backward. The layers, their names and their results stay as they are.
+    /// forward and backward. In training a MaxPool2D right after a BatchNorm (and its fused
+    /// ReLU) also normalises as it reads, so the full-size normalised tensor is never written.
+    /// The layers, their names and their results stay as they are.
     public init(inputShape: [Int], layers: [Layer], fuse: Bool = true) throws {
         self.inputShape = inputShape
         self.layers = layers
@@ -23,6 +25,16 @@ public final class Sequential {
             if let relu = first as? ReLU, let pool = second as? MaxPool2D, !relu.fusedIntoPrevious, pool.precedingReLU == nil {
                 relu.fusedIntoNextPool = true
                 pool.precedingReLU = relu
+            }
+        }
+        for (index, layer) in layers.enumerated() {
+            guard let norm = layer as? BatchNorm, !norm.normalizedByNextPool else { continue }
+            // The pooling right after, or right after the ReLU this BatchNorm already applies.
+            var next = index + 1
+            if norm.fusedReLU, next < layers.count, (layers[next] as? ReLU)?.fusedIntoPrevious == true { next += 1 }
+            if next < layers.count, let pool = layers[next] as? MaxPool2D, pool.precedingReLU == nil, pool.precedingBatchNorm == nil {
+                norm.normalizedByNextPool = true
+                pool.precedingBatchNorm = norm
             }
         }
     }

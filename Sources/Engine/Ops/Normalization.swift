@@ -24,6 +24,17 @@ public enum Normalization {
         _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
         momentum: Float, epsilon: Float, fusedReLU: Bool = false
     ) throws -> (output: Tensor, statistics: Statistics) {
+        let statistics = try trainingStatistics(
+            x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, momentum: momentum, epsilon: epsilon)
+        return (try normalize(x, try Layout(x, channels: weight.count), statistics, fusedReLU: fusedReLU), statistics)
+    }
+
+    /// The batch statistics of `trainingForward` and its running-statistics update, without
+    /// the normalised output: for a following kernel that normalises as it reads (max pooling).
+    public static func trainingStatistics(
+        _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
+        momentum: Float, epsilon: Float
+    ) throws -> Statistics {
         let layout = try Layout(x, channels: weight.count)
         guard layout.perChannel > 1 else {
             throw EngineError.invalidConfiguration(
@@ -56,8 +67,7 @@ public enum Normalization {
                 partials.buffer, mean.buffer, inverseStd.buffer, runningMean.buffer, runningVar.buffer,
                 reduction.groups, layout.channels, count, epsilon, momentum)
         }
-        let statistics = try affine(mean: mean, inverseStd: inverseStd, fromBatch: true, weight: weight, bias: bias, layout)
-        return (try normalize(x, layout, statistics, fusedReLU: fusedReLU), statistics)
+        return try affine(mean: mean, inverseStd: inverseStd, fromBatch: true, weight: weight, bias: bias, layout)
     }
 
     /// Normalises with the running statistics; changes nothing.

@@ -12,6 +12,8 @@ public final class Pooling {
     let globalBackwardKernel: Kernel
     /// Bound in place of `argmax` when the caller keeps none (the kernel then never writes it).
     let unusedArgmax: DeviceBuffer<Int32>
+    /// Bound in place of the per-channel scale and shift when there is no affine map.
+    let unusedChannelValues: DeviceBuffer<Float>
 
     /// Builds the pooling kernels for `context`.
     public init(_ context: ComputeContext) throws {
@@ -24,22 +26,40 @@ public final class Pooling {
         globalForwardKernel = try context.kernel("pool.cl", "global_avgpool_forward")
         globalBackwardKernel = try context.kernel("pool.cl", "global_avgpool_backward")
         unusedArgmax = try DeviceBuffer<Int32>(context, count: 1)
+        unusedChannelValues = try DeviceBuffer<Float>(context, count: 1)
+    }
+
+    /// A per-channel map x * scale[c] + shift[c] applied to the input before pooling.
+    public struct ChannelAffine {
+        public let scale: DeviceBuffer<Float>
+        public let shift: DeviceBuffer<Float>
+
+        public init(scale: DeviceBuffer<Float>, shift: DeviceBuffer<Float>) {
+            self.scale = scale
+            self.shift = shift
+        }
     }
 
     /// Window maxima; `argmax` (one per output, the first maximum's index in its plane) is
     /// written when given, for `maxBackward`. `rectify` pools ReLU(input) instead, with
-    /// argmax -1 where the window's maximum is not positive.
+    /// argmax -1 where the window's maximum is not positive. `affine` pools the input mapped
+    /// per channel first (a batch norm's normalisation; with `rectify`, batch norm + ReLU).
     public func maxForward(
         input: DeviceBuffer<Float>, output: DeviceBuffer<Float>, argmax: DeviceBuffer<Int32>?, geometry g: PoolGeometry,
-        rectify: Bool = false
+        rectify: Bool = false, affine: ChannelAffine? = nil
     ) throws {
         try require(input.count, g.inputShape, "input")
         try require(output.count, g.outputShape, "output")
         if let argmax { try require(argmax.count, g.outputShape, "argmax") }
+        if let affine {
+            try require(affine.scale.count, [g.channels], "per-channel scale")
+            try require(affine.shift.count, [g.channels], "per-channel shift")
+        }
         let rows = rowSplit(g)
         try context.launch(
             maxForwardKernel, global: [rows.items], local: [rows.local], g.height, g.width, g.size, g.stride, g.outHeight, g.outWidth,
-            g.planes, rows.perItem, input, output, argmax ?? unusedArgmax, Int32(argmax == nil ? 0 : 1), Int32(rectify ? 1 : 0))
+            g.planes, rows.perItem, input, output, argmax ?? unusedArgmax, Int32(argmax == nil ? 0 : 1), Int32(rectify ? 1 : 0),
+            Int32(affine == nil ? 0 : 1), affine?.scale ?? unusedChannelValues, affine?.shift ?? unusedChannelValues, g.channels)
         WorkLedger.record(context, maxForwardKernel, bytes: floatBytes(g.inputShape.reduce(1, *) + g.outputShape.reduce(1, *) * (argmax == nil ? 1 : 2)))
     }
 
