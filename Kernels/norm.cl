@@ -58,10 +58,16 @@ inline int2 position_run(const int S) {
     return (int2)(first, min(S, first + length));
 }
 
+#define STEP_OF_POSITIONS 1
+
 inline float sum8(const float8 v) {
     const float4 h = v.lo + v.hi;
     return (h.x + h.y) + (h.z + h.w);
 }
+#endif
+
+#ifndef CONTIGUOUS_RUNS
+#define STEP_OF_POSITIONS get_local_size(0)
 #endif
 
 // This work-item's share of sum(p[s]) over a plane.
@@ -99,42 +105,72 @@ inline float plane_sqdev(__global const float *p, const int S, const float m) {
     return total;
 }
 
-// (g, g * xhat) at one position: g is dy, or with FUSED_RELU dy where x * a + b > 0;
-// xhat = (x - m) * is.
-inline float2 gradient_terms(const float dy_value, const float x_value, const float m, const float is, const float a,
-                             const float b) {
-#ifdef FUSED_RELU
-    const float g = x_value * a + b > 0.0f ? dy_value : 0.0f;
-#else
-    const float g = dy_value;
-#endif
-    const float xhat = (x_value - m) * is;
-    return (float2)(g, g * xhat);
+// POOLED_GRADIENT: a 2 x 2, stride-2 max pool follows this layer (after its fused ReLU, if
+// any) in training, and its backward is folded into this one. dy is then the pool's output
+// gradient, planes of S / 4, with the pool's argmax (the winning position of each window in
+// its plane, -1 where nothing won), and the gradient at position s is its window's dy where
+// s won, else 0: the full-size gradient the pool would have scattered is never written and
+// read back. A winner already passed the ReLU (the pool rectified the same affine values),
+// so no mask applies. The plane width W is a multiple of 8 and H even, so every position
+// lies in a window and eight consecutive positions in one row.
+#ifdef POOLED_GRADIENT
+#define GRADIENT_PLANE(S) ((S) / 4)
+
+inline float pooled_gradient(__global const float *dy, __global const int *argmax, const int s, const int W) {
+    const int y = s / W;
+    const int window = (y >> 1) * (W >> 1) + ((s - y * W) >> 1);
+    return argmax[window] == s ? dy[window] : 0.0f;
 }
 
-// This work-item's share of (sum(g), sum(g * xhat)) over a plane (see gradient_terms).
-inline float2 plane_gradient_sums(__global const float *dy, __global const float *x, const int S, const float m,
-                                  const float is, const float a, const float b) {
+// Positions s ..< s + 8 (s a multiple of 8): four windows, each pair of lanes sharing one.
+inline float8 pooled_gradient8(__global const float *dy, __global const int *argmax, const int s, const int W) {
+    const int y = s / W;
+    const int window = (y >> 1) * (W >> 1) + ((s - y * W) >> 1);
+    const float8 g = vload4(0, dy + window).s00112233;
+    const int8 winners = vload4(0, argmax + window).s00112233;
+    return select((float8)(0.0f), g, winners == s + (int8)(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+#define GRADIENT_AT(dy, argmax, s, x_value) pooled_gradient((dy), (argmax), (s), W)
+#define GRADIENT_RUN8(dy, argmax, s, x_values) pooled_gradient8((dy), (argmax), (s), W)
+#else
+#define GRADIENT_PLANE(S) (S)
+#ifdef FUSED_RELU
+#define GRADIENT_AT(dy, argmax, s, x_value) ((x_value) * a + b > 0.0f ? (dy)[s] : 0.0f)
+#define GRADIENT_RUN8(dy, argmax, s, x_values) \
+    select((float8)(0.0f), vload8(0, (dy) + (s)), isgreater((x_values) * a + b, (float8)(0.0f)))
+#else
+#define GRADIENT_AT(dy, argmax, s, x_value) ((dy)[s])
+#define GRADIENT_RUN8(dy, argmax, s, x_values) vload8(0, (dy) + (s))
+#endif
+#endif
+
+// This work-item's share of (sum(g), sum(g * xhat)) over a plane, xhat = (x - m) * is and
+// g the gradient before the layer's ReLU: dy, or with FUSED_RELU dy where x * a + b > 0, or
+// with POOLED_GRADIENT the pool's routing. `dy` and `argmax` point at the plane's gradient.
+inline float2 plane_gradient_sums(__global const float *dy, __global const int *argmax, __global const float *x,
+                                  const int S, const int W, const float m, const float is, const float a,
+                                  const float b) {
+    float2 total = (float2)(0.0f);
 #ifdef CONTIGUOUS_RUNS
     const int2 run = position_run(S);
     int s = run.x;
     float8 acc_g = (float8)(0.0f), acc_gx = (float8)(0.0f);
     for (; s + 8 <= run.y; s += 8) {
         const float8 xs = vload8(0, x + s);
-        const float8 xhat = (xs - m) * is;
-        float8 g = vload8(0, dy + s);
-#ifdef FUSED_RELU
-        g = select((float8)(0.0f), g, isgreater(xs * a + b, (float8)(0.0f)));
-#endif
+        const float8 g = GRADIENT_RUN8(dy, argmax, s, xs);
         acc_g += g;
-        acc_gx += g * xhat;
+        acc_gx += g * ((xs - m) * is);
     }
-    float2 total = (float2)(sum8(acc_g), sum8(acc_gx));
-    for (; s < run.y; s++) total += gradient_terms(dy[s], x[s], m, is, a, b);
+    total = (float2)(sum8(acc_g), sum8(acc_gx));
+    const int first = s, end = run.y;
 #else
-    float2 total = (float2)(0.0f);
-    for (int s = get_local_id(0); s < S; s += get_local_size(0)) total += gradient_terms(dy[s], x[s], m, is, a, b);
+    const int first = get_local_id(0), end = S;
 #endif
+    for (int p = first; p < end; p += STEP_OF_POSITIONS) {
+        const float g = GRADIENT_AT(dy, argmax, p, x[p]);
+        total += (float2)(g, g * ((x[p] - m) * is));
+    }
     return total;
 }
 
@@ -234,19 +270,22 @@ __kernel void bn_normalize(__global const float *x, __global const float *scale,
     STORE_RUN(ACTIVATE(LOAD_RUN(x + i) * scale[c] + shift[c]), y + i);
 }
 
-// Per-channel partial sums of dy and of dy * xhat, the two reductions backward needs.
-__kernel void bn_backward_partial(__global const float *x, __global const float *dy, __global const float *mean,
-                                  __global const float *invstd, __global const float *scale,
-                                  __global const float *shift, __global float *partial_dy,
-                                  __global float *partial_dy_xhat, const int N, const int C, const int S,
-                                  __local float *scratch_dy, __local float *scratch_dy_xhat) {
+// Per-channel partial sums of g and of g * xhat, the two reductions backward needs (g: see
+// plane_gradient_sums; argmax and W are read only with POOLED_GRADIENT).
+__kernel void bn_backward_partial(__global const float *x, __global const float *dy, __global const int *argmax,
+                                  __global const float *mean, __global const float *invstd,
+                                  __global const float *scale, __global const float *shift,
+                                  __global float *partial_dy, __global float *partial_dy_xhat, const int N,
+                                  const int C, const int S, const int W, __local float *scratch_dy,
+                                  __local float *scratch_dy_xhat) {
     const int c = get_global_id(1);
     const int lid = get_local_id(0);
     const float m = mean[c], is = invstd[c], a = scale[c], b = shift[c];
     float2 totals = (float2)(0.0f);
     for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
         const int plane = (n * C + c) * S;
-        totals += plane_gradient_sums(dy + plane, x + plane, S, m, is, a, b);
+        const int gradientPlane = (n * C + c) * GRADIENT_PLANE(S);
+        totals += plane_gradient_sums(dy + gradientPlane, argmax + gradientPlane, x + plane, S, W, m, is, a, b);
     }
     scratch_dy[lid] = totals.x;
     scratch_dy_xhat[lid] = totals.y;
@@ -281,21 +320,27 @@ __kernel void bn_backward_final(__global const float *partial_dy, __global const
 // Input gradient with batch statistics, which depend on every input of the channel:
 // dx = gamma * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat)), xhat = (x - mean) * invstd,
 // written as scale * (g - k0 - xhat * k1) with the divisions done once per channel
-// (g: dy, or dy masked by the fused ReLU). Centring x before scaling keeps the precision of
+// (g: see plane_gradient_sums). Centring x before scaling keeps the precision of
 // the direct formula, which matters when a channel holds few values.
-__kernel void bn_backward_input(__global const float *x, __global const float *dy, __global const float *mean,
-                                __global const float *invstd, __global const float *scale,
-                                __global const float *shift, __global const float *k, __global float *dx,
-                                const int N, const int C, const int S) {
+__kernel void bn_backward_input(__global const float *x, __global const float *dy, __global const int *argmax,
+                                __global const float *mean, __global const float *invstd,
+                                __global const float *scale, __global const float *shift, __global const float *k,
+                                __global float *dx, const int N, const int C, const int S, const int W) {
     const int s = get_global_id(0) * RUN;
     const int c = get_global_id(1);
     const int n = get_global_id(2);
     if (s >= S || c >= C || n >= N) return;
     const int i = (n * C + c) * S + s;
+    const int gradientPlane = (n * C + c) * GRADIENT_PLANE(S);
+    const float a = scale[c], b = shift[c];
     const run_t xs = LOAD_RUN(x + i);
     const run_t xhat = (xs - mean[c]) * invstd[c];
-    const run_t g = MASK_BEFORE_RELU(LOAD_RUN(dy + i), xs, c);
-    STORE_RUN(scale[c] * (g - k[2 * c] - xhat * k[2 * c + 1]), dx + i);
+#if RUN == 8
+    const run_t g = GRADIENT_RUN8(dy + gradientPlane, argmax + gradientPlane, s, xs);
+#else
+    const run_t g = GRADIENT_AT(dy + gradientPlane, argmax + gradientPlane, s, xs);
+#endif
+    STORE_RUN(a * (g - k[2 * c] - xhat * k[2 * c + 1]), dx + i);
 }
 
 // Input gradient with fixed (running) statistics: dx = scale * g.

@@ -32,6 +32,8 @@ public final class BatchNorm: Layer {
     public internal(set) var normalizedByNextPool = false
     /// True when the last forward handed its input through for the following pooling.
     public private(set) var skippedLastNormalize = false
+    /// That pooling, whose backward may hand its gradient and argmax to this layer's.
+    weak var normalizingPool: MaxPool2D?
     private var saved: (input: Tensor, statistics: Normalization.Statistics)?
 
     /// The statistics of the last forward, for a pooling that normalises in its place.
@@ -95,8 +97,12 @@ public final class BatchNorm: Layer {
     /// inference forward, treats the running statistics as constants (a frozen layer).
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
         guard let saved else { throw Pointwise.missingForward(kind) }
+        var pooled: Normalization.PooledGradient?
+        if skippedLastNormalize, let pool = normalizingPool, pool.routesGradientToBatchNorm, let argmax = pool.lastArgmax {
+            pooled = Normalization.PooledGradient(argmax: argmax)
+        }
         return try Normalization.backward(
             input: saved.input, outputGradient: outputGradient, statistics: saved.statistics, weight: weight.value,
-            weightGradient: weight.gradient, biasGradient: bias.gradient, fusedReLU: fusedReLU)
+            weightGradient: weight.gradient, biasGradient: bias.gradient, fusedReLU: fusedReLU, pooled: pooled)
     }
 }

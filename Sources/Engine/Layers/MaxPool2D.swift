@@ -15,6 +15,13 @@ public final class MaxPool2D: Layer {
     /// this layer normalise as it reads: when that BatchNorm handed its input through, this
     /// layer applies its per-channel map, and its ReLU if fused.
     weak var precedingBatchNorm: BatchNorm?
+    /// True when the last forward normalised for `precedingBatchNorm` with windows that let
+    /// that layer's backward read this layer's output gradient and argmax directly: backward
+    /// then hands the gradient through and the BatchNorm routes it (see POOLED_GRADIENT).
+    public private(set) var routesGradientToBatchNorm = false
+
+    /// The argmax of the last training forward.
+    var lastArgmax: DeviceBuffer<Int32>? { saved?.argmax }
 
     /// A `size` x `size` window moved by `stride` (default: `size`, no overlap).
     public init(_ context: ComputeContext, size: Int, stride: Int? = nil) throws {
@@ -39,9 +46,11 @@ public final class MaxPool2D: Layer {
         let argmax = mode == .training ? try DeviceBuffer<Int32>(input.context, count: output.count) : nil
         var rectify = precedingReLU?.skippedLastForward ?? false
         var affine: Pooling.ChannelAffine?
+        routesGradientToBatchNorm = false
         if let norm = precedingBatchNorm, norm.skippedLastNormalize, let statistics = norm.lastStatistics {
             affine = Pooling.ChannelAffine(scale: statistics.scale.buffer, shift: statistics.shift.buffer)
             rectify = rectify || norm.fusedReLU
+            routesGradientToBatchNorm = Normalization.PooledGradient.supports(size: size, stride: stride, inputShape: input.shape)
         }
         try pooling.maxForward(
             input: input.buffer, output: output.buffer, argmax: argmax, geometry: g, rectify: rectify, affine: affine)
@@ -56,6 +65,7 @@ public final class MaxPool2D: Layer {
         guard outputGradient.shape == g.outputShape else {
             throw EngineError.shapeMismatch("MaxPool2D.backward got gradient \(outputGradient.shape), expected \(g.outputShape)")
         }
+        if routesGradientToBatchNorm { return outputGradient }
         let inputGradient = try Tensor(context, shape: g.inputShape)
         try pooling.maxBackward(outputGradient: outputGradient.buffer, argmax: argmax, inputGradient: inputGradient.buffer, geometry: g)
         return inputGradient

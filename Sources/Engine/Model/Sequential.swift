@@ -8,7 +8,9 @@ public final class Sequential {
     /// `fuse`, a ReLU right after a BatchNorm is applied by the BatchNorm, and in training a ReLU
     /// right before a MaxPool2D is applied by the pooling: one memory pass instead of two,
     /// forward and backward. In training a MaxPool2D right after a BatchNorm (and its fused
-    /// ReLU) also normalises as it reads, so the full-size normalised tensor is never written.
+    /// ReLU) also normalises as it reads, so the full-size normalised tensor is never written,
+    /// and for 2 x 2 windows the BatchNorm's backward reads the pool's gradient and argmax
+    /// itself, so the full-size gradient is not written either.
     /// The layers, their names and their results stay as they are.
     public init(inputShape: [Int], layers: [Layer], fuse: Bool = true) throws {
         self.inputShape = inputShape
@@ -34,6 +36,7 @@ public final class Sequential {
             if norm.fusedReLU, next < layers.count, (layers[next] as? ReLU)?.fusedIntoPrevious == true { next += 1 }
             if next < layers.count, let pool = layers[next] as? MaxPool2D, pool.precedingReLU == nil, pool.precedingBatchNorm == nil {
                 norm.normalizedByNextPool = true
+                norm.normalizingPool = pool
                 pool.precedingBatchNorm = norm
             }
         }

@@ -89,12 +89,20 @@ public enum Normalization {
     /// Writes dL/dweight and dL/dbias (overwriting) and returns dL/dx. With batch statistics
     /// the input gradient includes their dependence on every input of the channel. With
     /// `fusedReLU`, `dy` is the gradient after the ReLU of a fused forward.
+    /// With `pooled`, `dy` is instead the output gradient of the 2 x 2, stride-2 max pool that
+    /// follows in training, routed through its argmax here (see POOLED_GRADIENT in norm.cl).
     public static func backward(
         input x: Tensor, outputGradient dy: Tensor, statistics: Statistics, weight: Tensor,
-        weightGradient: Tensor, biasGradient: Tensor, fusedReLU: Bool = false
+        weightGradient: Tensor, biasGradient: Tensor, fusedReLU: Bool = false, pooled: PooledGradient? = nil
     ) throws -> Tensor {
-        try Pointwise.requireSameShape(x, dy, "batch normalisation backward (output gradient)")
+        if let pooled {
+            try pooled.validate(input: x, gradient: dy, fromBatch: statistics.fromBatch)
+        } else {
+            try Pointwise.requireSameShape(x, dy, "batch normalisation backward (output gradient)")
+        }
         let layout = try Layout(x, channels: weight.count)
+        let argmax = try pooled?.argmax ?? DeviceBuffer<Int32>(x.context, count: 1)
+        let width = x.shape.count == 4 ? x.shape[3] : 1
         try requireChannelVectors(layout.channels, weightGradient, biasGradient)
         let context = x.context
         let reduction = layout.reductionGeometry(context)
@@ -105,10 +113,11 @@ public enum Normalization {
         let inverseStd = statistics.inverseStandardDeviation
 
         try context.launch(
-            kernel(context, "bn_backward_partial", fusedReLU: fusedReLU), global: reduction.global, local: reduction.localSizes,
-            x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, statistics.scale.buffer, statistics.shift.buffer,
+            kernel(context, "bn_backward_partial", fusedReLU: fusedReLU, pooled: pooled != nil),
+            global: reduction.global, local: reduction.localSizes,
+            x.buffer, dy.buffer, argmax, mean.buffer, inverseStd.buffer, statistics.scale.buffer, statistics.shift.buffer,
             partialDy.buffer, partialDyXhat.buffer,
-            layout.batch, layout.channels, layout.spatial, scratch, scratch)
+            layout.batch, layout.channels, layout.spatial, width, scratch, scratch)
         let coefficients = try Tensor(context, shape: [2 * layout.channels])
         try launchPerChannel(context, "bn_backward_final", layout) { kernel, global, local in
             try context.launch(
@@ -121,9 +130,10 @@ public enum Normalization {
         let grid = layout.elementGeometry(context)
         if statistics.fromBatch {
             try context.launch(
-                kernel(context, "bn_backward_input", fusedReLU: fusedReLU, run: layout.run), global: grid.global, local: grid.local,
-                x.buffer, dy.buffer, mean.buffer, inverseStd.buffer, statistics.scale.buffer, statistics.shift.buffer,
-                coefficients.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial)
+                kernel(context, "bn_backward_input", fusedReLU: fusedReLU, pooled: pooled != nil, run: layout.run),
+                global: grid.global, local: grid.local,
+                x.buffer, dy.buffer, argmax, mean.buffer, inverseStd.buffer, statistics.scale.buffer, statistics.shift.buffer,
+                coefficients.buffer, dx.buffer, layout.batch, layout.channels, layout.spatial, width)
         } else {
             try context.launch(
                 kernel(context, "bn_backward_input_frozen", fusedReLU: fusedReLU, run: layout.run), global: grid.global, local: grid.local,
@@ -131,6 +141,31 @@ public enum Normalization {
                 layout.batch, layout.channels, layout.spatial)
         }
         return dx
+    }
+
+    /// The output gradient of a 2 x 2, stride-2 max pool after the layer, with the pool's
+    /// argmax: the layer's own output gradient without writing it out.
+    public struct PooledGradient {
+        public let argmax: DeviceBuffer<Int32>
+
+        public init(argmax: DeviceBuffer<Int32>) { self.argmax = argmax }
+
+        /// True when a pool of `size` and `stride` over [N, C, H, W] planes fits this routing:
+        /// 2 x 2 windows covering every position and rows of whole vectors of 8.
+        public static func supports(size: Int, stride: Int, inputShape: [Int]) -> Bool {
+            size == 2 && stride == 2 && inputShape.count == 4 && inputShape[2] % 2 == 0 && inputShape[3] % 8 == 0
+        }
+
+        func validate(input x: Tensor, gradient dy: Tensor, fromBatch: Bool) throws {
+            let shape = x.shape
+            guard fromBatch, PooledGradient.supports(size: 2, stride: 2, inputShape: shape),
+                  dy.shape == [shape[0], shape[1], shape[2] / 2, shape[3] / 2], argmax.count >= dy.count else {
+                throw EngineError.shapeMismatch(
+                    "batch normalisation backward through a 2x2 max pool needs batch statistics, input [N, C, H, W] with even H and W "
+                        + "a multiple of 8, and the pooled gradient [N, C, H/2, W/2] with its argmax; got input \(shape), gradient "
+                        + "\(dy.shape), argmax of \(argmax.count)")
+            }
+        }
     }
 
     /// The per-channel affine form of the layer from its statistics.
@@ -162,8 +197,11 @@ public enum Normalization {
     /// A kernel of norm.cl built for the device's memory order, `run` positions a work-item
     /// in the per-element kernels and, when asked, with the ReLU fused in (see the defines at
     /// the top of norm.cl).
-    private static func kernel(_ context: ComputeContext, _ name: String, fusedReLU: Bool = false, run: Int = 1) throws -> Kernel {
+    private static func kernel(
+        _ context: ComputeContext, _ name: String, fusedReLU: Bool = false, pooled: Bool = false, run: Int = 1
+    ) throws -> Kernel {
         var defines: [String: Int] = ["RUN": run]
+        if pooled { defines["POOLED_GRADIENT"] = 1 }
         if context.device.kind == .cpu { defines["CONTIGUOUS_RUNS"] = 1 }
         if fusedReLU { defines["FUSED_RELU"] = 1 }
         return try context.kernel("norm.cl", name, defines: defines)
