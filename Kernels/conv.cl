@@ -47,6 +47,7 @@
 #define VLOAD CAT(vload, VW)
 #define VSTORE CAT(vstore, VW)
 #define NV (TN / VW)
+#define IVEC CAT(int, VW)
 
 // Copies planes [planes][H][W] (from src + srcOffset) into planes of Hp rows of Wp, `stride`
 // floats apart, with the image at row `top`, column `left` and zeros elsewhere (the floats
@@ -213,6 +214,83 @@ __kernel void conv_weight_grad_direct(
             VSTORE(acc[r][q], 0, lanes);
             float sum = 0.0f;
             for (int e = 0; e < VW; ++e) sum += lanes[e];
+            out[(f0 + r) * K + k0 + q] = sum;
+        }
+    }
+}
+
+// One vector of dy per filter row at dyAt, times the input at xAt shifted by each tap;
+// MASK (a statement on gv[r], or nothing) runs on each dy vector first.
+#define ROW_TAPS(dyAt, xAt, MASK) { \
+    VEC gv[DW_ROWS]; \
+    _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) { gv[r] = VLOAD(0, g[r] + (dyAt)); MASK } \
+    _Pragma("unroll") for (int q = 0; q < DW_COLS; ++q) { \
+        const VEC xv = VLOAD(0, x + tapOffset[q] + (xAt)); \
+        _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) acc[r][q] = fma(gv[r], xv, acc[r][q]); \
+    } \
+}
+
+// The weight gradient of conv_weight_grad_direct with dy read as it is, planes of OH x OW
+// with no padding, row by row: for a first layer, whose input gradient is never computed,
+// so dy would be padded for this kernel alone (its input, with few channels, is cheap to
+// pad). Row oh of dy meets row oh + i of the padded input shifted by j. The last vector of a
+// row starts at OW - VW, overlapping the one before, with the lanes already counted zeroed;
+// OW >= VW.
+__kernel void conv_weight_grad_rows(
+    const int C, const int KH, const int KW, const int F, const int OH, const int OW, const int Wp,
+    __global const float *restrict dy, const int dyOffset, __global const float *restrict xpad, const int xPlane,
+    const int images, const int imagesPerGroup, __global float *restrict partials)
+{
+    const int f0 = get_global_id(0) * DW_ROWS;
+    const int k0 = get_global_id(1) * DW_COLS;
+    const int group = get_global_id(2);
+    const int taps = KH * KW;
+    const int K = C * taps;
+    const int firstImage = group * imagesPerGroup;
+    if (f0 >= F || k0 >= K || firstImage >= images) return;
+    const int lastImage = min(firstImage + imagesPerGroup, images);
+    int tapOffset[DW_COLS];
+    #pragma unroll
+    for (int q = 0; q < DW_COLS; ++q) {
+        const int kk = min(k0 + q, K - 1);
+        const int c = kk / taps;
+        const int t = kk - c * taps;
+        const int i = t / KW;
+        tapOffset[q] = c * xPlane + i * Wp + (t - i * KW);
+    }
+    VEC acc[DW_ROWS][DW_COLS];
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) {
+        #pragma unroll
+        for (int q = 0; q < DW_COLS; ++q) acc[r][q] = (VEC)(0.0f);
+    }
+    // Lanes of a row's tail vector that the full vectors before it have not counted.
+    const int uncounted = OW % VW;
+    int maskLanes[VW];
+    for (int e = 0; e < VW; ++e) maskLanes[e] = e >= VW - uncounted ? -1 : 0;
+    const IVEC tailMask = CAT(vload, VW)(0, maskLanes);
+    for (int b = firstImage; b < lastImage; ++b) {
+        const __global float *restrict g[DW_ROWS];
+        #pragma unroll
+        for (int r = 0; r < DW_ROWS; ++r) g[r] = dy + dyOffset + (b * F + min(f0 + r, F - 1)) * OH * OW;
+        const __global float *restrict x = xpad + b * C * xPlane;
+        for (int oh = 0; oh < OH; ++oh) {
+            int p = 0;
+            for (; p + VW <= OW; p += VW) ROW_TAPS(oh * OW + p, oh * Wp + p, )
+            if (uncounted) ROW_TAPS(oh * OW + OW - VW, oh * Wp + OW - VW, gv[r] = select((VEC)(0.0f), gv[r], tailMask);)
+        }
+    }
+    __global float *restrict out = partials + group * F * K;
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) {
+        if (f0 + r >= F) continue;
+        #pragma unroll
+        for (int q = 0; q < DW_COLS; ++q) {
+            if (k0 + q >= K) continue;
+            float sums[VW];
+            VSTORE(acc[r][q], 0, sums);
+            float sum = 0.0f;
+            for (int e = 0; e < VW; ++e) sum += sums[e];
             out[(f0 + r) * K + k0 + q] = sum;
         }
     }

@@ -39,6 +39,7 @@ final class DirectConvolutionKernels {
     let pad: Kernel
     let forward: Kernel
     let weightGradient: Kernel
+    let weightGradientRows: Kernel
     let reduce: Kernel
 
     /// Which builds exist: one per tile configuration and kernel width.
@@ -54,6 +55,7 @@ final class DirectConvolutionKernels {
         pad = try context.kernel("conv.cl", "pad_planes", defines: defines)
         forward = try context.kernel("conv.cl", "conv_direct", defines: defines)
         weightGradient = try context.kernel("conv.cl", "conv_weight_grad_direct", defines: defines)
+        weightGradientRows = try context.kernel("conv.cl", "conv_weight_grad_rows", defines: defines)
         reduce = try context.kernel("conv.cl", "reduce_partials", defines: defines)
     }
 }
@@ -209,6 +211,10 @@ extension Convolution {
             weightGradient = nil
         }
         guard directInput || weightGradient != nil else { return }
+        if !directInput, let weightGradient, let input, g.outWidth >= weightsTuning.vectorWidth {
+            try weightGradientFromRows(input: input, outputGradient: outputGradient, weightGradient: weightGradient, geometry: g, tuning: weightsTuning)
+            return
+        }
         // Both passes read dY's padded copy, so it has the slack either needs.
         let slack = Convolution.slack(g, inputTuning, weightsTuning)
         let gradientLayout = Convolution.gradientLayout(g, slack: slack)
@@ -290,10 +296,54 @@ extension Convolution {
             context, kernels.weightGradient,
             flops: 2 * Double(g.filters) * Double(g.patchSize) * Double(g.outputPixels) * Double(images),
             bytes: floatBytes(images * (g.filters * gradientLayout.plane + g.inChannels * inputLayout.plane) + groups * weightCount))
+        try reduce(kernels, groups: groups, weightCount: weightCount, partials: partials, into: weightGradient, accumulate: accumulate)
+    }
+
+    /// Adds the groups' partial weight gradients in order into `weightGradient` (or onto it).
+    private func reduce(
+        _ kernels: DirectConvolutionKernels, groups: Int, weightCount: Int, partials: DeviceBuffer<Float>,
+        into weightGradient: DeviceBuffer<Float>, accumulate: Bool
+    ) throws {
         try context.launch(
             kernels.reduce, global: [weightCount], local: [min(64, context.device.maxWorkGroupSize)],
             groups, weightCount, partials, weightGradient, Float(accumulate ? 1 : 0))
         WorkLedger.record(context, kernels.reduce, bytes: floatBytes((groups + (accumulate ? 2 : 1)) * weightCount))
+    }
+
+    /// The weight gradient alone (a first layer's): `conv_weight_grad_rows` reads dY as it is,
+    /// so only the input, usually a few channels, is padded.
+    private func weightGradientFromRows(
+        input: DeviceBuffer<Float>, outputGradient: DeviceBuffer<Float>, weightGradient: DeviceBuffer<Float>,
+        geometry g: ConvGeometry, tuning: GEMMTuning
+    ) throws {
+        let kernels = try directKernels(tuning, kernelWidth: g.kernelWidth)
+        let layout = Convolution.weightGradientInputLayout(g, slack: Convolution.slack(g, tuning))
+        let inputPerImage = g.inChannels * layout.plane
+        let weightCount = g.filters * g.patchSize
+        let chunk = try imagesPerChunk(g, floatsPerImage: inputPerImage + weightCount)
+        // Enough positions per work-item that its loop, not its launch, dominates.
+        let imagesPerGroup = min(chunk, max(1, 4096 / max(1, g.outputPixels)))
+        let groups = (chunk + imagesPerGroup - 1) / imagesPerGroup
+        let padded = try DeviceBuffer<Float>(context, count: inputPerImage * chunk)
+        let partials = try DeviceBuffer<Float>(context, count: weightCount * groups)
+        let block = Convolution.weightGradientBlock
+        for first in stride(from: 0, to: g.batch, by: chunk) {
+            let images = min(chunk, g.batch - first)
+            try pad(kernels, input, offset: first * g.inChannels * g.height * g.width, planes: images * g.inChannels,
+                    height: g.height, width: g.width, layout: layout, into: padded)
+            let launchedGroups = (images + imagesPerGroup - 1) / imagesPerGroup
+            try context.launch(
+                kernels.weightGradientRows,
+                global: [(g.filters + block.filters - 1) / block.filters, (g.patchSize + block.taps - 1) / block.taps, launchedGroups],
+                local: [1, context.device.kind == .cpu ? 1 : tuning.localSize, 1],
+                g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, g.outWidth, layout.width,
+                outputGradient, first * g.filters * g.outputPixels, padded, layout.plane, images, imagesPerGroup, partials)
+            WorkLedger.record(
+                context, kernels.weightGradientRows,
+                flops: 2 * Double(g.filters) * Double(g.patchSize) * Double(g.outputPixels) * Double(images),
+                bytes: floatBytes(images * (g.filters * g.outputPixels + g.inChannels * layout.plane) + launchedGroups * weightCount))
+            try reduce(kernels, groups: launchedGroups, weightCount: weightCount, partials: partials, into: weightGradient, accumulate: first > 0)
+        }
     }
 
     /// Copies `planes` planes of `height` x `width` from `source` + `offset` into `layout`.
