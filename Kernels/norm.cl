@@ -76,7 +76,14 @@ inline float plane_sum(__global const float *p, const int S) {
 #ifdef CONTIGUOUS_RUNS
     const int2 run = position_run(S);
     int s = run.x;
-    float8 acc = (float8)(0.0f);
+    // Two wide accumulators first: one alone would wait on its own previous add each step.
+    float16 wide0 = (float16)(0.0f), wide1 = (float16)(0.0f);
+    for (; s + 32 <= run.y; s += 32) {
+        wide0 += vload16(0, p + s);
+        wide1 += vload16(0, p + s + 16);
+    }
+    const float16 wide = wide0 + wide1;
+    float8 acc = wide.lo + wide.hi;
     for (; s + 8 <= run.y; s += 8) acc += vload8(0, p + s);
     total = sum8(acc);
     for (; s < run.y; s++) total += p[s];
@@ -92,7 +99,14 @@ inline float plane_sqdev(__global const float *p, const int S, const float m) {
 #ifdef CONTIGUOUS_RUNS
     const int2 run = position_run(S);
     int s = run.x;
-    float8 acc = (float8)(0.0f);
+    float16 wide0 = (float16)(0.0f), wide1 = (float16)(0.0f);
+    for (; s + 32 <= run.y; s += 32) {
+        const float16 d0 = vload16(0, p + s) - m, d1 = vload16(0, p + s + 16) - m;
+        wide0 += d0 * d0;
+        wide1 += d1 * d1;
+    }
+    const float16 wide = wide0 + wide1;
+    float8 acc = wide.lo + wide.hi;
     for (; s + 8 <= run.y; s += 8) {
         const float8 d = vload8(0, p + s) - m;
         acc += d * d;
@@ -155,7 +169,18 @@ inline float2 plane_gradient_sums(__global const float *dy, __global const int *
 #ifdef CONTIGUOUS_RUNS
     const int2 run = position_run(S);
     int s = run.x;
-    float8 acc_g = (float8)(0.0f), acc_gx = (float8)(0.0f);
+    // Two sets of accumulators, for the same reason as in plane_sum.
+    float8 acc_g = (float8)(0.0f), acc_gx = (float8)(0.0f), acc_g1 = (float8)(0.0f), acc_gx1 = (float8)(0.0f);
+    for (; s + 16 <= run.y; s += 16) {
+        const float8 xs = vload8(0, x + s), xs1 = vload8(0, x + s + 8);
+        const float8 g = GRADIENT_RUN8(dy, argmax, s, xs), g1 = GRADIENT_RUN8(dy, argmax, s + 8, xs1);
+        acc_g += g;
+        acc_gx += g * ((xs - m) * is);
+        acc_g1 += g1;
+        acc_gx1 += g1 * ((xs1 - m) * is);
+    }
+    acc_g += acc_g1;
+    acc_gx += acc_gx1;
     for (; s + 8 <= run.y; s += 8) {
         const float8 xs = vload8(0, x + s);
         const float8 g = GRADIENT_RUN8(dy, argmax, s, xs);
@@ -222,6 +247,63 @@ __kernel void channel_sqdev_partial(__global const float *x, __global const floa
     channel_tree_reduce(scratch);
     if (lid == 0) partials[c * get_num_groups(0) + get_group_id(0)] = scratch[0];
 }
+
+#ifdef CONTIGUOUS_RUNS
+// One pass over the input for both statistics (CPUs): each work-item takes its run of a
+// plane twice, once for the run's mean and once for the squared deviations from it, the run
+// staying in the L1 cache in between, and the (count, mean, sum of squared deviations)
+// triples merge with Chan, Golub and LeVeque's pairwise update: as accurate as the two
+// passes over the whole tensor above, with half the memory traffic.
+
+// (count, mean, M2) of a and b together; .w unused.
+inline float4 merge_moments(const float4 a, const float4 b) {
+    const float count = a.x + b.x;
+    if (b.x == 0.0f) return a;
+    const float delta = b.y - a.y;
+    const float share = b.x / count;
+    return (float4)(count, a.y + delta * share, a.z + b.z + delta * delta * a.x * share, 0.0f);
+}
+
+// This work-item's (count, mean, M2) over its run of a plane.
+inline float4 plane_moments(__global const float *p, const int S) {
+    const int2 run = position_run(S);
+    if (run.y <= run.x) return (float4)(0.0f);
+    const float m = plane_sum(p, S) / (float)(run.y - run.x);
+    return (float4)((float)(run.y - run.x), m, plane_sqdev(p, S, m), 0.0f);
+}
+
+__kernel void channel_moments_partial(__global const float *x, __global float4 *partials, const int N, const int C,
+                                      const int S, __local float4 *scratch) {
+    const int c = get_global_id(1);
+    const int lid = get_local_id(0);
+    float4 moments = (float4)(0.0f);
+    for (int n = get_group_id(0); n < N; n += get_num_groups(0)) {
+        moments = merge_moments(moments, plane_moments(x + (n * C + c) * S, S));
+    }
+    scratch[lid] = moments;
+    for (int width = get_local_size(0) / 2; width > 0; width /= 2) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < width) scratch[lid] = merge_moments(scratch[lid], scratch[lid + width]);
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid == 0) partials[c * get_num_groups(0) + get_group_id(0)] = scratch[0];
+}
+
+// Merges a channel's G partial moments in order; then as bn_variance_final.
+__kernel void bn_moments_final(__global const float4 *partials, __global float *mean, __global float *invstd,
+                               __global float *running_mean, __global float *running_var, const int G, const int C,
+                               const float epsilon, const float momentum) {
+    const int c = get_global_id(0);
+    if (c >= C) return;
+    float4 moments = (float4)(0.0f);
+    for (int g = 0; g < G; g++) moments = merge_moments(moments, partials[c * G + g]);
+    const float count = moments.x;
+    mean[c] = moments.y;
+    invstd[c] = 1.0f / sqrt(moments.z / count + epsilon);
+    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * moments.y;
+    running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (moments.z / (count - 1.0f));
+}
+#endif
 
 // Normalises with the biased variance and moves the running statistics towards the batch's,
 // the running variance with the unbiased estimate (PyTorch's convention). count > 1.

@@ -42,6 +42,32 @@ final class BatchNormTests: XCTestCase {
         }
     }
 
+    /// The statistics reduced in one pass (per-run moments, merged) and in two (mean, then
+    /// squared deviations) both match the reference, also for a mean 10^3 times the spread,
+    /// where a sum of squares minus the squared mean would be off by about 10%.
+    func testOnePassAndTwoPassStatisticsMatchReference() throws {
+        let context = try TestDevice.context()
+        for (k, (shape, scale, offset)) in [([8, 4, 33, 33], Float(2), Float(3)), ([3, 2, 8, 16], 0.1, 100),
+                                              ([6, 5], 1, -2), ([2, 3, 1, 1], 1, 0)].enumerated() {
+            let (n, c, s) = dimensions(shape)
+            let xs = PointwiseFixtures.normal(shape.reduce(1, *), seed: UInt64(k + 90), scale: scale, offset: offset)
+            for onePass in [true, false] {
+                let layer = try makeLayer(context, channels: c, seed: UInt64(k))
+                let gamma = try layer.weight.value.toArray(), beta = try layer.bias.value.toArray()
+                let expected = NormalizationReference.trainingForward(
+                    xs, batch: n, channels: c, spatial: s, weight: gamma, bias: beta, runningMean: try layer.runningMean.toArray(),
+                    runningVar: try layer.runningVar.toArray(), momentum: 0.1, epsilon: 1e-5)
+                let result = try Normalization.trainingForward(
+                    try Tensor(context, shape: shape, values: xs), weight: layer.weight.value, bias: layer.bias.value,
+                    runningMean: layer.runningMean, runningVar: layer.runningVar, momentum: 0.1, epsilon: 1e-5, onePass: onePass)
+                let label = "\(shape) offset \(offset) \(onePass ? "one pass" : "two passes")"
+                assertClose(try result.output.toArray(), expected.output, absolute: 2e-4, relative: 1e-4, label)
+                assertClose(try layer.runningMean.toArray(), expected.runningMean, absolute: 2e-5, relative: 1e-5, label)
+                assertClose(try layer.runningVar.toArray(), expected.runningVar, absolute: 2e-5, relative: 1e-3, label)
+            }
+        }
+    }
+
     func testInferenceForwardUsesRunningStatistics() throws {
         let context = try TestDevice.context()
         for (k, shape) in (Array(shapes.prefix(4)) + [[3, 2, 4, 6]]).enumerated() {

@@ -20,12 +20,15 @@ public enum Normalization {
     /// statistics in place: running = (1 - momentum) * running + momentum * batch value,
     /// the variance taken unbiased there (PyTorch's convention).
     /// With `fusedReLU` the output is max(normalised, 0): batch norm and ReLU in one pass.
+    /// `onePass` picks how the statistics are reduced (nil: one pass on CPUs, two elsewhere;
+    /// see norm.cl), for tests that check both.
     public static func trainingForward(
         _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-        momentum: Float, epsilon: Float, fusedReLU: Bool = false
+        momentum: Float, epsilon: Float, fusedReLU: Bool = false, onePass: Bool? = nil
     ) throws -> (output: Tensor, statistics: Statistics) {
         let statistics = try trainingStatistics(
-            x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, momentum: momentum, epsilon: epsilon)
+            x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, momentum: momentum, epsilon: epsilon,
+            onePass: onePass)
         return (try normalize(x, try Layout(x, channels: weight.count), statistics, fusedReLU: fusedReLU), statistics)
     }
 
@@ -33,7 +36,7 @@ public enum Normalization {
     /// the normalised output: for a following kernel that normalises as it reads (max pooling).
     public static func trainingStatistics(
         _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-        momentum: Float, epsilon: Float
+        momentum: Float, epsilon: Float, onePass: Bool? = nil
     ) throws -> Statistics {
         let layout = try Layout(x, channels: weight.count)
         guard layout.perChannel > 1 else {
@@ -44,9 +47,23 @@ public enum Normalization {
         try requireChannelVectors(layout.channels, weight, bias, runningMean, runningVar)
         let context = x.context
         let reduction = layout.reductionGeometry(context)
-        let partials = try Tensor(context, shape: [layout.channels * reduction.groups])
         let mean = try Tensor(context, shape: [layout.channels])
         let inverseStd = try Tensor(context, shape: [layout.channels])
+        if onePass ?? (context.device.kind == .cpu) {
+            // One pass with per-run moments (see channel_moments_partial).
+            let moments = try DeviceBuffer<Float>(context, count: 4 * layout.channels * reduction.groups)
+            try context.launch(
+                kernel(context, "channel_moments_partial", contiguousRuns: true), global: reduction.global, local: reduction.localSizes,
+                x.buffer, moments, layout.batch, layout.channels, layout.spatial,
+                LocalMemory(bytes: reduction.local * 4 * MemoryLayout<Float>.stride))
+            try context.launch(
+                kernel(context, "bn_moments_final", contiguousRuns: true),
+                global: [layout.channels], local: [Pointwise.groupSize(context)],
+                moments, mean.buffer, inverseStd.buffer, runningMean.buffer, runningVar.buffer,
+                reduction.groups, layout.channels, epsilon, momentum)
+            return try affine(mean: mean, inverseStd: inverseStd, fromBatch: true, weight: weight, bias: bias, layout)
+        }
+        let partials = try Tensor(context, shape: [layout.channels * reduction.groups])
         let scratch = LocalMemory(bytes: reduction.local * MemoryLayout<Float>.stride)
         let count = Float(layout.perChannel)
 
@@ -198,11 +215,12 @@ public enum Normalization {
     /// in the per-element kernels and, when asked, with the ReLU fused in (see the defines at
     /// the top of norm.cl).
     private static func kernel(
-        _ context: ComputeContext, _ name: String, fusedReLU: Bool = false, pooled: Bool = false, run: Int = 1
+        _ context: ComputeContext, _ name: String, fusedReLU: Bool = false, pooled: Bool = false, run: Int = 1,
+        contiguousRuns: Bool? = nil
     ) throws -> Kernel {
         var defines: [String: Int] = ["RUN": run]
         if pooled { defines["POOLED_GRADIENT"] = 1 }
-        if context.device.kind == .cpu { defines["CONTIGUOUS_RUNS"] = 1 }
+        if contiguousRuns ?? (context.device.kind == .cpu) { defines["CONTIGUOUS_RUNS"] = 1 }
         if fusedReLU { defines["FUSED_RELU"] = 1 }
         return try context.kernel("norm.cl", name, defines: defines)
     }
