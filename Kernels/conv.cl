@@ -18,8 +18,8 @@
 // the packed GEMM of gemm.cl: im2col_pack writes the im2col matrix directly in the GEMM's
 // packed-panel layout; backward to the input is a GEMM into columns followed by a col2im
 // gather (each input pixel sums its own contributions: no atomics, fixed order); backward
-// to the weights is one GEMM per chunk of images over all their pixels, from the plain
-// im2col matrix (im2col), packed like any GEMM operand.
+// to the weights is one GEMM per chunk of images over all their pixels, its B operand the
+// transposed im2col matrix written straight into panels (im2col_pack_transposed).
 //
 // Geometry arguments, in order: C, H, W (input), KH, KW, stride, padTop, padLeft, OH, OW.
 //
@@ -368,22 +368,43 @@ __kernel void im2col_pack(
         H, W, stride, padTop, padLeft, OH, OW, panels + b * panelStride + (panel * K + kk) * T);
 }
 
-// The plain im2col matrix of each image, cols[image][CKK][P]. Work-item (block of 64 pixels,
-// kk, image): neighbours write neighbouring blocks of one row.
-__kernel void im2col(
+// The weight gradient's B operand straight from the input, in the GEMM's packed-panel
+// layout: the transposed im2col matrix of `images` images, K = images * P rows (image-major)
+// and N = CKK columns, as panels [ceil(CKK / T)][K][T]. Panel n at row (b, p) holds patch
+// entries kk = n*T ... n*T + T - 1 of pixel p of image b (0 past CKK and outside the image).
+// Writing panels directly saves the plain im2col matrix and the strided pass that would pack
+// it. Work-item (pixel, panel, image) writes T contiguous floats.
+__kernel void im2col_pack_transposed(
     const int C, const int H, const int W, const int KH, const int KW, const int stride,
-    const int padTop, const int padLeft, const int OH, const int OW,
-    __global const float *input, const int inputOffset, __global float *cols)
+    const int padTop, const int padLeft, const int OH, const int OW, const int T, const int images,
+    __global const float *input, const int inputOffset, __global float *panels)
 {
-    const int p0 = get_global_id(0) * 64;
-    const int kk = get_global_id(1);
+    const int p = get_global_id(0);
+    const int panel = get_global_id(1);
     const int b = get_global_id(2);
-    const int K = C * KH * KW;
     const int P = OH * OW;
-    if (kk >= K || p0 >= P) return;
-    copy_patch_row(
-        input + inputOffset + b * C * H * W, kk / (KH * KW), (kk / KW) % KH, kk % KW, p0, min(64, P - p0),
-        H, W, stride, padTop, padLeft, OH, OW, cols + (b * K + kk) * P + p0);
+    const int K = C * KH * KW;
+    if (p >= P || panel * T >= K || b >= images) return;
+    const int oh = p / OW;
+    const int ow = p - oh * OW;
+    const __global float *image = input + inputOffset + b * C * H * W;
+    __global float *d = panels + ((long)panel * images * P + b * P + p) * T;
+    // (c, i, j) of the first entry, then stepped along without divisions.
+    const int first = panel * T;
+    int c = first / (KH * KW);
+    int i = (first - c * KH * KW) / KW;
+    int j = first - c * KH * KW - i * KW;
+    const int y0 = oh * stride - padTop, x0 = ow * stride - padLeft;
+    const int count = min(T, K - first);
+    for (int t = 0; t < count; ++t) {
+        const int y = y0 + i, x = x0 + j;
+        d[t] = y >= 0 && y < H && x >= 0 && x < W ? image[(c * H + y) * W + x] : 0.0f;
+        if (++j == KW) {
+            j = 0;
+            if (++i == KH) { i = 0; ++c; }
+        }
+    }
+    for (int t = count; t < T; ++t) d[t] = 0.0f;
 }
 
 // Input gradient from column gradients cols[image][CKK][P]: every input pixel gathers the

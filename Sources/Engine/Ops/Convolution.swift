@@ -28,7 +28,7 @@ public final class Convolution {
         tuning.defines.merging(["DW_ROWS": weightGradientBlock.filters, "DW_COLS": weightGradientBlock.taps]) { $1 }
     }
     let im2colPackKernel: Kernel
-    let im2colKernel: Kernel
+    let im2colPackTransposedKernel: Kernel
     let col2imKernel: Kernel
     let biasGradientKernel: Kernel
     private var direct: [DirectConvolutionKernels.Key: DirectConvolutionKernels] = [:]
@@ -39,7 +39,7 @@ public final class Convolution {
         self.gemm = try gemm ?? GEMM(context)
         let defines = Convolution.defines(self.gemm.tuning)
         im2colPackKernel = try context.kernel("conv.cl", "im2col_pack", defines: defines)
-        im2colKernel = try context.kernel("conv.cl", "im2col", defines: defines)
+        im2colPackTransposedKernel = try context.kernel("conv.cl", "im2col_pack_transposed", defines: defines)
         col2imKernel = try context.kernel("conv.cl", "col2im", defines: defines)
         biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: defines)
     }

@@ -153,39 +153,35 @@ extension Convolution {
     }
 
     /// The weight gradient as one GEMM per chunk of images, over all its pixels:
-    /// dW (F x CKK) = dY (F x images*P) * colsᵀ (images*P x CKK), both packed into panels from
-    /// the plain im2col matrix; later chunks add to it (beta 1), so the sum runs in a fixed order.
-    /// For larger strides, and for small images, where the direct kernel's rows are too short.
+    /// dW (F x CKK) = dY (F x images*P) * colsᵀ (images*P x CKK), dY packed into panels and
+    /// colsᵀ written as panels by im2col_pack_transposed; later chunks add to it (beta 1), so
+    /// the sum runs in a fixed order. For larger strides, and for small images, where the
+    /// direct kernel's rows are too short.
     func backwardWeightsIm2col(
         input: DeviceBuffer<Float>, outputGradient: DeviceBuffer<Float>, weightGradient: DeviceBuffer<Float>, geometry g: ConvGeometry
     ) throws {
         let pixels = g.outputPixels
         let tuning = gemm.tuning(for: TunedProduct(kernel: .gemm, m: g.filters, n: g.patchSize, k: pixels * g.batch))
-        let columnsPerImage = g.patchSize * pixels
         let paddedFilters = roundUp(g.filters, to: tuning.tileRows)
         let paddedTaps = roundUp(g.patchSize, to: tuning.tileColumns)
-        let chunk = try imagesPerChunk(g, floatsPerImage: columnsPerImage + (paddedFilters + paddedTaps) * pixels)
-        let columns = try DeviceBuffer<Float>(context, count: columnsPerImage * chunk)
+        let chunk = try imagesPerChunk(g, floatsPerImage: (paddedFilters + paddedTaps) * pixels)
         let gradientPanels = try DeviceBuffer<Float>(context, count: paddedFilters * pixels * chunk)
         let columnPanels = try DeviceBuffer<Float>(context, count: paddedTaps * pixels * chunk)
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
             let k = images * pixels
             try context.launch(
-                im2colKernel, global: [(pixels + 63) / 64, g.patchSize, images], local: [4, 1, 1],
+                im2colPackTransposedKernel, global: [pixels, paddedTaps / tuning.tileColumns, images], local: [16, 1, 1],
                 g.inChannels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padTop, g.padLeft,
-                g.outHeight, g.outWidth, input, first * g.inChannels * g.height * g.width, columns)
-            WorkLedger.record(context, im2colKernel, bytes: floatBytes(images * (columnsPerImage + g.inChannels * g.height * g.width)))
-            // A[f][(b, p)] = dY[b][f][p] and B's rows [kk][(b, p)] = cols[b][kk][p]: pixels of one
-            // image are contiguous, images follow each other at a fixed stride.
+                g.outHeight, g.outWidth, tuning.tileColumns, images, input, first * g.inChannels * g.height * g.width, columnPanels)
+            WorkLedger.record(
+                context, im2colPackTransposedKernel, bytes: floatBytes(images * (paddedTaps * pixels + g.inChannels * g.height * g.width)))
+            // A[f][(b, p)] = dY[b][f][p]: pixels of one image are contiguous, images follow each
+            // other at a fixed stride.
             try gemm.pack(
                 PanelSource(buffer: outputGradient, offset: first * g.filters * pixels, rowStride: pixels, kStride: 1,
                             kInner: pixels, kOuterStride: g.filters * pixels, batchStride: 0),
                 rows: g.filters, k: k, tile: tuning.tileRows, batch: 1, into: gradientPanels)
-            try gemm.pack(
-                PanelSource(buffer: columns, offset: 0, rowStride: pixels, kStride: 1, kInner: pixels,
-                            kOuterStride: columnsPerImage, batchStride: 0),
-                rows: g.patchSize, k: k, tile: tuning.tileColumns, batch: 1, into: columnPanels)
             try gemm.multiplyPacked(
                 m: g.filters, n: g.patchSize, k: k, alpha: 1, aPanels: gradientPanels, aStride: 0, bPanels: columnPanels, bStride: 0,
                 beta: first == 0 ? 0 : 1, GEMMOperand(weightGradient, leadingDimension: g.patchSize), batch: 1, bias: .none,
