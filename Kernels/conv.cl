@@ -153,16 +153,19 @@ __kernel void conv_direct(
 // g and flat positions q of dy[q] * xpad[q + i*Wp + j], where dy(b, f) is the output gradient
 // at dypad + (b*F + f)*dyPlane + dyOffset with row stride Wp, zero wherever ow >= OW, and
 // xpad(b, c) the padded input planes of `xPlane` floats. Both run VW-wide to the end of the
-// last vector, where dy is zero. Work-item (filter block of DW_ROWS, tap block of DW_COLS,
+// last vector, where dy is zero. Work-item (tap block of DW_COLS, filter block of DW_ROWS,
 // image group) keeps DW_ROWS x DW_COLS vector sums and adds their lanes in order at the end.
+// Tap blocks vary fastest, so neighbouring work-items share their dy planes and sweep the
+// input's channels: a group's input (C planes) stays in L2, where its dy (F planes, with F
+// usually above C) would not.
 __kernel void conv_weight_grad_direct(
     const int C, const int KH, const int KW, const int F, const int OH, const int Wp,
     __global const float *restrict dypad, const int dyPlane, const int dyOffset,
     __global const float *restrict xpad, const int xPlane,
     const int images, const int imagesPerGroup, __global float *restrict partials)
 {
-    const int f0 = get_global_id(0) * DW_ROWS;
-    const int k0 = get_global_id(1) * DW_COLS;
+    const int k0 = get_global_id(0) * DW_COLS;
+    const int f0 = get_global_id(1) * DW_ROWS;
     const int group = get_global_id(2);
     const int taps = KH * KW;
     const int K = C * taps;
@@ -241,8 +244,8 @@ __kernel void conv_weight_grad_rows(
     __global const float *restrict dy, const int dyOffset, __global const float *restrict xpad, const int xPlane,
     const int images, const int imagesPerGroup, __global float *restrict partials)
 {
-    const int f0 = get_global_id(0) * DW_ROWS;
-    const int k0 = get_global_id(1) * DW_COLS;
+    const int k0 = get_global_id(0) * DW_COLS;
+    const int f0 = get_global_id(1) * DW_ROWS;
     const int group = get_global_id(2);
     const int taps = KH * KW;
     const int K = C * taps;

@@ -286,9 +286,9 @@ extension Convolution {
         let weightCount = g.filters * g.patchSize
         try context.launch(
             kernels.weightGradient,
-            global: [(g.filters + block.filters - 1) / block.filters, (g.patchSize + block.taps - 1) / block.taps, groups],
+            global: [(g.patchSize + block.taps - 1) / block.taps, (g.filters + block.filters - 1) / block.filters, groups],
             // CPUs want one work-item per group; GPUs want wide groups (padded, the kernel checks bounds).
-            local: [1, context.device.kind == .cpu ? 1 : kernels.tuning.localSize, 1],
+            local: [context.device.kind == .cpu ? 1 : kernels.tuning.localSize, 1, 1],
             g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, gradientLayout.width,
             paddedGradient, gradientLayout.plane, gradientLayout.top * gradientLayout.width + gradientLayout.left,
             paddedInput, inputLayout.plane, images, imagesPerGroup, partials)
@@ -334,8 +334,8 @@ extension Convolution {
             let launchedGroups = (images + imagesPerGroup - 1) / imagesPerGroup
             try context.launch(
                 kernels.weightGradientRows,
-                global: [(g.filters + block.filters - 1) / block.filters, (g.patchSize + block.taps - 1) / block.taps, launchedGroups],
-                local: [1, context.device.kind == .cpu ? 1 : tuning.localSize, 1],
+                global: [(g.patchSize + block.taps - 1) / block.taps, (g.filters + block.filters - 1) / block.filters, launchedGroups],
+                local: [context.device.kind == .cpu ? 1 : tuning.localSize, 1, 1],
                 g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, g.outWidth, layout.width,
                 outputGradient, first * g.filters * g.outputPixels, padded, layout.plane, images, imagesPerGroup, partials)
             WorkLedger.record(
