@@ -149,6 +149,61 @@ __kernel void conv_direct(
     }
 }
 
+// Shared by the two weight-gradient kernels below.
+
+// Where each of a work-item's DW_COLS taps (c, i, j) starts in an image's padded input; taps
+// past the last repeat it (their sums are never stored).
+inline void weight_tap_offsets(int *tapOffset, const int k0, const int K, const int KH, const int KW, const int xPlane,
+                               const int Wp)
+{
+    #pragma unroll
+    for (int q = 0; q < DW_COLS; ++q) {
+        const int kk = min(k0 + q, K - 1);
+        const int c = kk / (KH * KW);
+        const int t = kk - c * KH * KW;
+        const int i = t / KW;
+        tapOffset[q] = c * xPlane + i * Wp + (t - i * KW);
+    }
+}
+
+// DW_ROWS x DW_COLS vector sums, zeroed.
+#define WEIGHT_ACCUMULATORS(acc) \
+    VEC acc[DW_ROWS][DW_COLS]; \
+    _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) { \
+        _Pragma("unroll") for (int q = 0; q < DW_COLS; ++q) acc[r][q] = (VEC)(0.0f); \
+    }
+
+// One vector of dy per filter row (g[r]) at dyAt, times the input (x) at xAt shifted by each
+// tap, into acc; MASK (a statement on gv[r], or nothing) runs on each dy vector first.
+#define ACCUMULATE_TAPS(dyAt, xAt, MASK) { \
+    VEC gv[DW_ROWS]; \
+    _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) { gv[r] = VLOAD(0, g[r] + (dyAt)); MASK } \
+    _Pragma("unroll") for (int q = 0; q < DW_COLS; ++q) { \
+        const VEC xv = VLOAD(0, x + tapOffset[q] + (xAt)); \
+        _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) acc[r][q] = fma(gv[r], xv, acc[r][q]); \
+    } \
+}
+
+// Adds each vector sum's lanes in order and stores the block's partial weight gradients
+// (rows past F and taps past K are dropped).
+inline void store_weight_partials(VEC acc[DW_ROWS][DW_COLS], __global float *restrict out, const int f0, const int k0,
+                                  const int F, const int K)
+{
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) {
+        if (f0 + r >= F) continue;
+        #pragma unroll
+        for (int q = 0; q < DW_COLS; ++q) {
+            if (k0 + q >= K) continue;
+            float lanes[VW];
+            VSTORE(acc[r][q], 0, lanes);
+            float sum = 0.0f;
+            for (int e = 0; e < VW; ++e) sum += lanes[e];
+            out[(f0 + r) * K + k0 + q] = sum;
+        }
+    }
+}
+
 // Weight gradient, stride 1: partial[g][f][c*KH*KW + i*KW + j] = sum over the images of group
 // g and flat positions q of dy[q] * xpad[q + i*Wp + j], where dy(b, f) is the output gradient
 // at dypad + (b*F + f)*dyPlane + dyOffset with row stride Wp, zero wherever ow >= OW, and
@@ -167,70 +222,23 @@ __kernel void conv_weight_grad_direct(
     const int k0 = get_global_id(0) * DW_COLS;
     const int f0 = get_global_id(1) * DW_ROWS;
     const int group = get_global_id(2);
-    const int taps = KH * KW;
-    const int K = C * taps;
+    const int K = C * KH * KW;
     const int firstImage = group * imagesPerGroup;
     if (f0 >= F || k0 >= K || firstImage >= images) return;
     const int lastImage = min(firstImage + imagesPerGroup, images);
-    // Blocks past the last filter or tap repeat the last one and are never stored.
+    // Blocks past the last filter repeat it and are never stored.
     int tapOffset[DW_COLS];
-    #pragma unroll
-    for (int q = 0; q < DW_COLS; ++q) {
-        const int kk = min(k0 + q, K - 1);
-        const int c = kk / taps;
-        const int t = kk - c * taps;
-        const int i = t / KW;
-        tapOffset[q] = c * xPlane + i * Wp + (t - i * KW);
-    }
-    VEC acc[DW_ROWS][DW_COLS];
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) {
-        #pragma unroll
-        for (int q = 0; q < DW_COLS; ++q) acc[r][q] = (VEC)(0.0f);
-    }
+    weight_tap_offsets(tapOffset, k0, K, KH, KW, xPlane, Wp);
+    WEIGHT_ACCUMULATORS(acc);
     const int length = OH * Wp;
     for (int b = firstImage; b < lastImage; ++b) {
         const __global float *restrict g[DW_ROWS];
         #pragma unroll
         for (int r = 0; r < DW_ROWS; ++r) g[r] = dypad + (b * F + min(f0 + r, F - 1)) * dyPlane + dyOffset;
         const __global float *restrict x = xpad + b * C * xPlane;
-        for (int p = 0; p < length; p += VW) {
-            VEC gv[DW_ROWS];
-            #pragma unroll
-            for (int r = 0; r < DW_ROWS; ++r) gv[r] = VLOAD(0, g[r] + p);
-            #pragma unroll
-            for (int q = 0; q < DW_COLS; ++q) {
-                const VEC xv = VLOAD(0, x + tapOffset[q] + p);
-                #pragma unroll
-                for (int r = 0; r < DW_ROWS; ++r) acc[r][q] = fma(gv[r], xv, acc[r][q]);
-            }
-        }
+        for (int p = 0; p < length; p += VW) ACCUMULATE_TAPS(p, p, )
     }
-    __global float *restrict out = partials + group * F * K;
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) {
-        if (f0 + r >= F) continue;
-        #pragma unroll
-        for (int q = 0; q < DW_COLS; ++q) {
-            if (k0 + q >= K) continue;
-            float lanes[VW];
-            VSTORE(acc[r][q], 0, lanes);
-            float sum = 0.0f;
-            for (int e = 0; e < VW; ++e) sum += lanes[e];
-            out[(f0 + r) * K + k0 + q] = sum;
-        }
-    }
-}
-
-// One vector of dy per filter row at dyAt, times the input at xAt shifted by each tap;
-// MASK (a statement on gv[r], or nothing) runs on each dy vector first.
-#define ROW_TAPS(dyAt, xAt, MASK) { \
-    VEC gv[DW_ROWS]; \
-    _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) { gv[r] = VLOAD(0, g[r] + (dyAt)); MASK } \
-    _Pragma("unroll") for (int q = 0; q < DW_COLS; ++q) { \
-        const VEC xv = VLOAD(0, x + tapOffset[q] + (xAt)); \
-        _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) acc[r][q] = fma(gv[r], xv, acc[r][q]); \
-    } \
+    store_weight_partials(acc, partials + group * F * K, f0, k0, F, K);
 }
 
 // The weight gradient of conv_weight_grad_direct with dy read as it is, planes of OH x OW
@@ -247,26 +255,13 @@ __kernel void conv_weight_grad_rows(
     const int k0 = get_global_id(0) * DW_COLS;
     const int f0 = get_global_id(1) * DW_ROWS;
     const int group = get_global_id(2);
-    const int taps = KH * KW;
-    const int K = C * taps;
+    const int K = C * KH * KW;
     const int firstImage = group * imagesPerGroup;
     if (f0 >= F || k0 >= K || firstImage >= images) return;
     const int lastImage = min(firstImage + imagesPerGroup, images);
     int tapOffset[DW_COLS];
-    #pragma unroll
-    for (int q = 0; q < DW_COLS; ++q) {
-        const int kk = min(k0 + q, K - 1);
-        const int c = kk / taps;
-        const int t = kk - c * taps;
-        const int i = t / KW;
-        tapOffset[q] = c * xPlane + i * Wp + (t - i * KW);
-    }
-    VEC acc[DW_ROWS][DW_COLS];
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) {
-        #pragma unroll
-        for (int q = 0; q < DW_COLS; ++q) acc[r][q] = (VEC)(0.0f);
-    }
+    weight_tap_offsets(tapOffset, k0, K, KH, KW, xPlane, Wp);
+    WEIGHT_ACCUMULATORS(acc);
     // Lanes of a row's tail vector that the full vectors before it have not counted.
     const int uncounted = OW % VW;
     int maskLanes[VW];
@@ -279,24 +274,11 @@ __kernel void conv_weight_grad_rows(
         const __global float *restrict x = xpad + b * C * xPlane;
         for (int oh = 0; oh < OH; ++oh) {
             int p = 0;
-            for (; p + VW <= OW; p += VW) ROW_TAPS(oh * OW + p, oh * Wp + p, )
-            if (uncounted) ROW_TAPS(oh * OW + OW - VW, oh * Wp + OW - VW, gv[r] = select((VEC)(0.0f), gv[r], tailMask);)
+            for (; p + VW <= OW; p += VW) ACCUMULATE_TAPS(oh * OW + p, oh * Wp + p, )
+            if (uncounted) ACCUMULATE_TAPS(oh * OW + OW - VW, oh * Wp + OW - VW, gv[r] = select((VEC)(0.0f), gv[r], tailMask);)
         }
     }
-    __global float *restrict out = partials + group * F * K;
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) {
-        if (f0 + r >= F) continue;
-        #pragma unroll
-        for (int q = 0; q < DW_COLS; ++q) {
-            if (k0 + q >= K) continue;
-            float sums[VW];
-            VSTORE(acc[r][q], 0, sums);
-            float sum = 0.0f;
-            for (int e = 0; e < VW; ++e) sum += sums[e];
-            out[(f0 + r) * K + k0 + q] = sum;
-        }
-    }
+    store_weight_partials(acc, partials + group * F * K, f0, k0, F, K);
 }
 
 // out[j] = sum over g in order of partials[g * n + j] (+ beta * out[j]).
