@@ -10,7 +10,7 @@
 // CONTIGUOUS_RUNS (set for CPU devices) changes which positions a work-item takes: instead
 // of l, l + L, ... (neighbouring work-items read neighbouring addresses, which GPUs coalesce)
 // it takes one run of consecutive positions (ceil(S / L) rounded up to 8) and adds it with
-// float8 accumulators. A CPU runs a group's work-items one after another, so the strided
+// vector accumulators. A CPU runs a group's work-items one after another, so the strided
 // order would sweep each plane L times through the cache, and a scalar float sum cannot be
 // vectorised by the compiler without changing its order.
 
