@@ -3,7 +3,8 @@ import OpenCLKit
 
 /// Picks tile configurations for a device: for each shape class of the given trials, every
 /// candidate is checked against the reference on each trial (a wrong candidate cannot win),
-/// then timed; the fastest total time wins and goes into the device's table.
+/// then timed in interleaved rounds; the fastest median total wins and goes into the
+/// device's table.
 public struct GEMMTuner {
     /// What happened to one shape class.
     public struct ClassResult: Sendable {
@@ -22,10 +23,15 @@ public struct GEMMTuner {
     /// A candidate replaces the baseline only when it is at least this much faster (0.05 = 5%),
     /// so timing noise on a busy machine does not swap in a configuration that is no better.
     public var minimumGain: Double
+    /// Every candidate is timed once per round, the rounds one after another and the order
+    /// rotated each round, and its median round counts: a burst of load on a shared machine
+    /// then hits every candidate alike instead of sinking whichever ran during it.
+    public var rounds: Int
 
-    public init(candidates: [GEMMTuning], minimumGain: Double = 0.05) {
+    public init(candidates: [GEMMTuning], minimumGain: Double = 0.05, rounds: Int = 5) {
         self.candidates = candidates
         self.minimumGain = minimumGain
+        self.rounds = rounds
     }
 
     /// Tunes every shape class in `trials`; `baseline(product)` (what the engine uses without
@@ -48,23 +54,37 @@ public struct GEMMTuner {
             let baseline = baseline(first.product)
             let all = [baseline] + candidates.filter { $0 != baseline }
             let flops = members.reduce(0) { $0 + $1.product.flops }
-            var best: (tuning: GEMMTuning, seconds: Double)?
-            var baselineSeconds: Double?
             var rejected: [String: String] = [:]
+            var valid: [GEMMTuning] = []
             for candidate in all {
                 do {
-                    var total = 0.0
-                    for trial in members {
-                        try trial.validate(candidate)
-                        total += try trial.seconds(candidate)
-                    }
-                    progress("\(key): \(candidate) \(String(format: "%.1f", flops / total / 1e9)) GFLOP/s")
-                    if candidate == baseline { baselineSeconds = total }
-                    if best == nil || total < best!.seconds { best = (candidate, total) }
+                    for trial in members { try trial.validate(candidate) }
+                    valid.append(candidate)
                 } catch {
                     rejected[candidate.description] = "\(error)"
                     progress("\(key): \(candidate) rejected: \(error)")
                 }
+            }
+            var samples: [GEMMTuning: [Double]] = [:]
+            for round in 0..<max(1, rounds) {
+                for index in valid.indices {
+                    let candidate = valid[(index + round) % valid.count]
+                    guard rejected[candidate.description] == nil else { continue }
+                    do {
+                        samples[candidate, default: []].append(try members.reduce(0) { $0 + (try $1.seconds(candidate)) })
+                    } catch {
+                        rejected[candidate.description] = "\(error)"
+                        progress("\(key): \(candidate) failed: \(error)")
+                    }
+                }
+            }
+            var best: (tuning: GEMMTuning, seconds: Double)?
+            var baselineSeconds: Double?
+            for candidate in valid where rejected[candidate.description] == nil {
+                guard let total = samples[candidate].map(GEMMTuner.median) else { continue }
+                progress("\(key): \(candidate) \(String(format: "%.1f", flops / total / 1e9)) GFLOP/s")
+                if candidate == baseline { baselineSeconds = total }
+                if best == nil || total < best!.seconds { best = (candidate, total) }
             }
             let shapes = members.map(\.product.description)
             if let baselineSeconds, let current = best, current.seconds * (1 + minimumGain) > baselineSeconds {
@@ -80,6 +100,12 @@ public struct GEMMTuner {
                 defaultGFLOPS: baselineSeconds.map { flops / $0 / 1e9 } ?? 0, rejected: rejected, products: shapes))
         }
         return results
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// A small set of candidates for a device: register blocks of about 24 accumulators for
