@@ -24,6 +24,7 @@
 // Geometry arguments, in order: C, H, W (input), KH, KW, stride, padTop, padLeft, OH, OW.
 //
 // compile-check: -D TM=6 -D TN=64 -D VW=16 -D DW_ROWS=3 -D DW_COLS=9 -D KWIDTH=3
+// compile-check: -D TM=4 -D TN=8 -D VW=4 -D DW_ROWS=3 -D DW_COLS=9
 
 #ifndef DW_ROWS
 #define DW_ROWS 3

@@ -6,6 +6,14 @@
 // (a power of two no wider than a plane) depend only on the shape and the device, so the
 // same input always gives the same bits, and the loops need no division (which CPUs cannot
 // vectorise).
+//
+// Each path builds in a test, the GPU's (no CONTIGUOUS_RUNS) included:
+// compile-check:
+// compile-check: -D RUN=8 -D FUSED_RELU=1
+// compile-check: -D RUN=8 -D FUSED_RELU=1 -D POOLED_GRADIENT=1
+// compile-check: -D RUN=1 -D POOLED_GRADIENT=1
+// compile-check: -D RUN=8 -D CONTIGUOUS_RUNS=1 -D FUSED_RELU=1 -D POOLED_GRADIENT=1
+// compile-check: -D RUN=1 -D CONTIGUOUS_RUNS=1
 
 // CONTIGUOUS_RUNS (set for CPU devices) changes which positions a work-item takes: instead
 // of l, l + L, ... (neighbouring work-items read neighbouring addresses, which GPUs coalesce)
