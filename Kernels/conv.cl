@@ -205,6 +205,25 @@ inline void store_weight_partials(VEC acc[DW_ROWS][DW_COLS], __global float *res
     }
 }
 
+// The first tap block's work-items (k0 == 0) also sum dy per filter row, for the bias
+// gradient, so that it needs no pass of its own over dy: this statement goes in as
+// ACCUMULATE_TAPS's MASK, after any masking.
+#define SUM_BIAS bias[r] += gv[r];
+
+// Adds the lanes of each filter row's dy sum in order and stores them (rows past F dropped).
+inline void store_bias_partials(VEC bias[DW_ROWS], __global float *restrict out, const int f0, const int F)
+{
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) {
+        if (f0 + r >= F) continue;
+        float lanes[VW];
+        VSTORE(bias[r], 0, lanes);
+        float sum = 0.0f;
+        for (int e = 0; e < VW; ++e) sum += lanes[e];
+        out[f0 + r] = sum;
+    }
+}
+
 // Weight gradient, stride 1: partial[g][f][c*KH*KW + i*KW + j] = sum over the images of group
 // g and flat positions q of dy[q] * xpad[q + i*Wp + j], where dy(b, f) is the output gradient
 // at dypad + (b*F + f)*dyPlane + dyOffset with row stride Wp, zero wherever ow >= OW, and
@@ -213,12 +232,14 @@ inline void store_weight_partials(VEC acc[DW_ROWS][DW_COLS], __global float *res
 // image group) keeps DW_ROWS x DW_COLS vector sums and adds their lanes in order at the end.
 // Tap blocks vary fastest, so neighbouring work-items share their dy planes and sweep the
 // input's channels: a group's input (C planes) stays in L2, where its dy (F planes, with F
-// usually above C) would not.
+// usually above C) would not. With withBias, the first tap block's work-items also write
+// biasPartials[g][f], the sum of dy over the group (see SUM_BIAS).
 __kernel void conv_weight_grad_direct(
     const int C, const int KH, const int KW, const int F, const int OH, const int Wp,
     __global const float *restrict dypad, const int dyPlane, const int dyOffset,
     __global const float *restrict xpad, const int xPlane,
-    const int images, const int imagesPerGroup, __global float *restrict partials)
+    const int images, const int imagesPerGroup, __global float *restrict partials,
+    __global float *restrict biasPartials, const int withBias)
 {
     const int k0 = get_global_id(0) * DW_COLS;
     const int f0 = get_global_id(1) * DW_ROWS;
@@ -231,15 +252,26 @@ __kernel void conv_weight_grad_direct(
     int tapOffset[DW_COLS];
     weight_tap_offsets(tapOffset, k0, K, KH, KW, xPlane, Wp);
     WEIGHT_ACCUMULATORS(acc);
+    VEC bias[DW_ROWS];
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) bias[r] = (VEC)(0.0f);
     const int length = OH * Wp;
-    for (int b = firstImage; b < lastImage; ++b) {
-        const __global float *restrict g[DW_ROWS];
-        #pragma unroll
-        for (int r = 0; r < DW_ROWS; ++r) g[r] = dypad + (b * F + min(f0 + r, F - 1)) * dyPlane + dyOffset;
-        const __global float *restrict x = xpad + b * C * xPlane;
-        for (int p = 0; p < length; p += VW) ACCUMULATE_TAPS(p, p, )
+    // The loop over a group's images, with EXTRA run on each dy vector.
+#define DIRECT_IMAGES(EXTRA) \
+    for (int b = firstImage; b < lastImage; ++b) { \
+        const __global float *restrict g[DW_ROWS]; \
+        _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) g[r] = dypad + (b * F + min(f0 + r, F - 1)) * dyPlane + dyOffset; \
+        const __global float *restrict x = xpad + b * C * xPlane; \
+        for (int p = 0; p < length; p += VW) ACCUMULATE_TAPS(p, p, EXTRA) \
+    }
+    const int sumsBias = withBias && k0 == 0;
+    if (sumsBias) {
+        DIRECT_IMAGES(SUM_BIAS)
+    } else {
+        DIRECT_IMAGES()
     }
     store_weight_partials(acc, partials + group * F * K, f0, k0, F, K);
+    if (sumsBias) store_bias_partials(bias, biasPartials + group * F, f0, F);
 }
 
 // The weight gradient of conv_weight_grad_direct with dy read as it is, planes of OH x OW
@@ -251,7 +283,8 @@ __kernel void conv_weight_grad_direct(
 __kernel void conv_weight_grad_rows(
     const int C, const int KH, const int KW, const int F, const int OH, const int OW, const int Wp,
     __global const float *restrict dy, const int dyOffset, __global const float *restrict xpad, const int xPlane,
-    const int images, const int imagesPerGroup, __global float *restrict partials)
+    const int images, const int imagesPerGroup, __global float *restrict partials,
+    __global float *restrict biasPartials, const int withBias)
 {
     const int k0 = get_global_id(0) * DW_COLS;
     const int f0 = get_global_id(1) * DW_ROWS;
@@ -263,23 +296,34 @@ __kernel void conv_weight_grad_rows(
     int tapOffset[DW_COLS];
     weight_tap_offsets(tapOffset, k0, K, KH, KW, xPlane, Wp);
     WEIGHT_ACCUMULATORS(acc);
+    VEC bias[DW_ROWS];
+    #pragma unroll
+    for (int r = 0; r < DW_ROWS; ++r) bias[r] = (VEC)(0.0f);
     // Lanes of a row's tail vector that the full vectors before it have not counted.
     const int uncounted = OW % VW;
     int maskLanes[VW];
     for (int e = 0; e < VW; ++e) maskLanes[e] = e >= VW - uncounted ? -1 : 0;
     const IVEC tailMask = CAT(vload, VW)(0, maskLanes);
-    for (int b = firstImage; b < lastImage; ++b) {
-        const __global float *restrict g[DW_ROWS];
-        #pragma unroll
-        for (int r = 0; r < DW_ROWS; ++r) g[r] = dy + dyOffset + (b * F + min(f0 + r, F - 1)) * OH * OW;
-        const __global float *restrict x = xpad + b * C * xPlane;
-        for (int oh = 0; oh < OH; ++oh) {
-            int p = 0;
-            for (; p + VW <= OW; p += VW) ACCUMULATE_TAPS(oh * OW + p, oh * Wp + p, )
-            if (uncounted) ACCUMULATE_TAPS(oh * OW + OW - VW, oh * Wp + OW - VW, gv[r] = select((VEC)(0.0f), gv[r], tailMask);)
-        }
+    // The loop over a group's images, with EXTRA run on each dy vector.
+#define ROW_IMAGES(EXTRA) \
+    for (int b = firstImage; b < lastImage; ++b) { \
+        const __global float *restrict g[DW_ROWS]; \
+        _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) g[r] = dy + dyOffset + (b * F + min(f0 + r, F - 1)) * OH * OW; \
+        const __global float *restrict x = xpad + b * C * xPlane; \
+        for (int oh = 0; oh < OH; ++oh) { \
+            for (int p = 0; p + VW <= OW; p += VW) ACCUMULATE_TAPS(oh * OW + p, oh * Wp + p, EXTRA) \
+            if (uncounted) \
+                ACCUMULATE_TAPS(oh * OW + OW - VW, oh * Wp + OW - VW, gv[r] = select((VEC)(0.0f), gv[r], tailMask); EXTRA) \
+        } \
+    }
+    const int sumsBias = withBias && k0 == 0;
+    if (sumsBias) {
+        ROW_IMAGES(SUM_BIAS)
+    } else {
+        ROW_IMAGES()
     }
     store_weight_partials(acc, partials + group * F * K, f0, k0, F, K);
+    if (sumsBias) store_bias_partials(bias, biasPartials + group * F, f0, F);
 }
 
 // out[j] = sum over g in order of partials[g * n + j] (+ beta * out[j]).

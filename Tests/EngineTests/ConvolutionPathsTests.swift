@@ -95,11 +95,14 @@ final class ConvolutionPathsTests: XCTestCase {
 
         let dx2 = try DeviceBuffer<Float>(context, count: x.count)
         let dw2 = try DeviceBuffer<Float>(context, count: w.count)
+        let db2 = try DeviceBuffer<Float>(context, count: g.filters)
         try dw2.fill(.nan)  // overwritten, not accumulated
+        try db2.fill(.nan)
         try convolution.backward(
-            input: xBuffer, outputGradient: dyBuffer, weight: wBuffer, inputGradient: dx2, weightGradient: dw2, biasGradient: nil, geometry: g)
+            input: xBuffer, outputGradient: dyBuffer, weight: wBuffer, inputGradient: dx2, weightGradient: dw2, biasGradient: db2, geometry: g)
         try close(dx2, expectedInput, "combined backward input")
         try close(dw2, expectedWeights.weight, "combined backward weights")
+        try close(db2, expectedWeights.bias, "combined backward bias")
         let dw3 = try DeviceBuffer<Float>(context, count: w.count)
         try convolution.backward(
             input: xBuffer, outputGradient: dyBuffer, weight: wBuffer, inputGradient: nil, weightGradient: dw3, biasGradient: nil, geometry: g)

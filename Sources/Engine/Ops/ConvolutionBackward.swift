@@ -17,17 +17,18 @@ extension Convolution {
         if let inputGradient { try require(inputGradient, g.inputShape, "input gradient") }
         if let biasGradient { try require(biasGradient, [g.filters], "bias gradient") }
         recordProducts(g, input: inputGradient != nil, weights: true)
+        var biasDone = false
         if g.stride == 1 && path != .im2col {
-            try backwardDirect(
+            biasDone = try backwardDirect(
                 input: input, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
-                weightGradient: weightGradient, geometry: g)
+                weightGradient: weightGradient, biasGradient: biasGradient, geometry: g)
         } else {
             try backwardWeightsIm2col(input: input, outputGradient: outputGradient, weightGradient: weightGradient, geometry: g)
             if let inputGradient {
                 try backwardInputIm2col(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, geometry: g)
             }
         }
-        if let biasGradient { try backwardBias(outputGradient: outputGradient, biasGradient: biasGradient, geometry: g) }
+        if let biasGradient, !biasDone { try backwardBias(outputGradient: outputGradient, biasGradient: biasGradient, geometry: g) }
     }
 
     /// inputGradient = d(loss)/d(input) from outputGradient (overwritten, not accumulated).
@@ -57,14 +58,15 @@ extension Convolution {
         try require(weightGradient, g.weightShape, "weight gradient")
         if let biasGradient { try require(biasGradient, [g.filters], "bias gradient") }
         recordProducts(g, input: false, weights: true)
+        var biasDone = false
         if g.stride == 1 && path != .im2col {
-            try backwardDirect(
+            biasDone = try backwardDirect(
                 input: input, outputGradient: outputGradient, weight: nil, inputGradient: nil,
-                weightGradient: weightGradient, geometry: g)
+                weightGradient: weightGradient, biasGradient: biasGradient, geometry: g)
         } else {
             try backwardWeightsIm2col(input: input, outputGradient: outputGradient, weightGradient: weightGradient, geometry: g)
         }
-        if let biasGradient { try backwardBias(outputGradient: outputGradient, biasGradient: biasGradient, geometry: g) }
+        if let biasGradient, !biasDone { try backwardBias(outputGradient: outputGradient, biasGradient: biasGradient, geometry: g) }
     }
 
     /// Notes the backward products for a benchmark's ledger.

@@ -195,10 +195,13 @@ extension Convolution {
     /// Stride-1 backward with padded planes shared by both gradients: pads dY once, then the
     /// weight gradient (when `weightGradient` is given) and the input gradient (when
     /// `inputGradient` is given, through `conv_direct` or, for tiny images, im2col + GEMM).
+    /// Returns true when the direct weight-gradient kernels also wrote `biasGradient`.
+    @discardableResult
     func backwardDirect(
         input: DeviceBuffer<Float>?, outputGradient: DeviceBuffer<Float>, weight: DeviceBuffer<Float>?,
-        inputGradient: DeviceBuffer<Float>?, weightGradient: DeviceBuffer<Float>?, geometry g: ConvGeometry
-    ) throws {
+        inputGradient: DeviceBuffer<Float>?, weightGradient: DeviceBuffer<Float>?, biasGradient: DeviceBuffer<Float>? = nil,
+        geometry g: ConvGeometry
+    ) throws -> Bool {
         let inputTuning = tuning(for: g, pass: .backwardInput)
         let weightsTuning = tuning(for: g, pass: .backwardWeights)
         let directInput = inputGradient != nil && useDirect(g, Convolution.backwardInputProduct(g), inputTuning)
@@ -210,10 +213,12 @@ extension Convolution {
             try backwardWeightsIm2col(input: input, outputGradient: outputGradient, weightGradient: gradient, geometry: g)
             weightGradient = nil
         }
-        guard directInput || weightGradient != nil else { return }
+        guard directInput || weightGradient != nil else { return false }
         if !directInput, let weightGradient, let input, g.outWidth >= weightsTuning.vectorWidth {
-            try weightGradientFromRows(input: input, outputGradient: outputGradient, weightGradient: weightGradient, geometry: g, tuning: weightsTuning)
-            return
+            try weightGradientFromRows(
+                input: input, outputGradient: outputGradient, weightGradient: weightGradient, biasGradient: biasGradient,
+                geometry: g, tuning: weightsTuning)
+            return biasGradient != nil
         }
         // Both passes read dY's padded copy, so it has the slack either needs.
         let slack = Convolution.slack(g, inputTuning, weightsTuning)
@@ -227,13 +232,15 @@ extension Convolution {
         let inputKernels = try directKernels(inputTuning, kernelWidth: g.kernelWidth)
         let weightsKernels = try directKernels(weightsTuning, kernelWidth: g.kernelWidth)
         let panels = try weight.flatMap { directInput ? try packWeights($0, g, flipped: true, tile: inputTuning.tileRows) : nil }
-        var weightScratch: (padded: DeviceBuffer<Float>, partials: DeviceBuffer<Float>, imagesPerGroup: Int)?
+        var weightScratch: (padded: DeviceBuffer<Float>, partials: DeviceBuffer<Float>, bias: BiasSums?, imagesPerGroup: Int)?
         if weightGradient != nil {
             // Enough positions per work-item that its loop, not its launch, dominates.
             let imagesPerGroup = min(chunk, max(1, 4096 / max(1, g.outHeight * gradientLayout.width)))
             let groups = (chunk + imagesPerGroup - 1) / imagesPerGroup
             weightScratch = (try DeviceBuffer<Float>(context, count: inputPerImage * chunk),
-                             try DeviceBuffer<Float>(context, count: weightCount * groups), imagesPerGroup)
+                             try DeviceBuffer<Float>(context, count: weightCount * groups),
+                             try biasGradient.map { BiasSums(partials: try DeviceBuffer<Float>(context, count: g.filters * groups), gradient: $0) },
+                             imagesPerGroup)
         }
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
@@ -245,7 +252,7 @@ extension Convolution {
                 try weightGradientDirect(
                     weightsKernels, g, paddedGradient: paddedGradient, gradientLayout: gradientLayout, paddedInput: scratch.padded,
                     inputLayout: inputLayout, images: images, imagesPerGroup: scratch.imagesPerGroup, partials: scratch.partials,
-                    into: weightGradient, accumulate: first > 0)
+                    into: weightGradient, bias: scratch.bias, accumulate: first > 0)
             }
             if directInput, let inputGradient, let panels {
                 try runDirect(inputKernels, Convolution.backwardInputProduct(g), padded: paddedGradient, layout: gradientLayout,
@@ -253,6 +260,14 @@ extension Convolution {
                               bias: nil, images: images)
             }
         }
+        return weightScratch?.bias != nil
+    }
+
+    /// Where the weight-gradient kernels put their per-group sums of dY, and the bias
+    /// gradient those sums add up to.
+    struct BiasSums {
+        let partials: DeviceBuffer<Float>
+        let gradient: DeviceBuffer<Float>
     }
 
     /// `conv_direct` over `images` images of padded planes.
@@ -275,11 +290,12 @@ extension Convolution {
             bytes: floatBytes(images * (product.channels * layout.plane + product.filters * product.outHeight * product.outWidth)))
     }
 
-    /// Partial weight gradients per group of images, then their sum in order into `weightGradient`.
+    /// Partial weight gradients per group of images, then their sum in order into `weightGradient`;
+    /// likewise the bias gradient, when `bias` is given.
     private func weightGradientDirect(
         _ kernels: DirectConvolutionKernels, _ g: ConvGeometry, paddedGradient: DeviceBuffer<Float>, gradientLayout: PaddedPlanes,
         paddedInput: DeviceBuffer<Float>, inputLayout: PaddedPlanes, images: Int, imagesPerGroup: Int,
-        partials: DeviceBuffer<Float>, into weightGradient: DeviceBuffer<Float>, accumulate: Bool
+        partials: DeviceBuffer<Float>, into weightGradient: DeviceBuffer<Float>, bias: BiasSums?, accumulate: Bool
     ) throws {
         let block = Convolution.weightGradientBlock
         let groups = (images + imagesPerGroup - 1) / imagesPerGroup
@@ -291,12 +307,15 @@ extension Convolution {
             local: [context.device.kind == .cpu ? 1 : kernels.tuning.localSize, 1, 1],
             g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, gradientLayout.width,
             paddedGradient, gradientLayout.plane, gradientLayout.top * gradientLayout.width + gradientLayout.left,
-            paddedInput, inputLayout.plane, images, imagesPerGroup, partials)
+            paddedInput, inputLayout.plane, images, imagesPerGroup, partials, bias?.partials ?? partials, Int32(bias == nil ? 0 : 1))
         WorkLedger.record(
             context, kernels.weightGradient,
             flops: 2 * Double(g.filters) * Double(g.patchSize) * Double(g.outputPixels) * Double(images),
             bytes: floatBytes(images * (g.filters * gradientLayout.plane + g.inChannels * inputLayout.plane) + groups * weightCount))
         try reduce(kernels, groups: groups, weightCount: weightCount, partials: partials, into: weightGradient, accumulate: accumulate)
+        if let bias {
+            try reduce(kernels, groups: groups, weightCount: g.filters, partials: bias.partials, into: bias.gradient, accumulate: accumulate)
+        }
     }
 
     /// Adds the groups' partial weight gradients in order into `weightGradient` (or onto it).
@@ -314,7 +333,7 @@ extension Convolution {
     /// so only the input, usually a few channels, is padded.
     private func weightGradientFromRows(
         input: DeviceBuffer<Float>, outputGradient: DeviceBuffer<Float>, weightGradient: DeviceBuffer<Float>,
-        geometry g: ConvGeometry, tuning: GEMMTuning
+        biasGradient: DeviceBuffer<Float>?, geometry g: ConvGeometry, tuning: GEMMTuning
     ) throws {
         let kernels = try directKernels(tuning, kernelWidth: g.kernelWidth)
         let layout = Convolution.weightGradientInputLayout(g, slack: Convolution.slack(g, tuning))
@@ -326,6 +345,7 @@ extension Convolution {
         let groups = (chunk + imagesPerGroup - 1) / imagesPerGroup
         let padded = try DeviceBuffer<Float>(context, count: inputPerImage * chunk)
         let partials = try DeviceBuffer<Float>(context, count: weightCount * groups)
+        let bias = try biasGradient.map { BiasSums(partials: try DeviceBuffer<Float>(context, count: g.filters * groups), gradient: $0) }
         let block = Convolution.weightGradientBlock
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
@@ -337,12 +357,17 @@ extension Convolution {
                 global: [(g.patchSize + block.taps - 1) / block.taps, (g.filters + block.filters - 1) / block.filters, launchedGroups],
                 local: [context.device.kind == .cpu ? 1 : tuning.localSize, 1, 1],
                 g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, g.outWidth, layout.width,
-                outputGradient, first * g.filters * g.outputPixels, padded, layout.plane, images, imagesPerGroup, partials)
+                outputGradient, first * g.filters * g.outputPixels, padded, layout.plane, images, imagesPerGroup, partials,
+                bias?.partials ?? partials, Int32(bias == nil ? 0 : 1))
             WorkLedger.record(
                 context, kernels.weightGradientRows,
                 flops: 2 * Double(g.filters) * Double(g.patchSize) * Double(g.outputPixels) * Double(images),
                 bytes: floatBytes(images * (g.filters * g.outputPixels + g.inChannels * layout.plane) + launchedGroups * weightCount))
             try reduce(kernels, groups: launchedGroups, weightCount: weightCount, partials: partials, into: weightGradient, accumulate: first > 0)
+            if let bias {
+                try reduce(kernels, groups: launchedGroups, weightCount: g.filters, partials: bias.partials, into: bias.gradient,
+                           accumulate: first > 0)
+            }
         }
     }
 
