@@ -118,7 +118,8 @@ public enum Normalization {
             try Pointwise.requireSameShape(x, dy, "batch normalisation backward (output gradient)")
         }
         let layout = try Layout(x, channels: weight.count)
-        let argmax = try pooled?.argmax ?? DeviceBuffer<Int32>(x.context, count: 1)
+        // Without a pool the kernels never read argmax; any buffer fills the slot.
+        let argmax: any KernelArgument = pooled?.argmax ?? dy.buffer
         let width = x.shape.count == 4 ? x.shape[3] : 1
         try requireChannelVectors(layout.channels, weightGradient, biasGradient)
         let context = x.context
