@@ -167,10 +167,13 @@ inline void weight_tap_offsets(int *tapOffset, const int k0, const int K, const 
     }
 }
 
-// DW_ROWS x DW_COLS vector sums, zeroed.
-#define WEIGHT_ACCUMULATORS(acc) \
+// The work-item's vector sums, zeroed: acc, DW_ROWS x DW_COLS weight gradients, and bias,
+// DW_ROWS sums of dy (used only by the first tap block, see SUM_BIAS).
+#define WEIGHT_ACCUMULATORS \
     VEC acc[DW_ROWS][DW_COLS]; \
+    VEC bias[DW_ROWS]; \
     _Pragma("unroll") for (int r = 0; r < DW_ROWS; ++r) { \
+        bias[r] = (VEC)(0.0f); \
         _Pragma("unroll") for (int q = 0; q < DW_COLS; ++q) acc[r][q] = (VEC)(0.0f); \
     }
 
@@ -251,10 +254,7 @@ __kernel void conv_weight_grad_direct(
     // Blocks past the last filter repeat it and are never stored.
     int tapOffset[DW_COLS];
     weight_tap_offsets(tapOffset, k0, K, KH, KW, xPlane, Wp);
-    WEIGHT_ACCUMULATORS(acc);
-    VEC bias[DW_ROWS];
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) bias[r] = (VEC)(0.0f);
+    WEIGHT_ACCUMULATORS
     const int length = OH * Wp;
     // The loop over a group's images, with EXTRA run on each dy vector.
 #define DIRECT_IMAGES(EXTRA) \
@@ -295,10 +295,7 @@ __kernel void conv_weight_grad_rows(
     const int lastImage = min(firstImage + imagesPerGroup, images);
     int tapOffset[DW_COLS];
     weight_tap_offsets(tapOffset, k0, K, KH, KW, xPlane, Wp);
-    WEIGHT_ACCUMULATORS(acc);
-    VEC bias[DW_ROWS];
-    #pragma unroll
-    for (int r = 0; r < DW_ROWS; ++r) bias[r] = (VEC)(0.0f);
+    WEIGHT_ACCUMULATORS
     // Lanes of a row's tail vector that the full vectors before it have not counted.
     const int uncounted = OW % VW;
     int maskLanes[VW];
