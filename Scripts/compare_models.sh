@@ -25,13 +25,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-cores="$(nproc 2>/dev/null || echo 2)"
-export POCL_MAX_PTHREAD_COUNT="${POCL_MAX_PTHREAD_COUNT:-$cores}"
-export POCL_CPU_MAX_CU_COUNT="${POCL_CPU_MAX_CU_COUNT:-$cores}"
-export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$PWD/.pocl-cache}"
-
-swift build -c release --product pneumo
-pneumo="$(swift build -c release --show-bin-path)/pneumo"
+# PoCL's threads and kernel cache, the release build, and $pneumo.
+source Scripts/lib/release-build.sh
 mkdir -p "$out"
 
 for model in $models; do
