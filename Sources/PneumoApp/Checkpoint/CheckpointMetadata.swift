@@ -104,12 +104,25 @@ public struct CheckpointMetadata: Equatable, Sendable {
         if classNames.contains(where: { $0.isEmpty }) { problems.append("a class name is empty") }
         if let threshold {
             if classNames.count != 2 { problems.append("a decision threshold is only meaningful for 2 classes, not \(classNames.count)") }
-            if !threshold.threshold.isFinite { problems.append("decision threshold \(threshold.threshold) is not finite") }
+            if !(0...1).contains(threshold.threshold) {
+                problems.append("decision threshold \(threshold.threshold) is not a probability in [0, 1]")
+            }
+        }
+        if let weights, !Self.isPlainFileName(weights.file) {
+            problems.append("weights file '\(weights.file)' is not a file name beside the metadata; a checkpoint's two files live in one folder")
         }
         for (name, value) in metrics.sorted(by: { $0.key < $1.key }) where !value.isFinite {
             problems.append("metric '\(name)' is \(value); only finite numbers can be stored")
         }
         return problems
+    }
+}
+
+extension CheckpointMetadata {
+    /// A name inside the metadata's own folder: no separators, no `..`, nothing hidden in it.
+    static func isPlainFileName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\\")
+            && !name.unicodeScalars.contains { $0.value < 0x20 }
     }
 }
 

@@ -20,7 +20,11 @@ public enum ImageScoring {
         for start in stride(from: 0, to: images.count, by: batch) {
             let count = min(batch, images.count - start)
             let values = floats(images.pixels, from: start * plane, images: count, plane: plane, channels: input.channels)
-            result += try model.probabilities(images: values, count: count, batchSize: batch)
+            do {
+                result += try model.probabilities(images: values, count: count, batchSize: batch)
+            } catch let error as NonFiniteOutputError {
+                throw error.shifted(by: start)
+            }
             progress?(start + count)
         }
         return result

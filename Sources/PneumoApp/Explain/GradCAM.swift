@@ -137,6 +137,7 @@ public final class GradCAM {
         for (layer, mode) in tail { x = try layer.forward(x, mode: mode) }
         let logits = try x.toArray()
         let n = batch.batch, outputs = x.shape[1], classes = model.classNames.count
+        try TrainedModel.requireFinite(logits, images: n)
         let probabilities = TrainedModel.probabilities(fromLogits: logits, count: n, classes: classes)
         let explained = try probabilities.map { row -> Int in
             switch target {

@@ -47,7 +47,9 @@ public enum ThresholdStrategy: Equatable, Sendable, CustomStringConvertible {
     func validate() throws {
         switch self {
         case let .fixed(value):
-            guard value.isFinite else { throw MetricsError.invalidOption("fixed threshold \(value) is not finite") }
+            guard (0...1).contains(value) else {
+                throw MetricsError.invalidOption("fixed threshold \(value) is not a probability; give a number in [0, 1]")
+            }
         case .youden:
             break
         case let .targetSensitivity(value):

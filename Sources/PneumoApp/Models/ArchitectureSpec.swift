@@ -118,6 +118,8 @@ public enum ArchitectureError: Error, CustomStringConvertible, Equatable {
     case invalid(String, String)
     case unknownModel(String, known: [String])
     case badLayer(index: Int, String)
+    /// Sizes past `ArchitectureLimits`, found before anything is allocated.
+    case tooLarge(String, String)
 
     public var description: String {
         switch self {
@@ -126,6 +128,8 @@ public enum ArchitectureError: Error, CustomStringConvertible, Equatable {
         case let .unknownModel(name, known):
             return "unknown model '\(name)': use one of \(known.joined(separator: ", ")) or a path to an architecture .json file"
         case let .badLayer(index, why): return "layer \(index): \(why)"
+        case let .tooLarge(name, why):
+            return "architecture \(name) is too large to build: \(why); check the architecture file for a mistyped size"
         }
     }
 }

@@ -6,9 +6,8 @@ public enum ModelBuilder {
     /// masks from seeds derived from `seed`, so a run is reproducible end to end.
     public static func build(_ spec: ArchitectureSpec, classes: Int, context: ComputeContext, seed: UInt64) throws -> Sequential {
         guard classes >= 2 else { throw ArchitectureError.invalid(spec.name, "a classifier needs at least 2 classes, got \(classes)") }
-        guard spec.input.channels > 0, spec.input.size > 0 else {
-            throw ArchitectureError.invalid(spec.name, "input channels and size must be positive")
-        }
+        // Sizes are checked on the host first: a failed device allocation can abort the process.
+        _ = try ArchitecturePlan.make(spec, classes: classes)
         var rng = SeededGenerator(seed: seed)
         var shape = [1, spec.input.channels, spec.input.size, spec.input.size]
         var layers: [Layer] = []

@@ -31,6 +31,20 @@ public final class TrainedModel {
             throw CheckpointError(
                 file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be read (\(error))")
         }
+        // The architecture is checked against the weights file's header before anything is built.
+        let plan: ArchitecturePlan
+        do {
+            plan = try ArchitecturePlan.make(spec, classes: checkpoint.metadata.classNames.count)
+        } catch {
+            throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be used: \(error)")
+        }
+        let stored = Dictionary(checkpoint.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        if let mismatch = plan.mismatch(with: stored) {
+            throw CheckpointError(
+                file: paths.weights.path, problem: .mismatched,
+                detail: "does not fit architecture \(spec.name) described in \(paths.metadata.lastPathComponent): \(mismatch)")
+        }
+        try WeightSanity.check(checkpoint.tensors, file: paths.weights.path)
         let model = try TrainedModel(spec: spec, classNames: checkpoint.metadata.classNames, context: context, seed: 0)
         try model.setWeights(checkpoint.tensors, file: paths.weights.path)
         model.metadata = checkpoint.metadata
@@ -74,7 +88,8 @@ public final class TrainedModel {
 
     /// Class probabilities for images given as NCHW floats in [0, 1] (`count` images of the
     /// model's input shape), computed in batches on the device. Binary models give
-    /// `[p(normal), p(pneumonia)]` per image from the single logit.
+    /// `[p(normal), p(pneumonia)]` per image from the single logit. A non-finite output throws
+    /// `NonFiniteOutputError`: no caller may read it as a probability.
     public func probabilities(images: [Float], count: Int, batchSize: Int = 32) throws -> [[Double]] {
         let perImage = spec.input.channels * spec.input.size * spec.input.size
         guard images.count == count * perImage else {
@@ -88,9 +103,20 @@ public final class TrainedModel {
                 context, shape: [n, spec.input.channels, spec.input.size, spec.input.size],
                 values: Array(images[(start * perImage)..<((start + n) * perImage)]))
             let logits = try network.forward(batch, mode: .inference).toArray()
+            do {
+                try Self.requireFinite(logits, images: n)
+            } catch let error as NonFiniteOutputError {
+                throw error.shifted(by: start)
+            }
             result += Self.probabilities(fromLogits: logits, count: n, classes: classNames.count)
         }
         return result
+    }
+
+    /// Throws `NonFiniteOutputError` for the first image of `images` whose logits are not all finite.
+    public static func requireFinite(_ logits: [Float], images: Int) throws {
+        guard let bad = logits.firstIndex(where: { !$0.isFinite }) else { return }
+        throw NonFiniteOutputError(value: logits[bad], imageIndex: bad / max(1, logits.count / max(1, images)))
     }
 
     /// Sigmoid of one logit for two classes, softmax otherwise (in Double, on the host: the
