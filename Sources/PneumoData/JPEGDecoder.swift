@@ -13,6 +13,9 @@ public final class JPEGDecoder {
 
     /// The largest width x height a header may announce before decoding is refused.
     public let maxPixels: Int
+    /// The warning libjpeg-turbo gave while decoding the last image, nil when it decoded cleanly.
+    /// A warning leaves an image, but one that may be partly filler (see `ImageQualityGate`).
+    public private(set) var lastWarning: String?
     private var handle: tjhandle
     private var scratch: [UInt8] = []
     private let resampler = GrayResampler()
@@ -82,12 +85,15 @@ public final class JPEGDecoder {
         return try bytes.withUnsafeBytes { try decode($0, side: side) }
     }
 
-    /// Decodes straight into caller-owned memory of `side * side` bytes (used by the batch loader).
-    public func decode(_ bytes: UnsafeRawBufferPointer, side: Int, into output: UnsafeMutablePointer<UInt8>) throws {
+    /// Decodes straight into caller-owned memory of `side * side` bytes (used by the batch loader);
+    /// returns the header read on the way.
+    @discardableResult
+    public func decode(_ bytes: UnsafeRawBufferPointer, side: Int, into output: UnsafeMutablePointer<UInt8>) throws -> JPEGHeader {
         try checkTarget(side)
         let header = try header(bytes)
         try checkLimit(header)
         try decode(bytes, header: header, into: output, width: side, height: side)
+        return header
     }
 
     private func decode(
@@ -101,6 +107,7 @@ public final class JPEGDecoder {
         let needed = scaledWidth * scaledHeight * channels
         if scratch.count < needed { scratch = [UInt8](repeating: 0, count: needed) }
         let format = header.needsCMYKDecode ? TJPF_CMYK : TJPF_GRAY
+        lastWarning = nil
         try scratch.withUnsafeMutableBufferPointer { buffer in
             let target = buffer.baseAddress!
             let status = tjDecompress2(
@@ -138,7 +145,10 @@ public final class JPEGDecoder {
     /// Warnings leave a usable image, except the one saying the data stopped early.
     private func acceptOrThrow(_ bytes: UnsafeRawBufferPointer) throws {
         let message = lastMessage()
-        if tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue), !JPEGDecoder.isTruncation(message) { return }
+        if tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue), !JPEGDecoder.isTruncation(message) {
+            lastWarning = message
+            return
+        }
         let failure = classifyFailure(message, bytes)
         resetHandle()
         throw failure

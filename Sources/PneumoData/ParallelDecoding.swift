@@ -9,13 +9,25 @@ public enum ParallelDecoding {
         _ files: [URL], preprocessing: ImagePreprocessing, into output: UnsafeMutableBufferPointer<UInt8>,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> [ImageLoadError?] {
+        decodeMeasuring(files, preprocessing: preprocessing, into: output, threads: threads).map { result in
+            if case let .failure(error) = result { return error }
+            return nil
+        }
+    }
+
+    /// Decodes like `decode` and also measures each decoded image for `ImageQualityGate`.
+    public static func decodeMeasuring(
+        _ files: [URL], preprocessing: ImagePreprocessing, into output: UnsafeMutableBufferPointer<UInt8>,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> [Result<ImageQualityMeasures, ImageLoadError>] {
         let side = preprocessing.side
         precondition(output.count >= files.count * side * side, "output holds fewer than \(files.count) images")
-        var failures = [ImageLoadError?](repeating: nil, count: files.count)
+        let unset = ImageLoadError(file: URL(fileURLWithPath: "/"), reason: .unreadable("not decoded"))
+        var results = [Result<ImageQualityMeasures, ImageLoadError>](repeating: .failure(unset), count: files.count)
         let queue = WorkQueue(count: files.count, chunk: 4)
         let workers = max(1, min(threads, files.count))
-        failures.withUnsafeMutableBufferPointer { failureSlots in
-            let slots = failureSlots  // Each index is written by exactly one worker.
+        results.withUnsafeMutableBufferPointer { resultSlots in
+            let slots = resultSlots  // Each index is written by exactly one worker.
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 let reader = FileBytesReader()
                 let decoder: JPEGDecoder
@@ -23,7 +35,7 @@ public enum ParallelDecoding {
                     decoder = try JPEGDecoder(maxPixels: preprocessing.maxPixels)
                 } catch {
                     while let range = queue.next() {
-                        for i in range { slots[i] = ImageLoadError(file: files[i], reason: .decode(.decoderFailure(detail: "\(error)"))) }
+                        for i in range { slots[i] = .failure(ImageLoadError(file: files[i], reason: .decode(.decoderFailure(detail: "\(error)")))) }
                     }
                     return
                 }
@@ -31,24 +43,28 @@ public enum ParallelDecoding {
                     for i in range {
                         let target = output.baseAddress! + i * side * side
                         do {
-                            try reader.withContents(of: files[i]) { bytes in
-                                try decoder.decode(bytes, side: side, into: target)
+                            let measures = try reader.withContents(of: files[i]) { bytes in
+                                let header = try decoder.decode(bytes, side: side, into: target)
+                                return ImageQualityMeasures(
+                                    header: header, fileBytes: bytes.count, decoderWarning: decoder.lastWarning,
+                                    pixels: UnsafeBufferPointer(start: target, count: side * side), side: side)
                             }
+                            slots[i] = .success(measures)
                         } catch let error as ImageLoadError {
-                            slots[i] = error
+                            slots[i] = .failure(error)
                             target.update(repeating: 0, count: side * side)
                         } catch let error as JPEGDecodeError {
-                            slots[i] = ImageLoadError(file: files[i], reason: .decode(error))
+                            slots[i] = .failure(ImageLoadError(file: files[i], reason: .decode(error)))
                             target.update(repeating: 0, count: side * side)
                         } catch {
-                            slots[i] = ImageLoadError(file: files[i], reason: .unreadable("\(error)"))
+                            slots[i] = .failure(ImageLoadError(file: files[i], reason: .unreadable("\(error)")))
                             target.update(repeating: 0, count: side * side)
                         }
                     }
                 }
             }
         }
-        return failures
+        return results
     }
 
     /// Decodes one file to `side` x `side`.

@@ -41,6 +41,9 @@ struct ExplainCommand: ParsableCommand {
         guard (1...256).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 256, got \(batchSize).") }
     }
 
+    @Option(help: "Images that fail the quality gate: refuse skips them with the failed rule, flag explains them with a warning.")
+    var lowQuality: LowQualityPolicy = .refuse
+
     func run() throws {
         let context = try device.makeContext()
         let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
@@ -91,7 +94,13 @@ struct ExplainCommand: ParsableCommand {
     /// Decodes a file twice: at the model's input size, and at the display size with its aspect ratio.
     private func prepare(_ file: String, decoder: JPEGDecoder, input: ArchitectureSpec.Input) throws -> (String, GrayImage, [Float]) {
         let url = URL(fileURLWithPath: file)
-        let values = try decoder.decode(file: url, side: input.size).floatValues(channels: input.channels)
+        let measured = try decoder.decodeMeasured(file: url, side: input.size)
+        let findings = ImageQualityGate.standard.check(measured.measures)
+        if !findings.isEmpty {
+            guard lowQuality == .flag else { throw LowQualityImage(findings: findings) }
+            Console.log("warning: \(file) is low quality, do not rely on its map: \(findings.map(\.description).joined(separator: "; "))")
+        }
+        let values = measured.image.floatValues(channels: input.channels)
         let full = try decoder.decode(file: url)
         let scale = min(1, Double(size) / Double(max(full.width, full.height)))
         let display = full.resized(

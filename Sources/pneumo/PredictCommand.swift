@@ -35,6 +35,9 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Refuse to predict anything when an input cannot be used.")
     var strict = false
 
+    @Option(help: "Images that fail the quality gate (see README): refuse lists them with the failed rule, flag predicts them marked as low quality.")
+    var lowQuality: LowQualityPolicy = .refuse
+
     @OptionGroup var device: DeviceOptions
 
     func validate() throws {
@@ -52,7 +55,8 @@ struct PredictCommand: ParsableCommand {
         let context = try device.makeContext()
         let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
         let result = try Predictor.run(
-            model: trained, paths: inputs.map { URL(fileURLWithPath: $0) }, batchSize: batchSize, strict: strict)
+            model: trained, paths: inputs.map { URL(fileURLWithPath: $0) }, batchSize: batchSize, strict: strict,
+            lowQuality: lowQuality)
         print(try (PredictionFormat(rawValue: format) ?? .table).render(result))
         for failure in result.failures { Console.log("skipped \(failure.file): \(failure.error ?? "unusable")") }
         if let grid, result.predictedCount > 0 {
@@ -65,3 +69,5 @@ struct PredictCommand: ParsableCommand {
         }
     }
 }
+
+extension LowQualityPolicy: ExpressibleByArgument {}

@@ -69,7 +69,7 @@ final class PredictTests: XCTestCase {
         let result = try Predictor.run(model: model, paths: paths)
 
         let csv = try PredictionFormat.csv.render(result).split(separator: "\n").map(String.init)
-        XCTAssertEqual(csv.first, "file,class,probability,p_normal,p_pneumonia,true_class,error")
+        XCTAssertEqual(csv.first, "file,class,probability,p_normal,p_pneumonia,true_class,error,quality")
         XCTAssertEqual(csv.count, 9)
         XCTAssertTrue(csv.contains { $0.hasPrefix(corrupt.path + ",,,,,,") })
 
@@ -123,5 +123,38 @@ final class PredictPartsTests: XCTestCase {
         // Column 2 of "1" (the stem) is ink on every row.
         for row in 0..<7 { XCTAssertEqual(canvas.pixels[((row + 1) * 12 + 3) * 3], 0, "row \(row)") }
         XCTAssertEqual(canvas.pixels[0], 255)
+    }
+}
+
+/// The quality gate in `predict`: garbage is refused with its rule, or predicted and marked on request.
+final class PredictQualityGateTests: XCTestCase {
+    func testFlatGreyImageIsRefusedOrFlaggedNeverSilentlyClassified() throws {
+        let directory = try temporaryDirectory(self)
+        let root = try EvaluateFixture.dataSet(in: directory)
+        let context = try EvaluateFixture.cpu()
+        let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
+        let real = try FileManager.default.contentsOfDirectory(
+            at: root.appendingPathComponent("test/NORMAL"), includingPropertiesForKeys: nil).sorted { $0.path < $1.path }[0]
+        // The same radiograph with its quantisation table zeroed decodes to flat grey.
+        var bytes = [UInt8](try Data(contentsOf: real))
+        var index = 2
+        while bytes[index + 1] != 0xDB { index += 2 + (Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])) }
+        for offset in (index + 5)..<(index + 69) { bytes[offset] = 0 }
+        let grey = directory.appendingPathComponent("grey.jpeg")
+        try Data(bytes).write(to: grey)
+
+        let refused = try Predictor.run(model: model, paths: [real, grey])
+        XCTAssertTrue(refused.entries[0].succeeded)
+        XCTAssertNil(refused.entries[0].quality)
+        XCTAssertNil(refused.entries[1].predictedClass)
+        let reason = try XCTUnwrap(refused.entries[1].error)
+        XCTAssertTrue(reason.contains("not a usable chest X-ray") && reason.contains("rule contrast"), reason)
+        XCTAssertThrowsError(try Predictor.run(model: model, paths: [real, grey], strict: true))
+
+        let flagged = try Predictor.run(model: model, paths: [real, grey], lowQuality: .flag)
+        XCTAssertNotNil(flagged.entries[1].predictedClass)
+        XCTAssertEqual(flagged.entries[1].quality?.map(\.rule).contains(.contrast), true)
+        let csv = try PredictionFormat.csv.render(flagged)
+        XCTAssertTrue(csv.contains("LOW QUALITY"), csv)
     }
 }

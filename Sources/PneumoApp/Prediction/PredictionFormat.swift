@@ -1,4 +1,5 @@
 import Foundation
+import PneumoData
 
 /// How `pneumo predict` prints its results.
 public enum PredictionFormat: String, CaseIterable, Sendable {
@@ -25,7 +26,7 @@ public enum PredictionFormat: String, CaseIterable, Sendable {
         let rows = result.entries.map { entry -> [String] in
             var row = [entry.file, entry.predictedClass ?? "-", probabilityText(entry.probability)]
             if showTruth { row.append(entry.trueClass ?? "") }
-            row.append(entry.error.map { "error: \($0)" } ?? "")
+            row.append(entry.error.map { "error: \($0)" } ?? entry.quality.map(Self.qualityNote) ?? "")
             return row
         }
         var lines = [TextTable(headers: headers, rows: rows, rightAligned: [2]).render()]
@@ -38,15 +39,20 @@ public enum PredictionFormat: String, CaseIterable, Sendable {
     }
 
     private static func csv(_ result: PredictionResult) -> String {
-        let header = ["file", "class", "probability"] + result.classNames.map { "p_\($0)" } + ["true_class", "error"]
+        let header = ["file", "class", "probability"] + result.classNames.map { "p_\($0)" } + ["true_class", "error", "quality"]
         var lines = [header.map(csvField).joined(separator: ",")]
         for entry in result.entries {
             let perClass = result.classNames.indices.map { index in probabilityText(entry.probabilities?[index]) }
             let fields = [entry.file, entry.predictedClass ?? "", probabilityText(entry.probability)] + perClass
-                + [entry.trueClass ?? "", entry.error ?? ""]
+                + [entry.trueClass ?? "", entry.error ?? "", entry.quality.map(Self.qualityNote) ?? ""]
             lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A flagged prediction's failed rules, so nobody reads it as a clean answer.
+    static func qualityNote(_ findings: [QualityFinding]) -> String {
+        "LOW QUALITY, do not rely on it: " + findings.map(\.description).joined(separator: "; ")
     }
 
     /// Quotes a field holding a comma, quote or line break, doubling inner quotes (RFC 4180).

@@ -17,16 +17,18 @@ public struct PredictionEntry: Codable, Equatable, Sendable {
     public var trueClass: String?
     /// Why the file could not be used.
     public var error: String?
+    /// The quality rules a flagged prediction failed (`--low-quality flag`); nil when it passed.
+    public var quality: [QualityFinding]?
 
     private enum CodingKeys: String, CodingKey {
         case file, predictedClass = "class", classIndex = "class_index", probability, probabilities
-        case trueClass = "true_class", error
+        case trueClass = "true_class", error, quality = "quality_findings"
     }
 
     /// Creates an entry: a prediction, or a file with the reason it has none.
     public init(
         file: String, predictedClass: String? = nil, classIndex: Int? = nil, probability: Double? = nil,
-        probabilities: [Double]? = nil, trueClass: String? = nil, error: String? = nil
+        probabilities: [Double]? = nil, trueClass: String? = nil, error: String? = nil, quality: [QualityFinding]? = nil
     ) {
         self.file = file
         self.predictedClass = predictedClass
@@ -35,6 +37,7 @@ public struct PredictionEntry: Codable, Equatable, Sendable {
         self.probabilities = probabilities
         self.trueClass = trueClass
         self.error = error
+        self.quality = quality
     }
 
     /// Whether the file got a prediction.

@@ -20,6 +20,7 @@ public enum Predictor {
     /// `strict`, which refuses them all before any prediction.
     public static func run(
         model: TrainedModel, paths: [URL], batchSize: Int = 32, strict: Bool = false,
+        gate: ImageQualityGate = .standard, lowQuality: LowQualityPolicy = .refuse,
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> PredictionResult {
         guard (1...4096).contains(batchSize) else {
@@ -32,15 +33,11 @@ public enum Predictor {
             if case let .image(sample) = item { return sample }
             return nil
         }
-        let side = model.spec.input.size
-        var images = DecodedImageSet(side: side, samples: [], pixels: [])
-        var decodeFailures = [String: String]()
-        if !samples.isEmpty {
-            // Decoded fresh every time: arbitrary inputs would only fill the cache.
-            let loaded = try ImageSetLoader.load(samples, name: "predict", preprocessing: ImagePreprocessing(side: side), cache: nil)
-            images = loaded.images
-            for failure in loaded.report.failures { decodeFailures[failure.file.path] = reason(failure) }
-        }
+        // Decoded fresh every time (arbitrary inputs would only fill the cache), and each image
+        // measured for the quality gate on the way.
+        let decoded = decodeAndGate(samples, side: model.spec.input.size, gate: gate, policy: lowQuality)
+        let images = decoded.images
+        let decodeFailures = decoded.failures
         if strict {
             let problems = items.compactMap { item -> SkippedFile? in
                 switch item {
@@ -52,8 +49,13 @@ public enum Predictor {
         }
 
         let threshold = model.classNames.count == 2 ? model.threshold : nil
-        let probabilities = try ImageScoring.probabilities(
-            of: images, model: model, batchSize: batchSize, progress: { progress?($0, images.count) })
+        let probabilities: [[Double]]
+        do {
+            probabilities = try ImageScoring.probabilities(
+                of: images, model: model, batchSize: batchSize, progress: { progress?($0, images.count) })
+        } catch let error as NonFiniteOutputError {
+            throw error.naming(images.samples[error.imageIndex].file.path)
+        }
         var position = [String: Int]()
         for (index, sample) in images.samples.enumerated() { position[sample.file.path] = index }
 
@@ -73,15 +75,50 @@ public enum Predictor {
                     continue
                 }
                 let classIndex = ImageScoring.predictedClass(probabilities[index], threshold: threshold ?? 0.5)
+                let findings = decoded.flagged[sample.file.path]
                 entries.append(PredictionEntry(
                     file: sample.file.path, predictedClass: model.classNames[classIndex], classIndex: classIndex,
-                    probability: probabilities[index][classIndex], probabilities: probabilities[index], trueClass: trueClass))
+                    probability: probabilities[index][classIndex], probabilities: probabilities[index], trueClass: trueClass,
+                    quality: findings))
                 imageIndex.append(index)
             }
         }
         return PredictionResult(
             classNames: model.classNames, threshold: threshold, modelName: model.spec.name, entries: entries,
             images: images, imageIndex: imageIndex)
+    }
+
+    /// Decoded images that may be scored, the reason each other file may not, and the findings
+    /// of low-quality images that `policy` lets through flagged.
+    private static func decodeAndGate(
+        _ samples: [ImageSample], side: Int, gate: ImageQualityGate, policy: LowQualityPolicy
+    ) -> (images: DecodedImageSet, failures: [String: String], flagged: [String: [QualityFinding]]) {
+        let plane = side * side
+        var all = [UInt8](repeating: 0, count: samples.count * plane)
+        let results = all.withUnsafeMutableBufferPointer {
+            ParallelDecoding.decodeMeasuring(samples.map(\.file), preprocessing: ImagePreprocessing(side: side), into: $0)
+        }
+        var kept = [ImageSample](), pixels = [UInt8]()
+        var failures = [String: String](), flagged = [String: [QualityFinding]]()
+        for (index, (sample, result)) in zip(samples, results).enumerated() {
+            switch result {
+            case let .failure(error):
+                failures[sample.file.path] = reason(error)
+                continue
+            case let .success(measures):
+                let findings = gate.check(measures)
+                if !findings.isEmpty {
+                    if policy == .refuse {
+                        failures[sample.file.path] = LowQualityPolicy.refusal(findings)
+                        continue
+                    }
+                    flagged[sample.file.path] = findings
+                }
+            }
+            kept.append(sample)
+            pixels += all[(index * plane)..<((index + 1) * plane)]
+        }
+        return (DecodedImageSet(side: side, samples: kept, pixels: pixels), failures, flagged)
     }
 
     /// The reason a file failed, without its path (the entry names the file).
