@@ -65,6 +65,11 @@ public struct CheckpointMetadata: Equatable, Sendable {
     public var engineVersion: String
     /// Epoch, batch, optimizer and generator state of a resumable checkpoint; nil otherwise.
     public var resumeState: JSONValue?
+    /// The temperature probabilities are computed with, fitted on validation; nil means 1.
+    public var calibration: CalibrationRecord?
+    /// Thresholds chosen on validation for several goals (Youden's J, sensitivities 0.95, 0.97,
+    /// 0.99), with their sensitivity and specificity there; `threshold` is the one in use.
+    public var operatingPoints: [ThresholdChoice]?
     /// Filled in by `CheckpointStore.save`; describes the weights file.
     public var weights: WeightsManifest?
 
@@ -111,6 +116,10 @@ public struct CheckpointMetadata: Equatable, Sendable {
         if let weights, !Self.isPlainFileName(weights.file) {
             problems.append("weights file '\(weights.file)' is not a file name beside the metadata; a checkpoint's two files live in one folder")
         }
+        if let calibration { problems += calibration.problems() }
+        for point in operatingPoints ?? [] where !(0...1).contains(point.threshold) {
+            problems.append("operating point \(point.strategy) has threshold \(point.threshold), not a probability in [0, 1]")
+        }
         for (name, value) in metrics.sorted(by: { $0.key < $1.key }) where !value.isFinite {
             problems.append("metric '\(name)' is \(value); only finite numbers can be stored")
         }
@@ -129,7 +138,7 @@ extension CheckpointMetadata {
 extension CheckpointMetadata: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, formatVersion, architecture, input, preprocessing, classNames, threshold
-        case trainingOptions, metrics, dataFingerprint, createdAt, engineVersion, resumeState, weights
+        case trainingOptions, metrics, dataFingerprint, createdAt, engineVersion, resumeState, calibration, operatingPoints, weights
     }
 
     public init(from decoder: Decoder) throws {
@@ -152,6 +161,8 @@ extension CheckpointMetadata: Codable {
         createdAt = date
         engineVersion = try container.decode(String.self, forKey: .engineVersion)
         resumeState = try container.decodeIfPresent(JSONValue.self, forKey: .resumeState)
+        calibration = try container.decodeIfPresent(CalibrationRecord.self, forKey: .calibration)
+        operatingPoints = try container.decodeIfPresent([ThresholdChoice].self, forKey: .operatingPoints)
         weights = try container.decodeIfPresent(WeightsManifest.self, forKey: .weights)
     }
 
@@ -170,6 +181,8 @@ extension CheckpointMetadata: Codable {
         try container.encode(createdAt.formatted(Date.ISO8601FormatStyle()), forKey: .createdAt)
         try container.encode(engineVersion, forKey: .engineVersion)
         try container.encodeIfPresent(resumeState, forKey: .resumeState)
+        try container.encodeIfPresent(calibration, forKey: .calibration)
+        try container.encodeIfPresent(operatingPoints, forKey: .operatingPoints)
         try container.encodeIfPresent(weights, forKey: .weights)
     }
 }

@@ -65,17 +65,35 @@ public enum CheckpointStore {
         completed.weights = WeightsManifest(
             file: paths.weights.lastPathComponent, byteCount: weightsData.count, crc32: hex(CRC32.checksum(weightsData)),
             checkpointID: identifier, tensors: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.shape) }))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let metadataData: Data
-        do {
-            metadataData = try encoder.encode(completed)
-        } catch {
-            throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "cannot be encoded as JSON (\(error))")
-        }
+        let metadataData = try encode(completed, file: paths.metadata.path)
         try AtomicFile.write(weightsData, to: paths.weights)
         try AtomicFile.write(metadataData + Data("\n".utf8), to: paths.metadata)
         return paths
+    }
+
+    /// Rewrites only the metadata at `location` (calibration, operating points), atomically; the
+    /// weights file and its manifest stay as they are, so the pair still matches.
+    public static func replaceMetadata(_ metadata: CheckpointMetadata, at location: URL) throws {
+        let path = CheckpointPaths(location).metadata
+        let current = try loadMetadata(from: location)
+        guard metadata.weights == current.weights else {
+            throw CheckpointError(file: path.path, problem: .mismatched, detail: "new metadata must keep the weights manifest of the file it replaces")
+        }
+        let problems = metadata.problems()
+        guard problems.isEmpty else {
+            throw CheckpointError(file: path.path, problem: .invalidMetadata, detail: problems.joined(separator: "; "))
+        }
+        try AtomicFile.write(try encode(metadata, file: path.path) + Data("\n".utf8), to: path)
+    }
+
+    private static func encode(_ metadata: CheckpointMetadata, file: String) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(metadata)
+        } catch {
+            throw CheckpointError(file: file, problem: .invalidMetadata, detail: "cannot be encoded as JSON (\(error))")
+        }
     }
 
     /// Reads only the metadata at `location`, validated, without loading the weights.

@@ -4,10 +4,20 @@ import PneumoData
 /// Runs a model over decoded images, one device batch at a time, so the float copy of a whole
 /// split (hundreds of MB at 224 px and 3 channels) never has to exist at once.
 public enum ImageScoring {
-    /// Class probabilities per image, in image order; `progress` receives the images done so far.
+    /// Calibrated class probabilities per image, in image order; `progress` receives the images done so far.
     public static func probabilities(
         of images: DecodedImageSet, model: TrainedModel, batchSize: Int, progress: ((Int) -> Void)? = nil
     ) throws -> [[Double]] {
+        let logits = try logits(of: images, model: model, batchSize: batchSize, progress: progress)
+        return TrainedModel.probabilities(
+            fromLogits: logits, count: images.count, classes: model.classNames.count, temperature: model.temperature)
+    }
+
+    /// The network's raw outputs per image, one row each, in image order (for calibration, which
+    /// needs them before any temperature).
+    public static func logits(
+        of images: DecodedImageSet, model: TrainedModel, batchSize: Int, progress: ((Int) -> Void)? = nil
+    ) throws -> [Float] {
         let input = model.spec.input
         guard images.side == input.size else {
             throw EvaluationError.invalidOption(
@@ -15,13 +25,12 @@ public enum ImageScoring {
         }
         let batch = max(1, batchSize)
         let plane = input.size * input.size
-        var result = [[Double]]()
-        result.reserveCapacity(images.count)
+        var result = [Float]()
         for start in stride(from: 0, to: images.count, by: batch) {
             let count = min(batch, images.count - start)
             let values = floats(images.pixels, from: start * plane, images: count, plane: plane, channels: input.channels)
             do {
-                result += try model.probabilities(images: values, count: count, batchSize: batch)
+                result += try model.logits(images: values, count: count, batchSize: batch)
             } catch let error as NonFiniteOutputError {
                 throw error.shifted(by: start)
             }

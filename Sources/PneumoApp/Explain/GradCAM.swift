@@ -102,7 +102,7 @@ public final class GradCAM {
     public func explain(batch: Tensor, target: GradCAMTarget = .predicted) throws -> [Explanation] {
         let pass = try run(batch, target: target)
         let n = batch.batch
-        let probabilities = TrainedModel.probabilities(fromLogits: pass.logits, count: n, classes: model.classNames.count)
+        let probabilities = TrainedModel.probabilities(fromLogits: pass.logits, count: n, classes: model.classNames.count, temperature: model.temperature)
         let shape = pass.activationShape
         let channels = shape[1], plane = shape[2] * shape[3]
         return try (0..<n).map { image in
@@ -138,7 +138,7 @@ public final class GradCAM {
         let logits = try x.toArray()
         let n = batch.batch, outputs = x.shape[1], classes = model.classNames.count
         try TrainedModel.requireFinite(logits, images: n)
-        let probabilities = TrainedModel.probabilities(fromLogits: logits, count: n, classes: classes)
+        let probabilities = TrainedModel.probabilities(fromLogits: logits, count: n, classes: classes, temperature: model.temperature)
         let explained = try probabilities.map { row -> Int in
             switch target {
             case .predicted: return ImageScoring.predictedClass(row, threshold: model.threshold)

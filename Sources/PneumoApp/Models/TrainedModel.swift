@@ -86,17 +86,24 @@ public final class TrainedModel {
         }
     }
 
-    /// Class probabilities for images given as NCHW floats in [0, 1] (`count` images of the
-    /// model's input shape), computed in batches on the device. Binary models give
-    /// `[p(normal), p(pneumonia)]` per image from the single logit. A non-finite output throws
-    /// `NonFiniteOutputError`: no caller may read it as a probability.
+    /// Calibrated class probabilities for images given as NCHW floats in [0, 1] (`count` images
+    /// of the model's input shape), computed in batches on the device. Binary models give
+    /// `[p(normal), p(pneumonia)]` per image from the single logit, divided by the checkpoint's
+    /// temperature. A non-finite output throws `NonFiniteOutputError`: no caller may read it as
+    /// a probability.
     public func probabilities(images: [Float], count: Int, batchSize: Int = 32) throws -> [[Double]] {
+        let logits = try logits(images: images, count: count, batchSize: batchSize)
+        return Self.probabilities(fromLogits: logits, count: count, classes: classNames.count, temperature: temperature)
+    }
+
+    /// The network's raw outputs for `count` images, one row per image (one value for two
+    /// classes), checked to be finite.
+    public func logits(images: [Float], count: Int, batchSize: Int = 32) throws -> [Float] {
         let perImage = spec.input.channels * spec.input.size * spec.input.size
         guard images.count == count * perImage else {
             throw EngineError.shapeMismatch("\(images.count) values are not \(count) images of \(perImage)")
         }
-        var result: [[Double]] = []
-        result.reserveCapacity(count)
+        var result: [Float] = []
         for start in stride(from: 0, to: count, by: max(1, batchSize)) {
             let n = min(batchSize, count - start)
             let batch = try Tensor(
@@ -108,10 +115,13 @@ public final class TrainedModel {
             } catch let error as NonFiniteOutputError {
                 throw error.shifted(by: start)
             }
-            result += Self.probabilities(fromLogits: logits, count: n, classes: classNames.count)
+            result += logits
         }
         return result
     }
+
+    /// The temperature the checkpoint's calibration divides logits by; 1 when uncalibrated.
+    public var temperature: Double { metadata?.calibration?.temperature ?? 1 }
 
     /// Throws `NonFiniteOutputError` for the first image of `images` whose logits are not all finite.
     public static func requireFinite(_ logits: [Float], images: Int) throws {
@@ -121,15 +131,15 @@ public final class TrainedModel {
 
     /// Sigmoid of one logit for two classes, softmax otherwise (in Double, on the host: the
     /// logits are tiny next to the images).
-    public static func probabilities(fromLogits logits: [Float], count: Int, classes: Int) -> [[Double]] {
+    public static func probabilities(fromLogits logits: [Float], count: Int, classes: Int, temperature: Double = 1) -> [[Double]] {
         if classes == 2 {
             return logits.prefix(count).map { logit in
-                let p = 1 / (1 + exp(-Double(logit)))
+                let p = 1 / (1 + exp(-Double(logit) / temperature))
                 return [1 - p, p]
             }
         }
         return (0..<count).map { row in
-            let values = logits[(row * classes)..<((row + 1) * classes)].map(Double.init)
+            let values = logits[(row * classes)..<((row + 1) * classes)].map { Double($0) / temperature }
             let top = values.max() ?? 0
             let exps = values.map { exp($0 - top) }
             let total = exps.reduce(0, +)

@@ -1,0 +1,71 @@
+import Engine
+import Foundation
+import PneumoData
+
+/// Fits a checkpoint's temperature and operating points on the validation data it was trained
+/// against, and stores them in its metadata: `pneumo calibrate`, and the last step of `pneumo train`.
+public enum Calibrator {
+    /// The goals of the operating points stored beside the threshold in use.
+    public static let operatingGoals: [ThresholdStrategy] = [
+        .youden, .targetSensitivity(0.95), .targetSensitivity(0.97), .targetSensitivity(0.99),
+    ]
+
+    /// Calibrates the checkpoint at `checkpoint` on its validation images under `dataRoot` and
+    /// rewrites its metadata; returns the new metadata. The weights are not touched.
+    @discardableResult
+    public static func calibrate(
+        checkpoint: URL, dataRoot: URL, context: ComputeContext, cacheDirectory: URL? = nil, useCache: Bool = true,
+        batchSize: Int = 32, log: (String) -> Void = { _ in }
+    ) throws -> CheckpointMetadata {
+        let model = try TrainedModel.load(from: checkpoint, context: context)
+        guard let metadata = model.metadata else {
+            throw EvaluationError.invalidOption("\(checkpoint.path) has no metadata to store a calibration in")
+        }
+        let source = ValidationSource(trainingOptions: metadata.trainingOptions)
+        let preparation = try DatasetPreparation(
+            root: dataRoot, labels: try ImageScoring.labelScheme(for: model), side: model.spec.input.size,
+            cacheDirectory: cacheDirectory, useCache: useCache, splits: source.splits)
+        let images = try source.load(with: preparation)
+        log("calibrating on \(images.count) images: \(source)")
+        let logits = try ImageScoring.logits(of: images, model: model, batchSize: batchSize)
+        let calibrated = try calibrated(
+            metadata, logits: logits, labels: images.labels, fittedOn: source.description)
+        try CheckpointStore.replaceMetadata(calibrated, at: checkpoint)
+        return calibrated
+    }
+
+    /// `metadata` with a temperature fitted to `logits` and `labels`, the threshold in use chosen
+    /// again by its own rule on the calibrated probabilities (the same decisions: the temperature
+    /// keeps the order), and the operating points of `operatingGoals`.
+    public static func calibrated(
+        _ metadata: CheckpointMetadata, logits: [Float], labels: [Int], fittedOn: String
+    ) throws -> CheckpointMetadata {
+        let classes = metadata.classNames.count
+        let raw = logits.map(Double.init)
+        let temperature = try TemperatureScaling.fit(logits: raw, labels: labels, classes: classes)
+        let before = TrainedModel.probabilities(fromLogits: logits, count: labels.count, classes: classes)
+        let after = TrainedModel.probabilities(fromLogits: logits, count: labels.count, classes: classes, temperature: temperature)
+        var result = metadata
+        result.calibration = CalibrationRecord(
+            temperature: temperature, fittedOn: fittedOn, images: labels.count,
+            before: CalibrationMetrics.measure(labels: labels, probabilities: before),
+            after: CalibrationMetrics.measure(labels: labels, probabilities: after))
+        guard classes == 2 else { return result }
+        let positive = after.map { $0[1] }
+        if let inUse = metadata.threshold, inUse.strategy.isChosenOnData {
+            result.threshold = try ThresholdChoice.choose(inUse.strategy, labels: labels, probabilities: positive, chosenOn: inUse.chosenOn)
+        }
+        result.operatingPoints = try operatingGoals.map {
+            try ThresholdChoice.choose($0, labels: labels, probabilities: positive, chosenOn: "validation")
+        }
+        return result
+    }
+}
+
+extension ThresholdStrategy {
+    /// Whether the rule picks its threshold from data (a fixed number does not).
+    var isChosenOnData: Bool {
+        if case .fixed = self { return false }
+        return true
+    }
+}

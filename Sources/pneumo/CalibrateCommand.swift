@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import PneumoApp
+
+/// `pneumo calibrate`: fits a checkpoint's temperature and operating points on its validation data.
+struct CalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Calibrate a checkpoint's probabilities (temperature scaling) and store its operating points.",
+        discussion: """
+            Fits one temperature on the validation data the checkpoint was trained against (the grouped \
+            share of train it records, else the official val split; never test), and stores it with the \
+            thresholds for Youden's J and sensitivities 0.95, 0.97 and 0.99. evaluate, predict, explain \
+            and serve then show calibrated probabilities. The ranking, and so ROC AUC, does not change. \
+            pneumo train does this for its checkpoints; use this command on older ones.
+            """)
+
+    @Option(help: "Checkpoint: RUN/best, or its .json or .safetensors file.")
+    var model: String
+
+    @Option(help: "Folder holding train/, val/ and test/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")
+    var data: String?
+
+    @Option(help: "Images per forward pass on the device.")
+    var batchSize = 32
+
+    @Option(help: "Folder for the decoded-image cache (default: $PNEUMO_CACHE_DIR or ~/.cache/pneumo/decoded).")
+    var cacheDir: String?
+
+    @Flag(help: "Decode every image without reading or writing the cache.")
+    var noCache = false
+
+    @OptionGroup var device: DeviceOptions
+
+    func validate() throws {
+        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096, got \(batchSize)") }
+    }
+
+    func run() throws {
+        let metadata = try Calibrator.calibrate(
+            checkpoint: URL(fileURLWithPath: model), dataRoot: try DataLocator.locate(data), context: try device.makeContext(),
+            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) }, useCache: !noCache,
+            batchSize: batchSize, log: { Console.log($0) })
+        print(CalibrationSummary.text(metadata))
+    }
+}
