@@ -23,7 +23,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case let .missingSplit(url, split):
             return "\(url.path) has no \(split.rawValue)/ folder: add it or do not ask for that split"
         case let .unreadableDirectory(url, why):
-            return "cannot list \(url.path): \(why)"
+            return "cannot list \(url.path): \(why); check that the folder exists and its permissions let you read it"
         case let .noImages(what):
             return "no images: \(what)"
         case let .strictScan(issues):
