@@ -11,6 +11,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case strictScan([DatasetIssue])
     case strictDecode([ImageLoadError])
     case invalidOption(String)
+    case unusableCache(URL, String)
 
     public var description: String {
         switch self {
@@ -34,6 +35,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
                 + (failures.count > 20 ? "\n  ... and \(failures.count - 20) more" : "")
         case let .invalidOption(why):
             return "invalid option: \(why)"
+        case let .unusableCache(url, why):
+            return "cannot use \(url.path) as the decoded-image cache: \(why); pass a folder with --cache-dir (or PNEUMO_CACHE_DIR), or use --no-cache"
         }
     }
 }
