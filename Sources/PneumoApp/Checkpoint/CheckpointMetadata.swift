@@ -67,6 +67,8 @@ public struct CheckpointMetadata: Equatable, Sendable {
     public var resumeState: JSONValue?
     /// Filled in by `CheckpointStore.save`; describes the weights file.
     public var weights: WeightsManifest?
+    /// Problems found with the model when it was saved, such as a collapsed training; empty when none.
+    public var warnings: [String] = []
 
     /// Creates metadata for a new checkpoint; `createdAt` is cut to whole seconds, as stored.
     public init(
@@ -116,7 +118,7 @@ public struct CheckpointMetadata: Equatable, Sendable {
 extension CheckpointMetadata: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, formatVersion, architecture, input, preprocessing, classNames, threshold
-        case trainingOptions, metrics, dataFingerprint, createdAt, engineVersion, resumeState, weights
+        case trainingOptions, metrics, dataFingerprint, createdAt, engineVersion, resumeState, weights, warnings
     }
 
     public init(from decoder: Decoder) throws {
@@ -140,6 +142,7 @@ extension CheckpointMetadata: Codable {
         engineVersion = try container.decode(String.self, forKey: .engineVersion)
         resumeState = try container.decodeIfPresent(JSONValue.self, forKey: .resumeState)
         weights = try container.decodeIfPresent(WeightsManifest.self, forKey: .weights)
+        warnings = try container.decodeIfPresent([String].self, forKey: .warnings) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -158,5 +161,6 @@ extension CheckpointMetadata: Codable {
         try container.encode(engineVersion, forKey: .engineVersion)
         try container.encodeIfPresent(resumeState, forKey: .resumeState)
         try container.encodeIfPresent(weights, forKey: .weights)
+        if !warnings.isEmpty { try container.encode(warnings, forKey: .warnings) }
     }
 }

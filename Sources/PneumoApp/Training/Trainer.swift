@@ -26,6 +26,8 @@ public struct TrainingSummary: Sendable {
     public var last: URL
     public var historyCSV: URL
     public var history: TrainingHistory
+    /// Signs of a collapsed model found on validation for the best checkpoint; empty when none.
+    public var warnings: [String] = []
 }
 
 /// Runs epochs of training: batches prepared on a background thread, uploaded, augmented on
@@ -136,6 +138,7 @@ public final class Trainer {
         run.removeResumeCheckpoint()
         let summary = try makeSummary(wallSeconds: elapsed())
         reporter.status(TrainingLog.summary(summary))
+        if !summary.warnings.isEmpty { reporter.status(CollapseCheck.banner(summary.warnings, checkpoint: run.best.path)) }
         return .finished(summary)
     }
 
@@ -210,8 +213,11 @@ public final class Trainer {
             imagesPerSecond: totals.imagesPerSecond, seconds: ProgressBar.monotonicSeconds() - epochStart)
         try history.record(record)
         let metrics = Self.figures(record, result: result, threshold: threshold, labels: session.validation.labels)
-        if improved { try session.saveModel(to: run.best, threshold: threshold, metrics: metrics) }
-        try session.saveModel(to: run.last, threshold: threshold, metrics: metrics)
+        let warnings = CollapseCheck.warnings(
+            probabilities: result.probabilities, labels: session.validation.labels, auc: result.auc, threshold: threshold,
+            classNames: session.classNames)
+        if improved { try session.saveModel(to: run.best, threshold: threshold, metrics: metrics, warnings: warnings) }
+        try session.saveModel(to: run.last, threshold: threshold, metrics: metrics, warnings: warnings)
         try saveResume(epoch: epoch + 1, batch: 0, totals: EpochTotals(), epochSeconds: 0, elapsed: elapsed())
         reporter.epoch(TrainingLog.epochLine(record, of: options.epochs, improved: improved, monitor: options.monitor))
     }
@@ -263,6 +269,6 @@ public final class Trainer {
             epochsCompleted: history.history.records.count, stoppedEarly: state.earlyStopping.shouldStop && state.epoch < options.epochs,
             monitor: options.monitor, patience: options.patience, bestEpoch: state.earlyStopping.bestEpoch,
             bestValue: state.earlyStopping.best, threshold: best?.threshold, wallSeconds: wallSeconds,
-            best: run.best, last: run.last, historyCSV: history.csvURL, history: history.history)
+            best: run.best, last: run.last, historyCSV: history.csvURL, history: history.history, warnings: best?.warnings ?? [])
     }
 }
