@@ -50,6 +50,8 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before any work, so a mistyped --grid fails at once.
+        if let grid { try OutputFolder.prepare(URL(fileURLWithPath: grid).deletingLastPathComponent()) }
         let context = try device.makeContext()
         let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
         let result = try Predictor.run(

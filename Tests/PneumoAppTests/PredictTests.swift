@@ -157,6 +157,14 @@ final class PredictTests: XCTestCase {
         XCTAssertTrue(page.contains("tile correct") || page.contains("tile wrong"))
 
         XCTAssertThrowsError(try PredictionGrid.write(result, to: directory.appendingPathComponent("grid.gif")))
+
+        // Only the last folder is made: a mistyped path creates nothing.
+        XCTAssertEqual(try PredictionGrid.write(result, to: directory.appendingPathComponent("new/grid.png"), limit: 1), 1)
+        let stray = directory.appendingPathComponent("typo/deeper/grid.png")
+        assertThrows(FileWriteError.self, { try PredictionGrid.write(result, to: stray) }) { error in
+            XCTAssertTrue(error.description.contains("the folder \(directory.appendingPathComponent("typo").path) does not exist"), error.description)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("typo").path))
     }
 }
 
