@@ -11,6 +11,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case strictScan([DatasetIssue])
     case strictDecode([ImageLoadError])
     case invalidOption(String)
+    case unusableCache(URL, String)
 
     public var description: String {
         switch self {
@@ -23,7 +24,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case let .missingSplit(url, split):
             return "\(url.path) has no \(split.rawValue)/ folder: add it or do not ask for that split"
         case let .unreadableDirectory(url, why):
-            return "cannot list \(url.path): \(why)"
+            return "cannot list \(url.path): \(why); check that the folder exists and its permissions let you read it"
         case let .noImages(what):
             return "no images: \(what)"
         case let .strictScan(issues):
@@ -34,6 +35,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
                 + (failures.count > 20 ? "\n  ... and \(failures.count - 20) more" : "")
         case let .invalidOption(why):
             return "invalid option: \(why)"
+        case let .unusableCache(url, why):
+            return "cannot use \(url.path) as the decoded-image cache: \(why); pass a folder with --cache-dir (or PNEUMO_CACHE_DIR), or use --no-cache"
         }
     }
 }

@@ -11,10 +11,11 @@ public enum DatasetScanner {
     /// split folder present; named splits must exist. Missing or empty class folders and
     /// unlabellable files are issues: skipped, or fatal when `strict`.
     public static func scanKaggle(
-        root: URL, splits: [DatasetSplit]? = nil, labels: LabelScheme = .binary, strict: Bool = false
+        root: URL, splits: [DatasetSplit]? = nil, labels: LabelScheme = .binary, strict: Bool = false,
+        fileSystem: FileSystemProbe = LocalFileSystem()
     ) throws -> DatasetScan {
         try requireDirectory(root)
-        let present = try folderNames(in: root)
+        let present = try folderNames(in: root, fileSystem)
         func folder(for split: DatasetSplit) -> String? { present.first { $0.lowercased() == split.rawValue } }
         let wanted: [DatasetSplit]
         if let splits {
@@ -29,7 +30,7 @@ public enum DatasetScanner {
         for split in wanted {
             guard let splitName = folder(for: split) else { continue }
             let splitURL = root.appendingPathComponent(splitName, isDirectory: true)
-            let classNames = try folderNames(in: splitURL)
+            let classNames = try folderNames(in: splitURL, fileSystem)
             for className in classFolders {
                 guard let actual = classNames.first(where: { $0.uppercased() == className }) else {
                     issues.append(DatasetIssue(path: splitURL.appendingPathComponent(className),
@@ -37,7 +38,7 @@ public enum DatasetScanner {
                     continue
                 }
                 let classURL = splitURL.appendingPathComponent(actual, isDirectory: true)
-                let (files, skipped) = try imageFiles(in: classURL)
+                let (files, skipped) = try imageFiles(in: classURL, fileSystem)
                 issues += skipped
                 if files.isEmpty {
                     issues.append(DatasetIssue(path: classURL, problem: "empty class folder: no .jpg or .jpeg files"))
@@ -61,32 +62,50 @@ public enum DatasetScanner {
     }
 
     /// Every JPEG under `folder`, at any depth, sorted by path. A file inside a folder named
-    /// NORMAL or PNEUMONIA gets that label; others are unlabelled.
-    public static func scanFolder(_ folder: URL, labels: LabelScheme = .binary, strict: Bool = false) throws -> DatasetScan {
+    /// NORMAL or PNEUMONIA gets that label; others are unlabelled. Entries that cannot be used
+    /// (named pipes, broken links, link loops, unlistable subfolders) are issues.
+    public static func scanFolder(
+        _ folder: URL, labels: LabelScheme = .binary, strict: Bool = false, fileSystem: FileSystemProbe = LocalFileSystem()
+    ) throws -> DatasetScan {
         try requireDirectory(folder)
-        guard let walker = FileManager.default.enumerator(
-            at: folder, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
-        else { throw DataError.unreadableDirectory(folder, "cannot walk the folder") }
-        var files: [URL] = []
-        for case let url as URL in walker where isImageName(url.lastPathComponent) { files.append(url) }
-        files.sort { $0.path < $1.path }
-        if files.isEmpty { throw DataError.noImages("no .jpg or .jpeg files under \(folder.path)") }
-        return try scanFiles(files, labels: labels, strict: strict)
+        let found = try findImages(under: folder, fileSystem: fileSystem)
+        if strict && !found.issues.isEmpty { throw DataError.strictScan(found.issues) }
+        if found.files.isEmpty {
+            let skipped = found.issues.isEmpty ? "" : "; skipped:\n" + found.issues.map { "  \($0)" }.joined(separator: "\n")
+            throw DataError.noImages("no usable .jpg or .jpeg files under \(folder.path)\(skipped)")
+        }
+        var scan = try scanFiles(found.files, labels: labels, strict: strict, fileSystem: fileSystem)
+        scan.issues = found.issues + scan.issues
+        return scan
+    }
+
+    /// The regular JPEG files under `folder`, at any depth, sorted by path, and every entry met
+    /// that cannot be used. Throws `DataError.unreadableDirectory` when `folder` cannot be listed.
+    public static func findImages(
+        under folder: URL, fileSystem: FileSystemProbe = LocalFileSystem()
+    ) throws -> (files: [URL], issues: [DatasetIssue]) {
+        try ImageFileWalk(fileSystem: fileSystem).run(folder)
     }
 
     /// The given files in the given order; missing ones are issues. Labels come from a
     /// parent folder named NORMAL or PNEUMONIA when there is one.
-    public static func scanFiles(_ files: [URL], labels: LabelScheme = .binary, strict: Bool = false) throws -> DatasetScan {
+    public static func scanFiles(
+        _ files: [URL], labels: LabelScheme = .binary, strict: Bool = false, fileSystem: FileSystemProbe = LocalFileSystem()
+    ) throws -> DatasetScan {
         var samples: [ImageSample] = []
         var issues: [DatasetIssue] = []
         for file in files {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
+            switch fileSystem.kind(of: file) {
+            case .regular:
+                break
+            case .directory:
+                issues.append(DatasetIssue(path: file, problem: "is a folder, not an image file"))
+                continue
+            case .missing:
                 issues.append(DatasetIssue(path: file, problem: "file does not exist"))
                 continue
-            }
-            if isDirectory.boolValue {
-                issues.append(DatasetIssue(path: file, problem: "is a folder, not an image file"))
+            case let other:
+                issues.append(DatasetIssue(path: file, problem: other.problem ?? "cannot be used"))
                 continue
             }
             let parent = file.deletingLastPathComponent().lastPathComponent
@@ -96,7 +115,7 @@ public enum DatasetScanner {
                                        patientID: PatientID.from(fileName: file.lastPathComponent)))
         }
         if strict && !issues.isEmpty { throw DataError.strictScan(issues) }
-        if samples.isEmpty { throw DataError.noImages("none of the \(files.count) listed files exists") }
+        if samples.isEmpty { throw DataError.noImages("none of the \(files.count) listed files is a readable regular file") }
         return DatasetScan(samples: samples, issues: issues, labelScheme: labels)
     }
 
@@ -112,35 +131,32 @@ public enum DatasetScanner {
         guard isDirectory.boolValue else { throw DataError.notADirectory(url) }
     }
 
-    private static func folderNames(in url: URL) throws -> [String] {
-        try entries(in: url).filter { isDirectory(url.appendingPathComponent($0)) }
+    private static func folderNames(in url: URL, _ fileSystem: FileSystemProbe) throws -> [String] {
+        try fileSystem.entries(of: url).filter { isDirectory(url.appendingPathComponent($0), fileSystem) }
     }
 
-    private static func entries(in url: URL) throws -> [String] {
-        do {
-            return try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
-        } catch {
-            throw DataError.unreadableDirectory(url, (error as NSError).localizedDescription)
-        }
-    }
-
-    /// JPEG files directly in `folder`; other visible regular files become issues.
-    private static func imageFiles(in folder: URL) throws -> (files: [URL], issues: [DatasetIssue]) {
+    /// JPEG files directly in `folder`; other visible entries that are not folders become issues,
+    /// and image names that are not regular files (a named pipe would block the reader) too.
+    private static func imageFiles(in folder: URL, _ fileSystem: FileSystemProbe) throws -> (files: [URL], issues: [DatasetIssue]) {
         var files: [URL] = []
         var issues: [DatasetIssue] = []
-        for name in try entries(in: folder) where !name.hasPrefix(".") {
+        for name in try fileSystem.entries(of: folder) where !name.hasPrefix(".") {
             let url = folder.appendingPathComponent(name)
-            if isImageName(name) {
+            let kind = fileSystem.kind(of: url)
+            if case .directory = kind { continue }
+            if let problem = kind.problem {
+                issues.append(DatasetIssue(path: url, problem: problem))
+            } else if isImageName(name) {
                 files.append(url)
-            } else if !isDirectory(url) {
+            } else {
                 issues.append(DatasetIssue(path: url, problem: "not a .jpg or .jpeg file, ignored"))
             }
         }
         return (files, issues)
     }
 
-    private static func isDirectory(_ url: URL) -> Bool {
-        var flag: ObjCBool = false
-        return FileManager.default.fileExists(atPath: url.path, isDirectory: &flag) && flag.boolValue
+    private static func isDirectory(_ url: URL, _ fileSystem: FileSystemProbe) -> Bool {
+        if case .directory = fileSystem.kind(of: url) { return true }
+        return false
     }
 }

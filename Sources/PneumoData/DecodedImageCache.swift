@@ -31,6 +31,29 @@ public struct DecodedImageCache: Sendable {
 
     /// Makes sure the folder exists; throws with the reason when it cannot be created.
     func prepare() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try checkUsable()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DataError.unusableCache(directory, "it cannot be created (\((error as NSError).localizedDescription))")
+        }
+    }
+
+    /// Throws when the cache path, or a folder above it, is a file: checked before any decoding
+    /// so the mistake is named at once rather than as a failed write at the end.
+    public func checkUsable() throws {
+        let target = directory.standardizedFileURL
+        var path = target
+        while path.path != "/" {
+            let kind = LocalFileSystem().kind(of: path)
+            switch kind {
+            case .directory: return
+            case .missing: path = path.deletingLastPathComponent()
+            case .regular, .special:
+                throw DataError.unusableCache(directory, path == target ? "it is a file, not a folder" : "\(path.path) above it is a file, not a folder")
+            case .brokenLink, .linkLoop, .unreadable:
+                throw DataError.unusableCache(directory, "\(path.path): \(kind.problem ?? "cannot be used")")
+            }
+        }
     }
 }

@@ -45,6 +45,8 @@ struct ExplainCommand: ParsableCommand {
     var lowQuality: LowQualityPolicy = .refuse
 
     func run() throws {
+        // Before any work, so a mistyped --out fails at once.
+        try OutputFolder.prepare(URL(fileURLWithPath: out, isDirectory: true))
         let context = try device.makeContext()
         let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
         let gradCAM = try GradCAM(model: trained)

@@ -9,8 +9,9 @@ struct PredictCommand: ParsableCommand {
         abstract: "Classify chest X-ray JPEGs with a checkpoint: class and probability per image.",
         discussion: """
             Takes files and folders (searched at any depth for .jpg and .jpeg). A file that cannot be \
-            read or decoded is reported on its own line and the rest are still predicted, unless \
-            --strict. Two-class models call an image positive at the checkpoint's threshold. The exit \
+            read or decoded, and anything a folder holds that cannot be used (a named pipe or other \
+            special file, a broken link, a link loop, a folder that cannot be listed), is reported on \
+            its own line and the rest are still predicted, unless --strict. Two-class models call an image positive at the checkpoint's threshold. The exit \
             status is 1 when no image could be predicted.
             """)
 
@@ -52,6 +53,8 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before any work, so a mistyped --grid fails at once.
+        if let grid { try OutputFolder.prepare(URL(fileURLWithPath: grid).deletingLastPathComponent()) }
         let context = try device.makeContext()
         let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
         let result = try Predictor.run(

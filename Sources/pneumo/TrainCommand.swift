@@ -171,6 +171,7 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         if let resume {
             let folder = URL(fileURLWithPath: resume, isDirectory: true)
+            try RunDirectory(folder).checkResumable()
             let data = TrainingData(root: try resumeDataRoot(folder), cacheDirectory: cache, useCache: !noCache)
             trainer = try Trainer.resume(from: folder, data: data, context: try device.makeContext(), reporter: reporter)
         } else {

@@ -63,6 +63,55 @@ final class PredictTests: XCTestCase {
         }
     }
 
+    /// A folder of good images holding a named pipe, a broken link and a link loop, and a
+    /// subfolder that cannot be listed.
+    private func awkwardFolder() throws -> (folder: URL, pipe: URL, locked: URL) {
+        let folder = directory.appendingPathComponent("awkward", isDirectory: true)
+        let locked = folder.appendingPathComponent("locked", isDirectory: true)
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
+        let images = try FileManager.default.contentsOfDirectory(
+            at: root.appendingPathComponent("test/NORMAL"), includingPropertiesForKeys: nil).sorted { $0.path < $1.path }
+        try FileManager.default.copyItem(at: images[0], to: folder.appendingPathComponent("good.jpeg"))
+        try FileManager.default.copyItem(at: images[1], to: locked.appendingPathComponent("hidden.jpeg"))
+        let pipe = folder.appendingPathComponent("x.jpeg")
+        XCTAssertEqual(mkfifo(pipe.path, 0o644), 0)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("gone.jpeg").path, withDestinationPath: "nowhere.jpeg")
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("loop").path, withDestinationPath: ".")
+        return (folder, pipe, locked)
+    }
+
+    func testEveryInputAFolderWalkMeetsIsPredictedOrListed() throws {
+        let (folder, pipe, locked) = try awkwardFolder()
+        // Root can list any folder, so the unlistable one is simulated.
+        let items = PredictionInput.gather([folder, pipe], labels: .binary, fileSystem: UnlistableFolders(folders: [locked.path]))
+        var problems = [String: String]()
+        for case let .problem(path, reason) in items { problems[URL(fileURLWithPath: path).lastPathComponent] = reason }
+        XCTAssertEqual(items.count - problems.count, 1, "only good.jpeg is an image: \(items)")
+        XCTAssertEqual(Set(problems.keys), ["x.jpeg", "gone.jpeg", "loop", "locked"])
+        XCTAssertEqual(problems["x.jpeg"], "not a regular file (named pipe), not read")
+        XCTAssertTrue(problems["gone.jpeg"]?.contains("broken symbolic link") ?? false)
+        XCTAssertTrue(problems["loop"]?.contains("link loop") ?? false)
+        XCTAssertTrue(problems["locked"]?.contains("cannot be listed") ?? false)
+
+        let unlistable = PredictionInput.gather([folder], labels: .binary, fileSystem: UnlistableFolders(folders: [folder.path]))
+        guard case let .problem(path, reason) = try XCTUnwrap(unlistable.first), unlistable.count == 1 else {
+            return XCTFail("an unlistable folder must be one problem, got \(unlistable)")
+        }
+        XCTAssertEqual(path, folder.path)
+        XCTAssertTrue(reason.contains("cannot list") && !reason.contains("holds no"), reason)
+    }
+
+    func testNamedPipesAreNeverOpenedAndStrictRefusesThem() throws {
+        let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
+        let (folder, pipe, _) = try awkwardFolder()
+        let result = try Predictor.run(model: model, paths: [folder, pipe])
+        XCTAssertEqual(result.predictedCount, 2, "good.jpeg and locked/hidden.jpeg")
+        XCTAssertEqual(result.failures.map { URL(fileURLWithPath: $0.file).lastPathComponent }.sorted(), ["gone.jpeg", "loop", "x.jpeg"])
+        assertThrows(PredictionInputError.self, { _ = try Predictor.run(model: model, paths: [folder], strict: true) }) { error in
+            XCTAssertEqual(error.problems.map { URL(fileURLWithPath: $0.file).lastPathComponent }.sorted(), ["gone.jpeg", "loop", "x.jpeg"])
+        }
+    }
+
     func testOutputFormatsHoldEveryFile() throws {
         let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
         let (paths, corrupt, _, _, _) = try inputs()
@@ -108,6 +157,14 @@ final class PredictTests: XCTestCase {
         XCTAssertTrue(page.contains("tile correct") || page.contains("tile wrong"))
 
         XCTAssertThrowsError(try PredictionGrid.write(result, to: directory.appendingPathComponent("grid.gif")))
+
+        // Only the last folder is made: a mistyped path creates nothing.
+        XCTAssertEqual(try PredictionGrid.write(result, to: directory.appendingPathComponent("new/grid.png"), limit: 1), 1)
+        let stray = directory.appendingPathComponent("typo/deeper/grid.png")
+        assertThrows(FileWriteError.self, { try PredictionGrid.write(result, to: stray) }) { error in
+            XCTAssertTrue(error.description.contains("the folder \(directory.appendingPathComponent("typo").path) does not exist"), error.description)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("typo").path))
     }
 }
 
@@ -123,6 +180,19 @@ final class PredictPartsTests: XCTestCase {
         // Column 2 of "1" (the stem) is ink on every row.
         for row in 0..<7 { XCTAssertEqual(canvas.pixels[((row + 1) * 12 + 3) * 3], 0, "row \(row)") }
         XCTAssertEqual(canvas.pixels[0], 255)
+    }
+}
+
+/// The real file system, except that the named folders cannot be listed: running as root,
+/// `chmod 000` would not stop the listing, so the failure is simulated here.
+private struct UnlistableFolders: FileSystemProbe {
+    let folders: Set<String>
+
+    func kind(of url: URL) -> FileKind { LocalFileSystem().kind(of: url) }
+
+    func entries(of folder: URL) throws -> [String] {
+        if folders.contains(folder.standardizedFileURL.path) { throw DataError.unreadableDirectory(folder, "Permission denied") }
+        return try LocalFileSystem().entries(of: folder)
     }
 }
 

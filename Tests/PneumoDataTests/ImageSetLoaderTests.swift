@@ -19,10 +19,14 @@ final class ImageSetLoaderTests: XCTestCase {
         }
         try folder.write(huge, to: "train/PNEUMONIA/person3_bacteria_3.jpeg")
         // Unreadable: a link to nothing (works even for root, unlike permission bits).
-        try FileManager.default.createSymbolicLink(
-            at: folder.url.appendingPathComponent("train/PNEUMONIA/person4_bacteria_4.jpeg"),
-            withDestinationURL: folder.url.appendingPathComponent("gone.jpeg"))
-        return try DatasetScanner.scanKaggle(root: folder.url)
+        let link = folder.url.appendingPathComponent("train/PNEUMONIA/person4_bacteria_4.jpeg")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: folder.url.appendingPathComponent("gone.jpeg"))
+        var scan = try DatasetScanner.scanKaggle(root: folder.url)
+        // The scanner reports the dangling link itself; handed to the loader anyway, it must still fail as unreadable.
+        XCTAssertEqual(scan.issues.map(\.path), [link])
+        scan.samples.append(ImageSample(file: link, split: .train, classFolder: "PNEUMONIA", label: 1,
+                                        patientID: PatientID.from(fileName: link.lastPathComponent)))
+        return scan
     }
 
     func testBadFilesAreSkippedCountedAndNamed() throws {

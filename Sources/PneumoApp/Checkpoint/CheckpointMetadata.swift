@@ -72,6 +72,8 @@ public struct CheckpointMetadata: Equatable, Sendable {
     public var operatingPoints: [ThresholdChoice]?
     /// Filled in by `CheckpointStore.save`; describes the weights file.
     public var weights: WeightsManifest?
+    /// Problems found with the model when it was saved, such as a collapsed training; empty when none.
+    public var warnings: [String] = []
 
     /// Creates metadata for a new checkpoint; `createdAt` is cut to whole seconds, as stored.
     public init(
@@ -138,7 +140,8 @@ extension CheckpointMetadata {
 extension CheckpointMetadata: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, formatVersion, architecture, input, preprocessing, classNames, threshold
-        case trainingOptions, metrics, dataFingerprint, createdAt, engineVersion, resumeState, calibration, operatingPoints, weights
+        case trainingOptions, metrics, dataFingerprint, createdAt, engineVersion, resumeState, calibration, operatingPoints
+        case weights, warnings
     }
 
     public init(from decoder: Decoder) throws {
@@ -164,6 +167,7 @@ extension CheckpointMetadata: Codable {
         calibration = try container.decodeIfPresent(CalibrationRecord.self, forKey: .calibration)
         operatingPoints = try container.decodeIfPresent([ThresholdChoice].self, forKey: .operatingPoints)
         weights = try container.decodeIfPresent(WeightsManifest.self, forKey: .weights)
+        warnings = try container.decodeIfPresent([String].self, forKey: .warnings) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -184,5 +188,6 @@ extension CheckpointMetadata: Codable {
         try container.encodeIfPresent(calibration, forKey: .calibration)
         try container.encodeIfPresent(operatingPoints, forKey: .operatingPoints)
         try container.encodeIfPresent(weights, forKey: .weights)
+        if !warnings.isEmpty { try container.encode(warnings, forKey: .warnings) }
     }
 }

@@ -28,6 +28,7 @@ public struct DatasetPreparation {
         self.side = side
         self.strict = strict
         cache = useCache ? DecodedImageCache(directory: cacheDirectory ?? DecodedImageCache.defaultDirectory()) : nil
+        try cache?.checkUsable()
         scan = try DatasetScanner.scanKaggle(root: root, splits: splits, labels: labels, strict: strict)
     }
 

@@ -2,14 +2,10 @@ import Foundation
 
 /// Writes report.html and eda.json, each atomically (a temporary file renamed into place).
 public enum EDAReportWriter {
-    /// Writes both files into `directory` (created if needed) and returns their locations.
+    /// Writes both files into `directory` (created if its parent exists) and returns their locations.
     @discardableResult
     public static func write(_ result: ExploratoryAnalysis.Result, to directory: URL) throws -> (html: URL, json: URL) {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw EDAError.cannotWrite(directory, error.localizedDescription)
-        }
+        try OutputFolder.prepare(directory)
         let html = directory.appendingPathComponent("report.html")
         let json = directory.appendingPathComponent("eda.json")
         let encoder = JSONEncoder()

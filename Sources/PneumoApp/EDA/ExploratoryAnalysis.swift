@@ -19,6 +19,7 @@ public enum ExploratoryAnalysis {
 
     /// Runs the analysis of `options.dataRoot`.
     public static func run(_ options: EDAOptions) throws -> Result {
+        try options.cache?.checkUsable()
         let scan = try DatasetScanner.scanKaggle(root: options.dataRoot, labels: options.labels, strict: options.strict)
         let classNames = options.labels.classNames
         let splits = DatasetSplit.allCases.filter { !scan.samples(in: $0).isEmpty }

@@ -10,8 +10,9 @@ public enum EvaluationWriter {
         public let json: URL
     }
 
-    /// Writes `report.html` and `evaluation.json` into `directory`, creating it when needed.
+    /// Writes `report.html` and `evaluation.json` into `directory`, creating it when its parent exists.
     public static func write(_ run: EvaluationRun, to directory: URL) throws -> Written {
+        try OutputFolder.prepare(directory)
         let html = directory.appendingPathComponent("report.html")
         let json = directory.appendingPathComponent("evaluation.json")
         try AtomicFile.write(try run.result.json(), to: json)

@@ -33,8 +33,11 @@ public struct BinaryEvaluation: Codable, Equatable, Sendable {
         return [
             MetricRow(name: "Accuracy", value: metrics.accuracy, interval: intervals?.accuracy),
             MetricRow(name: "Precision", value: metrics.precision, interval: intervals?.precision),
-            MetricRow(name: "Recall (sensitivity)", value: metrics.recall, interval: intervals?.recall),
-            MetricRow(name: "Specificity", value: metrics.specificity, interval: intervals?.specificity),
+            // Undefined on a one-class split: shown as n/a, never as 0 with a [0, 0] interval.
+            MetricRow(name: "Recall (sensitivity)", value: metrics.recallIfDefined,
+                      interval: metrics.recallIfDefined == nil ? nil : intervals?.recall),
+            MetricRow(name: "Specificity", value: metrics.specificityIfDefined,
+                      interval: metrics.specificityIfDefined == nil ? nil : intervals?.specificity),
             MetricRow(name: "F1", value: metrics.f1, interval: intervals?.f1),
             MetricRow(name: "ROC AUC", value: metrics.rocAUC, interval: intervals?.rocAUC),
             MetricRow(name: "PR AUC (average precision)", value: metrics.prAUC, interval: intervals?.prAUC),

@@ -6,9 +6,9 @@ public struct BinaryIntervals: Codable, Equatable, Sendable {
     public var accuracy: ConfidenceInterval?
     /// Interval of the precision.
     public var precision: ConfidenceInterval?
-    /// Interval of the recall (sensitivity).
+    /// Interval of the recall (sensitivity), over the resamples holding a positive.
     public var recall: ConfidenceInterval?
-    /// Interval of the specificity.
+    /// Interval of the specificity, over the resamples holding a negative.
     public var specificity: ConfidenceInterval?
     /// Interval of the F1 score.
     public var f1: ConfidenceInterval?
@@ -45,7 +45,7 @@ public struct BinaryIntervals: Codable, Equatable, Sendable {
             let tally = ranking.tally(weights: resampler.nextWeights())
             let metrics = BinaryMetrics(tally: tally, groupsPredictedPositive: groupsPredictedPositive, threshold: threshold)
             let values: [Double?] = [
-                metrics.accuracy, metrics.precision, metrics.recall, metrics.specificity, metrics.f1,
+                metrics.accuracy, metrics.precision, metrics.recallIfDefined, metrics.specificityIfDefined, metrics.f1,
                 metrics.rocAUC, metrics.prAUC, metrics.logLoss,
                 Double(metrics.confusion.truePositives), Double(metrics.confusion.falsePositives),
                 Double(metrics.confusion.trueNegatives), Double(metrics.confusion.falseNegatives),

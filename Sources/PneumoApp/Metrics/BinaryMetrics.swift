@@ -60,6 +60,49 @@ public struct BinaryMetrics: Codable, Equatable, Sendable {
             throw MetricsError.invalidOption("decision threshold \(threshold) is not a finite number")
         }
     }
+
+    /// The recall, nil when there is no positive sample to find (`recall` then reads 0).
+    public var recallIfDefined: Double? { positives > 0 ? recall : nil }
+    /// The specificity, nil when there is no negative sample (`specificity` then reads 0).
+    public var specificityIfDefined: Double? { count > positives ? specificity : nil }
+
+    private enum CodingKeys: String, CodingKey {
+        case threshold, count, positives, accuracy, precision, recall, specificity, f1, rocAUC, prAUC, logLoss, confusion
+    }
+
+    /// Reads metrics; an undefined (null) recall or specificity reads as 0, as computed.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        threshold = try container.decode(Double.self, forKey: .threshold)
+        count = try container.decode(Int.self, forKey: .count)
+        positives = try container.decode(Int.self, forKey: .positives)
+        accuracy = try container.decode(Double.self, forKey: .accuracy)
+        precision = try container.decode(Double.self, forKey: .precision)
+        recall = try container.decodeIfPresent(Double.self, forKey: .recall) ?? 0
+        specificity = try container.decodeIfPresent(Double.self, forKey: .specificity) ?? 0
+        f1 = try container.decode(Double.self, forKey: .f1)
+        rocAUC = try container.decodeIfPresent(Double.self, forKey: .rocAUC)
+        prAUC = try container.decodeIfPresent(Double.self, forKey: .prAUC)
+        logLoss = try container.decode(Double.self, forKey: .logLoss)
+        confusion = try container.decode(BinaryConfusionMatrix.self, forKey: .confusion)
+    }
+
+    /// Writes metrics; a recall or specificity undefined on this data is written as null, not 0.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(count, forKey: .count)
+        try container.encode(positives, forKey: .positives)
+        try container.encode(accuracy, forKey: .accuracy)
+        try container.encode(precision, forKey: .precision)
+        try container.encode(recallIfDefined, forKey: .recall)
+        try container.encode(specificityIfDefined, forKey: .specificity)
+        try container.encode(f1, forKey: .f1)
+        try container.encodeIfPresent(rocAUC, forKey: .rocAUC)
+        try container.encodeIfPresent(prAUC, forKey: .prAUC)
+        try container.encode(logLoss, forKey: .logLoss)
+        try container.encode(confusion, forKey: .confusion)
+    }
 }
 
 /// Area under the ROC curve on its own, for scores of any scale (probabilities or logits).

@@ -4,13 +4,15 @@ import Foundation
 /// picture or a self-contained HTML page. A frame is green for a right prediction, orange for
 /// a wrong one, grey when the true class is unknown.
 public enum PredictionGrid {
-    /// Writes the grid of the first `limit` predicted images to `url`: `.png` or `.html`.
+    /// Writes the grid of the first `limit` predicted images to `url`: `.png` or `.html`; its
+    /// folder is created only when the folder above it exists.
     @discardableResult
     public static func write(_ result: PredictionResult, to url: URL, limit: Int = 48, columns: Int = 6) throws -> Int {
         let tiles = self.tiles(result, limit: limit)
         guard !tiles.isEmpty else {
             throw EvaluationError.unusableData("no image was predicted, so there is nothing to draw in \(url.path)")
         }
+        try OutputFolder.prepare(url.deletingLastPathComponent())
         switch url.pathExtension.lowercased() {
         case "png":
             try AtomicFile.write(try png(tiles, columns: columns), to: url)

@@ -39,6 +39,20 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// Refuses a folder that holds no run to continue, naming what is wrong: a missing folder,
+    /// a file, or a finished or foreign folder.
+    public func checkResumable() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { throw TrainingError.missingRunFolder(url) }
+        guard isDirectory.boolValue else {
+            throw TrainingError.resumeMismatch("\(url.path) is a file, not a run folder; pass the folder an interrupted run wrote (its --out)")
+        }
+        guard canResume else {
+            throw TrainingError.resumeMismatch(
+                "\(url.path) holds no resume checkpoint (resume.json); it is not a run folder, or the run already finished")
+        }
+    }
+
     /// Removes the resumable checkpoint once the run has finished.
     func removeResumeCheckpoint() {
         let paths = CheckpointPaths(resume)

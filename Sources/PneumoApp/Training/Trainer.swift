@@ -26,6 +26,8 @@ public struct TrainingSummary: Sendable {
     public var last: URL
     public var historyCSV: URL
     public var history: TrainingHistory
+    /// Signs of a collapsed model found on validation for the best checkpoint; empty when none.
+    public var warnings: [String] = []
 }
 
 /// Runs epochs of training: batches prepared on a background thread, uploaded, augmented on
@@ -35,6 +37,8 @@ public struct TrainingSummary: Sendable {
 public final class Trainer {
     public let options: TrainingOptions
     public let run: RunDirectory
+    /// Held for the trainer's life so no other training writes into the same folder.
+    private let lock: RunLock
     private let session: TrainingSession
     private let reporter: TrainingReporter
     private var history: HistoryLog
@@ -47,6 +51,7 @@ public final class Trainer {
     public convenience init(options: TrainingOptions, data: TrainingData, output: URL, context: ComputeContext, reporter: TrainingReporter = .silent) throws {
         try options.validate()
         let run = RunDirectory(output)
+        let lock = try RunLock(folder: output)
         try run.checkFreshStart()
         let spec = try BuiltinModels.resolve(options.model).resized(inputSize: options.inputSize, width: options.width)
         let session = try TrainingSession(options: options, spec: spec, data: data, context: context, reporter: reporter)
@@ -58,16 +63,16 @@ public final class Trainer {
             earlyStopping: EarlyStopping(metric: options.monitor, patience: options.patience),
             epochTotals: EpochTotals(), elapsedSeconds: 0, epochSeconds: 0)
         try RunRecord(options: options, data: data.root.path, device: context.device.name).write(to: run.options)
-        self.init(session: session, run: run, state: state, history: HistoryLog(directory: output), reporter: reporter)
+        self.init(session: session, run: run, lock: lock, state: state, history: HistoryLog(directory: output), reporter: reporter)
     }
 
     /// Continues the run in `directory` from its resume checkpoint, with the options it was started with.
     public static func resume(from directory: URL, data: TrainingData, context: ComputeContext, reporter: TrainingReporter = .silent) throws -> Trainer {
         let run = RunDirectory(directory)
-        guard run.canResume else {
-            throw TrainingError.resumeMismatch(
-                "\(directory.path) holds no resume checkpoint (resume.json); it is not a run folder, or the run already finished")
-        }
+        try run.checkResumable()
+        let lock = try RunLock(folder: directory)
+        // Checked again under the lock: a run that held it may have finished meanwhile.
+        try run.checkResumable()
         let checkpoint = try CheckpointStore.load(from: run.resume)
         let file = CheckpointPaths(run.resume).weights.path
         let options: TrainingOptions, spec: ArchitectureSpec, state: ResumeState
@@ -87,13 +92,14 @@ public final class Trainer {
         try session.restore(from: checkpoint, state: state, file: file)
         let history = try HistoryLog(resumingIn: directory, after: state.epoch)
         reporter.status("resuming \(directory.path) at epoch \(state.epoch + 1), batch \(state.batch) of \(session.stepsPerEpoch)")
-        return Trainer(session: session, run: run, state: state, history: history, reporter: reporter)
+        return Trainer(session: session, run: run, lock: lock, state: state, history: history, reporter: reporter)
     }
 
-    private init(session: TrainingSession, run: RunDirectory, state: ResumeState, history: HistoryLog, reporter: TrainingReporter) {
+    private init(session: TrainingSession, run: RunDirectory, lock: RunLock, state: ResumeState, history: HistoryLog, reporter: TrainingReporter) {
         options = session.options
         self.session = session
         self.run = run
+        self.lock = lock
         self.state = state
         self.history = history
         self.reporter = reporter
@@ -132,6 +138,7 @@ public final class Trainer {
         run.removeResumeCheckpoint()
         let summary = try makeSummary(wallSeconds: elapsed())
         reporter.status(TrainingLog.summary(summary))
+        if !summary.warnings.isEmpty { reporter.status(CollapseCheck.banner(summary.warnings, checkpoint: run.best.path)) }
         return .finished(summary)
     }
 
@@ -206,8 +213,11 @@ public final class Trainer {
             imagesPerSecond: totals.imagesPerSecond, seconds: ProgressBar.monotonicSeconds() - epochStart)
         try history.record(record)
         let metrics = Self.figures(record, result: result, threshold: threshold, labels: session.validation.labels)
-        if improved { try session.saveModel(to: run.best, threshold: threshold, metrics: metrics) }
-        try session.saveModel(to: run.last, threshold: threshold, metrics: metrics)
+        let warnings = CollapseCheck.warnings(
+            probabilities: result.probabilities, labels: session.validation.labels, auc: result.auc, threshold: threshold,
+            classNames: session.classNames)
+        if improved { try session.saveModel(to: run.best, threshold: threshold, metrics: metrics, warnings: warnings) }
+        try session.saveModel(to: run.last, threshold: threshold, metrics: metrics, warnings: warnings)
         try saveResume(epoch: epoch + 1, batch: 0, totals: EpochTotals(), epochSeconds: 0, elapsed: elapsed())
         reporter.epoch(TrainingLog.epochLine(record, of: options.epochs, improved: improved, monitor: options.monitor))
     }
@@ -259,6 +269,6 @@ public final class Trainer {
             epochsCompleted: history.history.records.count, stoppedEarly: state.earlyStopping.shouldStop && state.epoch < options.epochs,
             monitor: options.monitor, patience: options.patience, bestEpoch: state.earlyStopping.bestEpoch,
             bestValue: state.earlyStopping.best, threshold: best?.threshold, wallSeconds: wallSeconds,
-            best: run.best, last: run.last, historyCSV: history.csvURL, history: history.history)
+            best: run.best, last: run.last, historyCSV: history.csvURL, history: history.history, warnings: best?.warnings ?? [])
     }
 }

@@ -38,20 +38,25 @@ extension TrainingSession {
     }
 
     /// Metadata for a checkpoint of this session's model.
-    func metadata(threshold: ThresholdChoice?, metrics: [String: Double], resumeState: ResumeState? = nil) throws -> CheckpointMetadata {
-        CheckpointMetadata(
+    func metadata(
+        threshold: ThresholdChoice?, metrics: [String: Double], warnings: [String] = [], resumeState: ResumeState? = nil
+    ) throws -> CheckpointMetadata {
+        var metadata = CheckpointMetadata(
             architecture: try JSONValue(encoding: spec),
             input: InputSpec(width: spec.input.size, height: spec.input.size, channels: spec.input.channels),
             preprocessing: try preprocessingRecord, classNames: classNames, threshold: threshold,
             trainingOptions: try trainingRecord, metrics: metrics.filter { $0.value.isFinite },
             dataFingerprint: fingerprint, engineVersion: Self.engineVersion,
             resumeState: try resumeState.map { try JSONValue(encoding: $0) })
+        metadata.warnings = warnings
+        return metadata
     }
 
-    /// Saves the model's weights and running statistics with `threshold` and `metrics`.
+    /// Saves the model's weights and running statistics with `threshold`, `metrics` and `warnings`.
     @discardableResult
-    func saveModel(to location: URL, threshold: ThresholdChoice?, metrics: [String: Double]) throws -> CheckpointPaths {
-        try CheckpointStore.save(tensors: try model.weightTensors(), metadata: try metadata(threshold: threshold, metrics: metrics), to: location)
+    func saveModel(to location: URL, threshold: ThresholdChoice?, metrics: [String: Double], warnings: [String] = []) throws -> CheckpointPaths {
+        try CheckpointStore.save(
+            tensors: try model.weightTensors(), metadata: try metadata(threshold: threshold, metrics: metrics, warnings: warnings), to: location)
     }
 
     /// Saves weights, optimizer state and the loop's state, so `restore` can continue exactly here.

@@ -43,11 +43,9 @@ final class TrainingSession {
         validationCounts = Self.counts(validationSet.labels, classes: classNames.count)
         let source = options.validationFraction > 0 ? "\(Int((options.validationFraction * 100).rounded()))% of train, grouped by patient" : "the val folder"
         reporter.status("training on \(train.count) images \(Self.describe(trainCounts, classNames)); validating on \(validationSet.count) (\(source)) \(Self.describe(validationCounts, classNames))")
-        if let missing = validationCounts.firstIndex(of: 0) {
-            throw TrainingError.invalidOption(
-                "the validation set has no \(classNames[missing]) image, so its figures and the threshold cannot be computed; "
-                    + (options.validationFraction > 0 ? "raise --val-fraction" : "use --val-fraction 0.1 instead of the val folder"))
-        }
+        try ClassCoverage.check(
+            trainCounts: trainCounts, validationCounts: validationCounts, classNames: classNames,
+            validationFraction: options.validationFraction, trainFolder: data.root.appendingPathComponent("train"))
         guard train.count >= options.batchSize else {
             throw TrainingError.invalidOption("--batch-size \(options.batchSize) is larger than the \(train.count) training images; lower it")
         }
