@@ -41,8 +41,31 @@ public enum EvaluationReport {
                 charts.append(StandardCharts.precisionRecall([NamedCurve(name: name, points: curve, area: binary.metrics.prAUC)]))
             }
         }
+        if let calibration = result.calibration {
+            var curves = [(name: "raw (temperature 1)", metrics: calibration.uncalibrated)]
+            if calibration.calibrated {
+                curves.append((name: "calibrated (T \(NumberFormat.fixed(calibration.temperature, 2)))", metrics: calibration.reported))
+            }
+            charts.append(StandardCharts.reliability(curves))
+        }
         report.addHeading("Curves")
         report.addCharts(charts)
+
+        if let calibration = result.calibration {
+            report.addHeading("Calibration")
+            report.addParagraph(CalibrationText.sentence(calibration, split: result.data.split))
+            try report.addTable(
+                headers: ["Probabilities", "ECE (15 bins)", "Brier score", "Log loss"],
+                rows: CalibrationText.rows(calibration), caption: "Calibration on \(result.data.split)")
+        }
+        if let points = result.operatingPoints, !points.isEmpty {
+            report.addHeading("Operating points")
+            try report.addTable(
+                headers: ["Chosen on validation for", "Threshold", "Validation sensitivity", "Validation specificity",
+                          "\(result.data.split) sensitivity", "\(result.data.split) specificity", ""],
+                rows: CalibrationText.operatingRows(points),
+                caption: "Thresholds chosen on validation, never on \(result.data.split); the row in use decides")
+        }
 
         if let history = run.history, !history.records.isEmpty {
             report.addHeading("Training")

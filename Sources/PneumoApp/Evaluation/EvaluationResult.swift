@@ -79,6 +79,10 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
     public var predictions: [ImagePrediction]
     /// Remarks a reader should see (skipped files, overlapping data).
     public var notes: [String]
+    /// Calibration of the probabilities on this split, raw and as reported.
+    public var calibration: EvaluatedCalibration?
+    /// The checkpoint's operating points (two classes), applied to this split.
+    public var operatingPoints: [EvaluatedOperatingPoint]?
 
     /// The metric rows of the table, with intervals.
     public var rows: [MetricRow] { binary?.rows ?? multiclass?.rows ?? [] }

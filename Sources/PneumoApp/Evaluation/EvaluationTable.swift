@@ -22,6 +22,17 @@ public enum EvaluationTable {
             ["true \(classes[row])"] + classes.indices.map { column in row < confusion.count && column < confusion[row].count ? "\(confusion[row][column])" : "" }
         }
         lines.append(TextTable(headers: ["confusion"] + classes.map { "pred \($0)" }, rows: matrixRows).render())
+        if let calibration = result.calibration {
+            lines.append("")
+            lines.append(CalibrationText.sentence(calibration, split: result.data.split))
+            lines.append(TextTable(headers: ["probabilities", "ECE", "Brier", "log loss"], rows: CalibrationText.rows(calibration)).render())
+        }
+        if let points = result.operatingPoints, !points.isEmpty {
+            lines.append("")
+            lines.append(TextTable(
+                headers: ["operating point", "threshold", "val sens", "val spec", "\(result.data.split) sens", "\(result.data.split) spec", ""],
+                rows: CalibrationText.operatingRows(points), rightAligned: [1, 2, 3, 4, 5]).render())
+        }
         for note in result.notes { lines.append("note: \(note)") }
         return lines.joined(separator: "\n")
     }

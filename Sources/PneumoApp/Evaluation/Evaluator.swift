@@ -58,9 +58,17 @@ public enum Evaluator {
         }
 
         let started = Date()
-        let probabilities = try ImageScoring.probabilities(
+        let logits = try ImageScoring.logits(
             of: images, model: model, batchSize: options.batchSize, progress: { progress?($0, images.count) })
         let seconds = Date().timeIntervalSince(started)
+        let classCount = model.classNames.count
+        let probabilities = TrainedModel.probabilities(
+            fromLogits: logits, count: images.count, classes: classCount, temperature: model.temperature)
+        let calibration = EvaluatedCalibration(
+            temperature: model.temperature, calibrated: model.metadata?.calibration != nil,
+            uncalibrated: CalibrationMetrics.measure(
+                labels: labels, probabilities: TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classCount)),
+            reported: CalibrationMetrics.measure(labels: labels, probabilities: probabilities))
         let threshold = decision?.threshold ?? 0.5
         var binaryEvaluation: BinaryEvaluation?
         var multiclassEvaluation: MulticlassEvaluation?
@@ -93,7 +101,10 @@ public enum Evaluator {
                 root: options.dataRoot.path, split: options.split.rawValue, images: images.count,
                 perClass: model.classNames.indices.map { index in labels.filter { $0 == index }.count }, skipped: skipped),
             threshold: decision, binary: binaryEvaluation, multiclass: multiclassEvaluation, bootstrap: options.bootstrap,
-            imagesPerSecond: seconds > 0 ? Double(images.count) / seconds : 0, predictions: predictions, notes: notes)
+            imagesPerSecond: seconds > 0 ? Double(images.count) / seconds : 0, predictions: predictions, notes: notes,
+            calibration: calibration,
+            operatingPoints: binary ? EvaluatedOperatingPoint.apply(
+                model.metadata?.operatingPoints ?? [], inUse: decision?.threshold, labels: labels, probabilities: probabilities.map { $0[1] }) : nil)
         return EvaluationRun(result: result, images: images, history: history, examples: options.examples)
     }
 

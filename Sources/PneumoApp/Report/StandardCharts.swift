@@ -41,6 +41,20 @@ public enum StandardCharts {
             xRange: 0...1, yRange: 0...1, legend: .bottomLeft, width: 440, height: 400)
     }
 
+    /// Reliability diagram: observed frequency against stated probability per bin (non-empty
+    /// bins only), one series per set of probabilities, with the diagonal of perfect calibration.
+    public static func reliability(_ curves: [(name: String, metrics: CalibrationMetrics)], title: String = "Reliability diagram") -> LineChart {
+        LineChart(
+            title: title, xLabel: "Stated probability (bin mean)", yLabel: "Observed frequency",
+            series: curves.map { curve in
+                LineSeries(
+                    name: "\(curve.name), ECE \(NumberFormat.fixed(curve.metrics.expectedCalibrationError, 3))",
+                    points: curve.metrics.bins.filter { $0.count > 0 }.map { ChartPoint(x: $0.meanProbability, y: $0.observedFrequency) },
+                    markers: true)
+            },
+            xRange: 0...1, yRange: 0...1, legend: .bottomRight, diagonal: true, width: 440, height: 400)
+    }
+
     /// Training and validation loss per epoch.
     public static func loss(_ history: TrainingHistory) -> LineChart {
         let records = history.records

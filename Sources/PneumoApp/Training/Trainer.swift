@@ -40,6 +40,8 @@ public final class Trainer {
     /// Held for the trainer's life so no other training writes into the same folder.
     private let lock: RunLock
     private let session: TrainingSession
+    /// Where the data came from, for calibrating the finished checkpoints on the same validation images.
+    private let data: TrainingData
     private let reporter: TrainingReporter
     private var history: HistoryLog
     private var state: ResumeState
@@ -63,7 +65,7 @@ public final class Trainer {
             earlyStopping: EarlyStopping(metric: options.monitor, patience: options.patience),
             epochTotals: EpochTotals(), elapsedSeconds: 0, epochSeconds: 0)
         try RunRecord(options: options, data: data.root.path, device: context.device.name).write(to: run.options)
-        self.init(session: session, run: run, lock: lock, state: state, history: HistoryLog(directory: output), reporter: reporter)
+        self.init(session: session, data: data, run: run, lock: lock, state: state, history: HistoryLog(directory: output), reporter: reporter)
     }
 
     /// Continues the run in `directory` from its resume checkpoint, with the options it was started with.
@@ -92,12 +94,16 @@ public final class Trainer {
         try session.restore(from: checkpoint, state: state, file: file)
         let history = try HistoryLog(resumingIn: directory, after: state.epoch)
         reporter.status("resuming \(directory.path) at epoch \(state.epoch + 1), batch \(state.batch) of \(session.stepsPerEpoch)")
-        return Trainer(session: session, run: run, lock: lock, state: state, history: history, reporter: reporter)
+        return Trainer(session: session, data: data, run: run, lock: lock, state: state, history: history, reporter: reporter)
     }
 
-    private init(session: TrainingSession, run: RunDirectory, lock: RunLock, state: ResumeState, history: HistoryLog, reporter: TrainingReporter) {
+    private init(
+        session: TrainingSession, data: TrainingData, run: RunDirectory, lock: RunLock, state: ResumeState, history: HistoryLog,
+        reporter: TrainingReporter
+    ) {
         options = session.options
         self.session = session
+        self.data = data
         self.run = run
         self.lock = lock
         self.state = state
@@ -136,6 +142,7 @@ public final class Trainer {
             try finishEpoch(epoch, totals: accumulator.totals, epochStart: epochStart, elapsed: elapsed)
         }
         run.removeResumeCheckpoint()
+        calibrateCheckpoints()
         let summary = try makeSummary(wallSeconds: elapsed())
         reporter.status(TrainingLog.summary(summary))
         if !summary.warnings.isEmpty { reporter.status(CollapseCheck.banner(summary.warnings, checkpoint: run.best.path)) }
@@ -251,6 +258,22 @@ public final class Trainer {
             figures["val_accuracy_at_threshold"] = Double(correct) / Double(max(1, labels.count))
         }
         return figures
+    }
+
+    /// Fits the temperature and operating points of `best` and `last` on the validation split. A
+    /// failure leaves them uncalibrated (probabilities as the network gives them) and says so:
+    /// the weights are saved and good either way.
+    private func calibrateCheckpoints() {
+        for checkpoint in [run.best, run.last] where FileManager.default.fileExists(atPath: CheckpointPaths(checkpoint).metadata.path) {
+            do {
+                let metadata = try Calibrator.calibrate(
+                    checkpoint: checkpoint, dataRoot: data.root, context: session.context,
+                    cacheDirectory: data.cacheDirectory, useCache: data.useCache, batchSize: options.batchSize)
+                reporter.status("calibrated \(checkpoint.lastPathComponent): \(CalibrationSummary.text(metadata))")
+            } catch {
+                reporter.status("warning: \(checkpoint.lastPathComponent) is left uncalibrated: \(error)")
+            }
+        }
     }
 
     private func describeStart() {
