@@ -89,6 +89,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for weights, split, batch order, dropout and augmentation. Default: 42.")
     var seed: UInt64?
 
+    @Option(help: "Seed for the validation split alone (default: --seed); runs that share it share their validation images.")
+    var splitSeed: UInt64?
+
     @Option(help: "Validation figure that picks the best checkpoint and drives early stopping: loss, accuracy, auc, recall or f1. Default: loss.")
     var monitor: String?
 
@@ -138,6 +141,7 @@ struct TrainCommand: ParsableCommand {
         arguments.flip = flip
         arguments.validationFraction = validationFraction
         arguments.seed = seed
+        arguments.splitSeed = splitSeed
         arguments.monitor = monitor
         arguments.patience = patience
         arguments.threshold = threshold

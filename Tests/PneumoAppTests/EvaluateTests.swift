@@ -186,6 +186,11 @@ final class EvaluatePartsTests: XCTestCase {
                        .grouped(fraction: 0.15, seed: 3))
         XCTAssertEqual(ValidationSource(trainingOptions: .object(["validationFraction": .integer(0), "seed": .integer(3)])), .officialVal)
         XCTAssertEqual(ValidationSource(trainingOptions: .null), .officialVal)
+        // A run with its own split seed was validated on that split, whatever its other seed.
+        var options = TrainingOptions(seed: 5)
+        options.splitSeed = 42
+        XCTAssertEqual(ValidationSource(trainingOptions: try JSONValue(encoding: options)), .grouped(fraction: 0.1, seed: 42))
+        XCTAssertEqual(ValidationSource(trainingOptions: try JSONValue(encoding: TrainingOptions(seed: 5))), .grouped(fraction: 0.1, seed: 5))
     }
 
     func testExamplesMixClassesAndPutConfidentMistakesFirst() {

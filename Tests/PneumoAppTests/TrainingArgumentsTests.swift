@@ -37,6 +37,10 @@ final class TrainingArgumentsTests: XCTestCase {
         XCTAssertEqual(options.threshold, .targetSensitivity(0.95))
         XCTAssertEqual(options.monitor, .auc)
         XCTAssertEqual(Set(arguments.givenOptions), ["--optimizer", "--schedule", "--class-weights", "--augment", "--flip", "--rotation", "--threshold", "--monitor", "--epochs"])
+        XCTAssertEqual(options.validationSeed, options.seed, "the split follows --seed unless told otherwise")
+        arguments.splitSeed = 7
+        XCTAssertEqual(try arguments.resolve().validationSeed, 7)
+        XCTAssertEqual(try arguments.resolve().seed, 42)
     }
 
     func testOneEpochRunsDropTheDefaultWarmUp() throws {

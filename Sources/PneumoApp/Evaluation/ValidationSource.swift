@@ -11,7 +11,7 @@ public enum ValidationSource: Codable, Equatable, Sendable, CustomStringConverti
 
     /// Keys under which the training options record the validation fraction and the seed.
     static let fractionKeys = ["validationFraction", "validation_fraction", "valFraction"]
-    static let seedKeys = ["seed"]
+    static let seedKeys = ["split_seed", "seed"]
 
     /// The grouped split when the training options record a positive fraction and a seed; else the official val folder.
     public init(trainingOptions: JSONValue) {

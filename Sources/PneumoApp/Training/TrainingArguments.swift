@@ -29,6 +29,7 @@ public struct TrainingArguments: Equatable, Sendable {
     public var flip: Bool?
     public var validationFraction: Double?
     public var seed: UInt64?
+    public var splitSeed: UInt64?
     public var monitor: String?
     public var patience: Int?
     public var threshold: String?
@@ -43,7 +44,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--schedule", schedule), ("--weight-decay", weightDecay), ("--class-weights", classWeights),
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
-            ("--val-fraction", validationFraction), ("--seed", seed), ("--monitor", monitor), ("--patience", patience),
+            ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience),
             ("--threshold", threshold),
         ]
         return all.filter { $0.1 != nil }.map(\.0)
@@ -73,6 +74,7 @@ public struct TrainingArguments: Equatable, Sendable {
         options.augmentation = try resolveAugmentation(default: options.augmentation)
         if let validationFraction { options.validationFraction = validationFraction }
         if let seed { options.seed = seed }
+        if let splitSeed { options.splitSeed = splitSeed }
         if let monitor {
             guard let metric = ValidationMetric(rawValue: monitor.lowercased()) else {
                 throw TrainingError.invalidOption(

@@ -31,6 +31,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var validationFraction: Double
     /// Seeds the weights, the validation split, the batch order, dropout and augmentation.
     public var seed: UInt64
+    /// Seeds the validation split alone when given, so runs of several seeds share one
+    /// validation set (an ensemble of them is calibrated and thresholded on it).
+    public var splitSeed: UInt64?
     /// The validation figure that picks the best checkpoint and drives early stopping and plateau schedules.
     public var monitor: ValidationMetric
     /// Epochs without improvement of `monitor` before stopping; nil trains every epoch.
@@ -42,7 +45,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case model, inputSize = "input_size", width, classes, epochs, batchSize = "batch_size", optimizer
         case learningRate = "learning_rate", momentum, schedule, weightDecay = "weight_decay"
         case classWeights = "class_weights", balancedSampling = "balanced_sampling", augmentation
-        case validationFraction = "validation_fraction", seed, monitor, patience, threshold
+        case validationFraction = "validation_fraction", seed, splitSeed = "split_seed", monitor, patience, threshold
     }
 
     /// The defaults, chosen for `pneumonet` on this data set within a 45-minute CPU budget:
@@ -88,6 +91,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// training narrows that gap.
     public static let defaultAugmentation = AugmentationSettings.standard.scaled(by: 1.5)
 
+    /// The seed of the validation split.
+    public var validationSeed: UInt64 { splitSeed ?? seed }
+
     /// The label scheme the class count stands for.
     public var labels: LabelScheme { classes == 3 ? .threeClass : .binary }
 
@@ -108,6 +114,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             throw fail("--val-fraction must be in [0, 0.9): a share of the training patients such as 0.1, or 0 for the official val folder; got \(validationFraction)")
         }
         guard seed <= UInt64(Int64.max) else { throw fail("--seed must be at most \(Int64.max), got \(seed)") }
+        if let splitSeed, splitSeed > UInt64(Int64.max) { throw fail("--split-seed must be at most \(Int64.max), got \(splitSeed)") }
         if let inputSize, !(8...1024).contains(inputSize) { throw fail("--input-size must be between 8 and 1024 pixels, got \(inputSize)") }
         if let width, !(1...1024).contains(width) { throw fail("--width must be between 1 and 1024 filters, got \(width)") }
         if let patience, patience < 1 { throw fail("--patience must be at least 1 epoch, got \(patience)") }

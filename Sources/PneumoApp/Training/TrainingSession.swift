@@ -36,7 +36,7 @@ final class TrainingSession {
             root: data.root, labels: labels, side: spec.input.size, cacheDirectory: data.cacheDirectory,
             useCache: data.useCache, splits: splits)
         let (train, validationSet, reports) = try preparation.trainingAndValidation(
-            validationFraction: options.validationFraction, seed: options.seed)
+            validationFraction: options.validationFraction, seed: options.validationSeed)
         for (name, report) in zip(["train", "val"], reports) { reporter.status("\(name) images: \(report)") }
 
         trainCounts = Self.counts(train.labels, classes: classNames.count)
