@@ -98,6 +98,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs without a better --monitor value. Default: never.")
     var patience: Int?
 
+    @Option(help: "Also save an 'averaged' checkpoint: the mean of the weights at the end of this many last epochs. Default: 0 (none).")
+    var averageEpochs: Int?
+
     @Option(help: "Decision threshold, chosen on validation: a number such as 0.5, youden, or sensitivity:0.95. Default: youden.")
     var threshold: String?
 
@@ -144,6 +147,7 @@ struct TrainCommand: ParsableCommand {
         arguments.splitSeed = splitSeed
         arguments.monitor = monitor
         arguments.patience = patience
+        arguments.averageEpochs = averageEpochs
         arguments.threshold = threshold
         return arguments
     }

@@ -12,6 +12,8 @@ public struct RunDirectory: Sendable {
     public var best: URL { url.appendingPathComponent("best") }
     /// Checkpoint of the last finished epoch.
     public var last: URL { url.appendingPathComponent("last") }
+    /// Mean of the weights at the end of the last `--average-epochs` epochs (when asked for).
+    public var averaged: URL { url.appendingPathComponent("averaged") }
     /// Resumable checkpoint: weights, optimizer state and the loop's position.
     public var resume: URL { url.appendingPathComponent("resume") }
     /// The resolved options of the run.

@@ -142,6 +142,7 @@ public final class Trainer {
             try finishEpoch(epoch, totals: accumulator.totals, epochStart: epochStart, elapsed: elapsed)
         }
         run.removeResumeCheckpoint()
+        try finishAveragedCheckpoint()
         calibrateCheckpoints()
         let summary = try makeSummary(wallSeconds: elapsed())
         reporter.status(TrainingLog.summary(summary))
@@ -225,6 +226,7 @@ public final class Trainer {
             classNames: session.classNames)
         if improved { try session.saveModel(to: run.best, threshold: threshold, metrics: metrics, warnings: warnings) }
         try session.saveModel(to: run.last, threshold: threshold, metrics: metrics, warnings: warnings)
+        try foldIntoAverage(epoch: epoch + 1)
         try saveResume(epoch: epoch + 1, batch: 0, totals: EpochTotals(), epochSeconds: 0, elapsed: elapsed())
         reporter.epoch(TrainingLog.epochLine(record, of: options.epochs, improved: improved, monitor: options.monitor))
     }
@@ -260,11 +262,44 @@ public final class Trainer {
         return figures
     }
 
+    /// Adds the weights at the end of `epoch` (from 1) to the `averaged` checkpoint when the
+    /// epoch is one of the last `--average-epochs`.
+    private func foldIntoAverage(epoch: Int) throws {
+        guard WeightAveraging.includes(epoch: epoch, of: options.epochs, window: options.averageEpochs ?? 0),
+              let folded = try WeightAveraging.fold(try session.model.weightTensors(), epoch: epoch, into: run.averaged)
+        else { return }
+        let metrics = [WeightAveraging.countKey: Double(folded.count), WeightAveraging.lastEpochKey: Double(epoch)]
+        try CheckpointStore.save(tensors: folded.tensors, metadata: try session.metadata(threshold: nil, metrics: metrics), to: run.averaged)
+    }
+
+    /// Validates the averaged weights once training is over and stores their threshold and figures.
+    private func finishAveragedCheckpoint() throws {
+        guard FileManager.default.fileExists(atPath: CheckpointPaths(run.averaged).metadata.path) else { return }
+        let averaged = try CheckpointStore.load(from: run.averaged)
+        try session.model.setWeights(averaged.tensors, file: CheckpointPaths(run.averaged).weights.path)
+        let result = try session.validation.evaluate(session.model)
+        let threshold = try session.validation.chooseThreshold(options.threshold, probabilities: result.probabilities)
+        let epoch = Int(averaged.metadata.metrics[WeightAveraging.lastEpochKey] ?? 0)
+        let record = EpochRecord(
+            epoch: epoch, trainLoss: .nan, trainAccuracy: .nan, validationLoss: result.loss, validationAccuracy: result.accuracy,
+            validationRecall: result.recall, validationAUC: result.auc, learningRate: .nan, imagesPerSecond: .nan, seconds: .nan)
+        var metrics = Self.figures(record, result: result, threshold: threshold, labels: session.validation.labels)
+        metrics.merge(averaged.metadata.metrics) { _, stored in stored }
+        let warnings = CollapseCheck.warnings(
+            probabilities: result.probabilities, labels: session.validation.labels, auc: result.auc, threshold: threshold,
+            classNames: session.classNames)
+        try session.saveModel(to: run.averaged, threshold: threshold, metrics: metrics, warnings: warnings)
+        let count = Int(averaged.metadata.metrics[WeightAveraging.countKey] ?? 0)
+        reporter.status(
+            "averaged checkpoint (epochs \(epoch - count + 1)-\(epoch)): val loss \(NumberFormat.fixed(result.loss, 4)), "
+                + "auc \(result.auc.map { NumberFormat.fixed($0, 4) } ?? "n/a"); saved \(CheckpointPaths(run.averaged).metadata.path)")
+    }
+
     /// Fits the temperature and operating points of `best` and `last` on the validation split. A
     /// failure leaves them uncalibrated (probabilities as the network gives them) and says so:
     /// the weights are saved and good either way.
     private func calibrateCheckpoints() {
-        for checkpoint in [run.best, run.last] where FileManager.default.fileExists(atPath: CheckpointPaths(checkpoint).metadata.path) {
+        for checkpoint in [run.best, run.last, run.averaged] where FileManager.default.fileExists(atPath: CheckpointPaths(checkpoint).metadata.path) {
             do {
                 let metadata = try Calibrator.calibrate(
                     checkpoint: checkpoint, dataRoot: data.root, context: session.context,

@@ -32,6 +32,7 @@ public struct TrainingArguments: Equatable, Sendable {
     public var splitSeed: UInt64?
     public var monitor: String?
     public var patience: Int?
+    public var averageEpochs: Int?
     public var threshold: String?
 
     public init() {}
@@ -44,7 +45,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--schedule", schedule), ("--weight-decay", weightDecay), ("--class-weights", classWeights),
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
-            ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience),
+            ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
             ("--threshold", threshold),
         ]
         return all.filter { $0.1 != nil }.map(\.0)
@@ -83,6 +84,7 @@ public struct TrainingArguments: Equatable, Sendable {
             options.monitor = metric
         }
         options.patience = patience
+        if let averageEpochs { options.averageEpochs = averageEpochs }
         if let threshold {
             do {
                 options.threshold = try ThresholdStrategy(parsing: threshold)
