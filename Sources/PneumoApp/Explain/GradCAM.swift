@@ -23,10 +23,20 @@ public final class GradCAM {
     public let layerIndex: Int
     /// The layers after A that take part, with the mode each runs in.
     private let tail: [(layer: Layer, mode: Mode)]
+    /// One explainer per member of an ensemble (whose maps are averaged); empty otherwise.
+    let memberExplainers: [GradCAM]
 
     /// Explains `model` at `layerIndex`, by default the last convolution after its
     /// activation (see `defaultLayerIndex`).
     public init(model: TrainedModel, layerIndex: Int? = nil) throws {
+        if !model.members.isEmpty {
+            memberExplainers = try model.members.map { try GradCAM(model: $0, layerIndex: layerIndex) }
+            self.model = model
+            self.layerIndex = memberExplainers[0].layerIndex
+            tail = []
+            return
+        }
+        memberExplainers = []
         let network = model.network
         let shapes = try network.outputShapes(batch: 1)
         guard let index = try layerIndex ?? Self.defaultLayerIndex(in: network) else {
@@ -76,11 +86,15 @@ public final class GradCAM {
     }
 
     /// "7 ReLU", for logs and the model description.
-    public var layerDescription: String { "\(layerIndex) \(model.network.layers[layerIndex].kind)" }
+    public var layerDescription: String {
+        let layer = "\(layerIndex) \(model.network.layers[layerIndex].kind)"
+        return memberExplainers.isEmpty ? layer : "\(layer), averaged over \(memberExplainers.count) members"
+    }
 
     /// Probabilities and Grad-CAM maps for `count` images given as NCHW floats in [0, 1] of the
     /// model's input shape, computed in batches of `batchSize`.
     public func explain(images: [Float], count: Int, target: GradCAMTarget = .predicted, batchSize: Int = 16) throws -> [Explanation] {
+        if !memberExplainers.isEmpty { return try explainEnsemble(images: images, count: count, target: target, batchSize: batchSize) }
         let input = model.spec.input
         let perImage = input.channels * input.size * input.size
         guard count >= 0, images.count == count * perImage else {

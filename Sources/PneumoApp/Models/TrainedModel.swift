@@ -7,10 +7,15 @@ import Foundation
 public final class TrainedModel {
     public let spec: ArchitectureSpec
     public let classNames: [String]
+    /// The network; for an ensemble, its first member's (Grad-CAM explains each member in turn).
     public let network: Sequential
     public let context: ComputeContext
+    /// The members of an ensemble, each with its own calibration; empty for a single network.
+    public let members: [TrainedModel]
     /// The metadata of the checkpoint this model was loaded from, if any.
     public private(set) var metadata: CheckpointMetadata?
+    /// An ensemble member's own temperature, which its ensemble's metadata records.
+    private var memberTemperature: Double?
 
     /// A freshly initialised model (seeded).
     public init(spec: ArchitectureSpec, classNames: [String], context: ComputeContext, seed: UInt64) throws {
@@ -18,36 +23,93 @@ public final class TrainedModel {
         self.classNames = classNames
         self.context = context
         network = try ModelBuilder.build(spec, classes: classNames.count, context: context, seed: seed)
+        members = []
     }
 
-    /// Loads a checkpoint (weights + metadata) and rebuilds its network on `context`.
+    /// An ensemble of loaded members; its input and name come from the first one.
+    private init(ensemble: EnsembleArchitecture, members: [TrainedModel], classNames: [String], context: ComputeContext) {
+        var spec = members[0].spec
+        spec.name = ensemble.name
+        self.spec = spec
+        self.classNames = classNames
+        self.context = context
+        network = members[0].network
+        self.members = members
+    }
+
+    /// Loads a checkpoint (weights + metadata) and rebuilds its network, or its ensemble's
+    /// networks, on `context`.
     public static func load(from location: URL, context: ComputeContext) throws -> TrainedModel {
         let checkpoint = try CheckpointStore.load(from: location)
         let paths = CheckpointPaths(location)
-        let spec: ArchitectureSpec
+        try WeightSanity.check(checkpoint.tensors, file: paths.weights.path)
+        let classNames = checkpoint.metadata.classNames
+        let ensemble: EnsembleArchitecture?
         do {
-            spec = try checkpoint.metadata.architecture.decode(ArchitectureSpec.self)
+            ensemble = try EnsembleArchitecture.decodeIfEnsemble(checkpoint.metadata.architecture)
         } catch {
-            throw CheckpointError(
-                file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be read (\(error))")
+            throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its ensemble cannot be read (\(error))")
         }
-        // The architecture is checked against the weights file's header before anything is built.
+        let model: TrainedModel
+        if let ensemble {
+            guard !ensemble.ensemble.isEmpty else {
+                throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its ensemble has no members")
+            }
+            let loaded = try ensemble.ensemble.enumerated().map { index, member -> TrainedModel in
+                let prefix = EnsembleArchitecture.prefix(index)
+                let tensors = checkpoint.tensors.filter { $0.name.hasPrefix(prefix) }.map {
+                    NamedTensor(name: String($0.name.dropFirst(prefix.count)), shape: $0.shape, values: $0.values)
+                }
+                let built = try build(member.architecture, classNames: classNames, tensors: tensors, context: context, paths: paths)
+                guard TemperatureScaling.range.contains(member.temperature) else {
+                    throw CheckpointError(
+                        file: paths.metadata.path, problem: .invalidMetadata,
+                        detail: "member \(index)'s temperature \(member.temperature) is outside \(TemperatureScaling.range)")
+                }
+                built.memberTemperature = member.temperature
+                return built
+            }
+            guard loaded.allSatisfy({ $0.spec.input == loaded[0].spec.input }) else {
+                throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its members take different inputs")
+            }
+            let claimed = Set(loaded.indices.map(EnsembleArchitecture.prefix))
+            if let stray = checkpoint.tensors.first(where: { tensor in !claimed.contains { tensor.name.hasPrefix($0) } }) {
+                throw CheckpointError(file: paths.weights.path, problem: .mismatched, detail: "tensor \(stray.name) belongs to no member of the ensemble")
+            }
+            model = TrainedModel(ensemble: ensemble, members: loaded, classNames: classNames, context: context)
+        } else {
+            let spec: ArchitectureSpec
+            do {
+                spec = try checkpoint.metadata.architecture.decode(ArchitectureSpec.self)
+            } catch {
+                throw CheckpointError(
+                    file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be read (\(error))")
+            }
+            model = try build(spec, classNames: classNames, tensors: checkpoint.tensors, context: context, paths: paths)
+        }
+        model.metadata = checkpoint.metadata
+        return model
+    }
+
+    /// Checks `spec` against the weights file's header before anything is built, then builds it
+    /// and copies `tensors` in.
+    private static func build(
+        _ spec: ArchitectureSpec, classNames: [String], tensors: [NamedTensor], context: ComputeContext, paths: CheckpointPaths
+    ) throws -> TrainedModel {
         let plan: ArchitecturePlan
         do {
-            plan = try ArchitecturePlan.make(spec, classes: checkpoint.metadata.classNames.count)
+            plan = try ArchitecturePlan.make(spec, classes: classNames.count)
         } catch {
             throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be used: \(error)")
         }
-        let stored = Dictionary(checkpoint.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        let stored = Dictionary(tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
         if let mismatch = plan.mismatch(with: stored) {
             throw CheckpointError(
                 file: paths.weights.path, problem: .mismatched,
                 detail: "does not fit architecture \(spec.name) described in \(paths.metadata.lastPathComponent): \(mismatch)")
         }
-        try WeightSanity.check(checkpoint.tensors, file: paths.weights.path)
-        let model = try TrainedModel(spec: spec, classNames: checkpoint.metadata.classNames, context: context, seed: 0)
-        try model.setWeights(checkpoint.tensors, file: paths.weights.path)
-        model.metadata = checkpoint.metadata
+        let model = try TrainedModel(spec: spec, classNames: classNames, context: context, seed: 0)
+        try model.setWeights(tensors, file: paths.weights.path)
         return model
     }
 
@@ -60,6 +122,13 @@ public final class TrainedModel {
 
     /// Every trainable parameter and running statistic, with state-dict names (`0.weight`).
     public func weightTensors() throws -> [NamedTensor] {
+        if !members.isEmpty {
+            return try members.enumerated().flatMap { index, member in
+                try member.weightTensors().map {
+                    NamedTensor(name: EnsembleArchitecture.prefix(index) + $0.name, shape: $0.shape, values: $0.values)
+                }
+            }
+        }
         let parameters = try network.namedParameters.map {
             NamedTensor(name: $0.name, shape: $0.parameter.value.shape, values: try $0.parameter.value.toArray())
         }
@@ -99,6 +168,7 @@ public final class TrainedModel {
     /// The network's raw outputs for `count` images, one row per image (one value for two
     /// classes), checked to be finite.
     public func logits(images: [Float], count: Int, batchSize: Int = 32) throws -> [Float] {
+        if !members.isEmpty { return try ensembleLogits(images: images, count: count, batchSize: batchSize) }
         let perImage = spec.input.channels * spec.input.size * spec.input.size
         guard images.count == count * perImage else {
             throw EngineError.shapeMismatch("\(images.count) values are not \(count) images of \(perImage)")
@@ -121,7 +191,30 @@ public final class TrainedModel {
     }
 
     /// The temperature the checkpoint's calibration divides logits by; 1 when uncalibrated.
-    public var temperature: Double { metadata?.calibration?.temperature ?? 1 }
+    public var temperature: Double { memberTemperature ?? metadata?.calibration?.temperature ?? 1 }
+
+    /// An ensemble's output as logits: the mean of its members' calibrated probabilities, as the
+    /// logit (two classes) or log-probabilities (more) that give it back, so the ensemble's own
+    /// temperature and threshold apply to it like to any network's output.
+    private func ensembleLogits(images: [Float], count: Int, batchSize: Int) throws -> [Float] {
+        let classes = classNames.count
+        var mean = [Double](repeating: 0, count: count * classes)
+        for member in members {
+            let rows = try member.probabilities(images: images, count: count, batchSize: batchSize)
+            for (row, probabilities) in rows.enumerated() {
+                for (index, p) in probabilities.enumerated() { mean[row * classes + index] += p / Double(members.count) }
+            }
+        }
+        // Clamped so a unanimous 0 or 1 stays a finite logit (1e-7 is far below any stated figure).
+        let floor = 1e-7
+        if classes == 2 {
+            return (0..<count).map { row in
+                let p = min(1 - floor, max(floor, mean[row * 2 + 1]))
+                return Float(log(p / (1 - p)))
+            }
+        }
+        return mean.map { Float(log(max(floor, $0))) }
+    }
 
     /// Throws `NonFiniteOutputError` for the first image of `images` whose logits are not all finite.
     public static func requireFinite(_ logits: [Float], images: Int) throws {

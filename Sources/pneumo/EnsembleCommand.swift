@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import PneumoApp
+
+/// `pneumo ensemble`: one checkpoint from several, used like any other.
+struct EnsembleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ensemble",
+        abstract: "Join trained checkpoints into one ensemble checkpoint that evaluate, predict, explain and serve use like any other.",
+        discussion: """
+            Its probability is the mean of the members' calibrated probabilities, calibrated again on the \
+            validation images the members share; it gets its own threshold and operating points there. \
+            Members must have been trained on the same data with the same validation split (train them \
+            with one --split-seed and different --seed values).
+            """)
+
+    @Argument(help: "Member checkpoints: RUN/best, or their .json or .safetensors files.")
+    var checkpoints: [String]
+
+    @Option(help: "Where to write the ensemble checkpoint: a stem (DIR/ensemble) or a folder that will hold model.*.")
+    var out: String
+
+    @Option(help: "Folder holding train/, val/ and test/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")
+    var data: String?
+
+    @Option(help: "Images per forward pass on the device.")
+    var batchSize = 32
+
+    @Option(help: "Folder for the decoded-image cache (default: $PNEUMO_CACHE_DIR or ~/.cache/pneumo/decoded).")
+    var cacheDir: String?
+
+    @Flag(help: "Decode every image without reading or writing the cache.")
+    var noCache = false
+
+    @OptionGroup var device: DeviceOptions
+
+    func validate() throws {
+        guard checkpoints.count >= 2 else { throw ValidationError("give at least 2 member checkpoints, got \(checkpoints.count)") }
+        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096, got \(batchSize)") }
+    }
+
+    func run() throws {
+        let output = URL(fileURLWithPath: out)
+        let metadata = try EnsembleBuilder.build(
+            checkpoints.map { URL(fileURLWithPath: $0) }, output: output, dataRoot: try DataLocator.locate(data),
+            context: try device.makeContext(), cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
+            useCache: !noCache, batchSize: batchSize, log: { Console.log($0) })
+        print(CalibrationSummary.text(metadata))
+        Console.log("wrote \(CheckpointPaths(output).metadata.path) and its weights")
+    }
+}
