@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Already used by Hummingbird; named so the server can read NIO's errors (bind, HTTP parsing).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.60.0"),
     ],
     targets: [
         // C APIs, found through pkg-config.
@@ -37,6 +39,8 @@ let package = Package(
         .target(name: "PneumoServe", dependencies: [
             "PneumoApp",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Decode and cache benchmark driven by Scripts/decode_bench.sh.
         .executableTarget(name: "DecodeBench", dependencies: ["PneumoData"]),

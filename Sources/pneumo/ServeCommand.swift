@@ -13,6 +13,11 @@ struct ServeCommand: AsyncParsableCommand {
             Loads the checkpoint once and keeps the model on the device. Binds to 127.0.0.1 unless \
             --host asks for another address. Uploads stay in memory and are never written to disk; \
             the log holds method, path, status, body size and latency only.
+
+            GET /healthz says the process is up; GET /readyz says whether the model gave finite \
+            outputs on a built-in probe image at start (503 with the reason otherwise, and predictions \
+            are then refused). On loopback, requests must name the server as localhost, 127.0.0.1, \
+            [::1] or a name given with --allowed-host; POSTs from web pages of other origins are refused.
             """)
 
     @Option(help: "Checkpoint to serve: its .json or .safetensors file, the stem they share, or a folder holding model.json.")
@@ -41,6 +46,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-wait-ms"), help: "Longest a request waits for others to join its batch, in milliseconds.")
     var batchWaitMs = 5
 
+    @Option(
+        name: .customLong("body-timeout-seconds"),
+        help: "Longest the server waits for more of a request body before answering 408 and closing the connection.")
+    var bodyTimeoutSeconds = 30
+
+    @Option(
+        name: .customLong("allowed-host"),
+        help: ArgumentHelp(
+            "Another host name clients may use to reach a loopback server (e.g. a name in /etc/hosts); repeatable.",
+            discussion: "Only checked when --host is loopback; give the name without a port."))
+    var allowedHosts: [String] = []
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port).") }
         guard (1...1_024).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be between 1 and 1024, got \(maxBodyMB).") }
@@ -51,6 +68,14 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...1_024).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 1024, got \(batchSize).") }
         guard (0...10_000).contains(batchWaitMs) else {
             throw ValidationError("--batch-wait-ms must be between 0 and 10000, got \(batchWaitMs).")
+        }
+        guard (1...3_600).contains(bodyTimeoutSeconds) else {
+            throw ValidationError("--body-timeout-seconds must be between 1 and 3600, got \(bodyTimeoutSeconds).")
+        }
+        for name in allowedHosts {
+            if let problem = Self.hostNameProblem(name) {
+                throw ValidationError("--allowed-host \(name): \(problem)")
+            }
         }
         let metadataFile = CheckpointPaths(URL(fileURLWithPath: model)).metadata.path
         guard FileManager.default.fileExists(atPath: metadataFile) else {
@@ -64,7 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
     var serverConfiguration: ServerConfiguration {
         ServerConfiguration(
             host: host, port: port, maxBodyBytes: maxBodyMB * 1024 * 1024, maxPixels: maxPixels,
-            maxInFlight: maxInFlight, maxBatchSize: batchSize, maxBatchWait: .milliseconds(batchWaitMs))
+            maxInFlight: maxInFlight, maxBatchSize: batchSize, maxBatchWait: .milliseconds(batchWaitMs),
+            requestBodyTimeout: .seconds(bodyTimeoutSeconds), allowedHosts: allowedHosts)
     }
 
     func run() async throws {
@@ -77,9 +103,13 @@ struct ServeCommand: AsyncParsableCommand {
     func serve(loadingClassifierWith factory: (URL) async throws -> any XRayClassifier) async throws {
         let classifier = try await factory(URL(fileURLWithPath: model))
         let configuration = serverConfiguration
-        if !Self.isLoopback(host) {
+        if !configuration.isLoopback {
             FileHandle.standardError.write(Data(
                 "warning: listening on \(host): the service is reachable from other machines; it has no authentication or TLS.\n".utf8))
+            if !allowedHosts.isEmpty {
+                FileHandle.standardError.write(Data(
+                    "warning: --allowed-host has no effect with --host \(host): Host names are checked on loopback only.\n".utf8))
+            }
         }
         let metadata = classifier.metadata
         try await PneumoServer(classifier: classifier, configuration: configuration).run { port in
@@ -105,8 +135,17 @@ struct ServeCommand: AsyncParsableCommand {
         return classifier
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    /// Why `name` cannot be an --allowed-host value, or nil when it can.
+    static func hostNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "the name is empty." }
+        if name.contains(where: { $0.isWhitespace || "/@?#".contains($0) }) {
+            return "give a bare host name such as xray.clinic.internal, not a URL."
+        }
+        let colons = name.filter { $0 == ":" }.count
+        if colons == 1 || (name.hasPrefix("[") && name.contains("]:")) {
+            return "give the name without a port; any port is accepted."
+        }
+        return nil
     }
 
     private static func urlHost(_ host: String) -> String {

@@ -1,3 +1,4 @@
+import PneumoData
 import XCTest
 @testable import PneumoServe
 
@@ -5,7 +6,7 @@ final class BatchQueueTests: XCTestCase {
     private func input(_ index: Int) -> ImageInput {
         var bytes = TestImages.baseline
         bytes.insert(contentsOf: Array("image \(index)".utf8), at: 20)  // distinct bytes, distinct answers
-        return ImageInput(jpeg: bytes, wantsHeatmap: index % 2 == 0, header: JPEGHeader(width: 24, height: 16, components: 1, isProgressive: false))
+        return ImageInput(jpeg: bytes, wantsHeatmap: index % 2 == 0, header: JPEGHeader(width: 24, height: 16, colorspace: .gray))
     }
 
     func testEveryRequestGetsItsOwnAnswerInBoundedBatches() async throws {

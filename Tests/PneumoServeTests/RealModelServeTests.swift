@@ -33,8 +33,9 @@ final class RealModelServeTests: XCTestCase {
         try ComputeContext(device: try DeviceSelector.choose(flag: "cpu").device)
     }
 
-    /// Saves a freshly initialised model with a chosen threshold and metrics; returns the checkpoint stem.
-    func makeCheckpoint(context: ComputeContext) throws -> URL {
+    /// Saves a freshly initialised model with a chosen threshold and metrics; returns the
+    /// checkpoint stem. `poison` rewrites the weights first (NaN weights, say).
+    func makeCheckpoint(context: ComputeContext, poison: (inout [NamedTensor]) -> Void = { _ in }) throws -> URL {
         let model = try TrainedModel(spec: Self.spec, classNames: ["normal", "pneumonia"], context: context, seed: 4)
         let metadata = CheckpointMetadata(
             architecture: try JSONValue(encoding: Self.spec), input: InputSpec(width: 24, height: 24, channels: 1),
@@ -43,7 +44,9 @@ final class RealModelServeTests: XCTestCase {
             trainingOptions: .object(["epochs": .number(3)]), metrics: ["val_auc": 0.875, "val_loss": 0.4],
             dataFingerprint: "test-data", engineVersion: "test")
         let stem = directory.appendingPathComponent("tiny")
-        try CheckpointStore.save(tensors: try model.weightTensors(), metadata: metadata, to: stem)
+        var tensors = try model.weightTensors()
+        poison(&tensors)
+        try CheckpointStore.save(tensors: tensors, metadata: metadata, to: stem)
         return stem
     }
 
@@ -150,6 +153,46 @@ final class RealModelServeTests: XCTestCase {
         }
     }
 
+    /// A checkpoint whose weights hold NaN loads, but the probe finds it out: not ready, and
+    /// no prediction is ever answered with a 200.
+    func testCheckpointWithNaNWeightsIsNotReadyAndRefusesPredictions() async throws {
+        let context = try cpu()
+        let checkpoint = try makeCheckpoint(context: context) { tensors in
+            let last = tensors.lastIndex { $0.name.hasSuffix("weight") } ?? tensors.count - 1
+            tensors[last].values = tensors[last].values.map { _ in .nan }
+        }
+        let classifier = try await TrainedModelClassifier.load(checkpoint: checkpoint, context: context)
+        let capture = LogCapture()
+        try await withServer(classifier, log: capture.log) { port in
+            let ready = try await settledReadiness(port: port)
+            XCTAssertEqual(ready.status, 503, String(decoding: ready.body, as: UTF8.self))
+            XCTAssertEqual(ready.errorCode, "model_output_not_finite")
+            XCTAssertTrue((ready.json?["reason"] as? String ?? "").contains("nan"), "\(ready.json ?? [:])")
+            let health = try await LoopbackHTTPClient.send(port: port, path: "/healthz")
+            XCTAssertEqual(health.status, 200)
+            for query in ["", "?heatmap=1"] {
+                let answer = try await predict(port: port, TestImages.baseline, query: query)
+                XCTAssertEqual(answer.status, 503, String(decoding: answer.body, as: UTF8.self))
+                XCTAssertTrue(answer.errorMessage?.contains("cannot produce finite outputs") ?? false, answer.errorMessage ?? "")
+            }
+        }
+        XCTAssertFalse(capture.lines.contains { $0.contains(" 200 ") && $0.contains("predict") }, "\(capture.lines)")
+    }
+
+    /// The real decoder turns CMYK and YCCK into gray, so the server classifies them as
+    /// `pneumo predict` does.
+    func testCMYKAndYCCKJPEGsAreClassified() async throws {
+        let context = try cpu()
+        let classifier = try await TrainedModelClassifier.load(checkpoint: try makeCheckpoint(context: context), context: context)
+        try await withServer(classifier) { port in
+            for kind in [TestJPEG.Kind.cmyk, .ycck] {
+                let answer = try await predict(port: port, try TestJPEG.make(kind))
+                XCTAssertEqual(answer.status, 200, "\(kind): \(String(decoding: answer.body, as: UTF8.self))")
+                XCTAssertEqual(answer.json?["image"] as? [String: Int], ["width": 40, "height": 32])
+            }
+        }
+    }
+
     func testMissingOrDamagedCheckpointsAreRefusedWithTheirFile() async throws {
         let context = try cpu()
         do {
@@ -181,7 +224,7 @@ final class RealModelServeTests: XCTestCase {
         let model = try TrainedModel(spec: spec, classNames: ["normal", "pneumonia"], context: context, seed: 1)
         let classifier = try TrainedModelClassifier(model: model)
         XCTAssertFalse(classifier.drawsHeatmaps)
-        let header = try PneumoServe.JPEGHeader.parse(TestImages.baseline)
+        let header = try UploadCheck.header(of: TestImages.baseline, maxPixels: .max)
         let outcomes = try await classifier.classify([
             ImageInput(jpeg: TestImages.baseline, wantsHeatmap: true, header: header),
             ImageInput(jpeg: Array(TestImages.baseline.prefix(40)), wantsHeatmap: false, header: header),

@@ -1,4 +1,5 @@
 import Foundation
+import PneumoData
 import XCTest
 @testable import PneumoServe
 
@@ -24,7 +25,7 @@ final class ServerConcurrencyTests: XCTestCase {
             var batchSizesSeen: [Int] = []
             for (index, answer) in answers.sorted(by: { $0.key < $1.key }) {
                 XCTAssertEqual(answer.status, 200, "request \(index)")
-                let header = try JPEGHeader.parse(images[index])
+                let header = try UploadCheck.header(of: images[index], maxPixels: .max)
                 let expected = FakeClassifier.outcome(for: ImageInput(jpeg: images[index], wantsHeatmap: false, header: header))
                 guard case .success(let classification) = expected else {
                     XCTAssertEqual(answer.status, 400, "request \(index)")

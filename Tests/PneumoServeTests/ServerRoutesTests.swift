@@ -1,4 +1,5 @@
 import Foundation
+import PneumoData
 import XCTest
 @testable import PneumoServe
 
@@ -93,6 +94,17 @@ final class ServerRoutesTests: XCTestCase {
         }
     }
 
+    /// CMYK and YCCK JPEGs are what the command line's decoder takes, so the server takes them.
+    func testAcceptsCMYKAndYCCKJPEGs() async throws {
+        try await withServer { port in
+            for kind in [TestJPEG.Kind.cmyk, .ycck] {
+                let bytes = try TestJPEG.make(kind)
+                let answer = try await predict(port: port, bytes)
+                try assertPrediction(answer, for: bytes, heatmap: false, "\(kind)")
+            }
+        }
+    }
+
     func testRequestLogHoldsMethodPathStatusSizeAndLatencyOnly() async throws {
         let capture = LogCapture()
         try await withServer(log: capture.log) { port in
@@ -119,7 +131,7 @@ final class ServerRoutesTests: XCTestCase {
         XCTAssertEqual(answer.status, 200, "\(name): \(String(decoding: answer.body, as: UTF8.self))", file: file, line: line)
         XCTAssertEqual(answer.headers["cache-control"], "no-store", file: file, line: line)
         let json = try XCTUnwrap(answer.json, file: file, line: line)
-        let header = try JPEGHeader.parse(bytes)
+        let header = try UploadCheck.header(of: bytes, maxPixels: .max)
         let expected = try FakeClassifier.outcome(for: ImageInput(jpeg: bytes, wantsHeatmap: heatmap, header: header)).get()
         XCTAssertEqual(json["class"] as? String, expected.predictedClass, name, file: file, line: line)
         // Compared within 1e-12: the test's JSON parser does not always read the last digit exactly.

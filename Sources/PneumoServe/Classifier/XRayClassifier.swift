@@ -1,3 +1,5 @@
+import PneumoData
+
 /// A model that classifies chest X-ray JPEGs, served by `PneumoServer`.
 ///
 /// Contract, relied on by the server:
@@ -10,8 +12,11 @@
 ///   the batch still get their results.
 /// - A thrown error means the whole batch failed (device lost, out of memory): every request
 ///   in it receives a 500 and the server keeps serving.
-/// - Before an image reaches `classify` the server has checked that it starts like a JPEG,
-///   has a frame header, an end-of-image marker and at most `maxPixels` pixels.
+/// - Before an image reaches `classify` the server has read its header with PneumoData's
+///   JPEG decoder and checked that it has an end-of-image marker and at most `maxPixels`
+///   pixels (see `UploadCheck`); the decoder may still refuse its image data.
+/// - Every probability must be finite: a NaN or infinite output is a server fault (HTTP 500),
+///   and a model that gives one on the server's probe image at start is not ready (503).
 public protocol XRayClassifier: Sendable {
     /// What the model is; served by `GET /api/v1/model` and quoted in every prediction.
     var metadata: ModelMetadata { get }
@@ -26,7 +31,7 @@ public struct ImageInput: Sendable, Equatable {
     public var jpeg: [UInt8]
     /// Whether the caller asked for a Grad-CAM heatmap.
     public var wantsHeatmap: Bool
-    /// Width and height read from the JPEG frame header by the server.
+    /// Width, height and colour model, read from the JPEG header by the server.
     public var header: JPEGHeader
 
     /// Creates an input from JPEG bytes and their parsed header.

@@ -9,7 +9,7 @@ struct APIError: Error, Sendable {
     var code: String
     /// What was wrong and what to do about it.
     var message: String
-    /// Extra response headers (Allow, Retry-After).
+    /// Extra response headers (Allow, Retry-After, Connection).
     var headers: HTTPFields
 
     init(status: Int, code: String, message: String, headers: HTTPFields = [:]) {
@@ -43,7 +43,7 @@ extension APIError {
     static func notFound(path: String) -> APIError {
         APIError(
             status: 404, code: "not_found",
-            message: "No resource at \(path). Try GET /, POST /api/v1/predict, GET /api/v1/model or GET /healthz.")
+            message: "No resource at \(path). Try GET /, POST /api/v1/predict, GET /api/v1/model, GET /healthz or GET /readyz.")
     }
 
     static func methodNotAllowed(method: String, path: String, allowed: [String]) -> APIError {
@@ -65,6 +65,72 @@ extension APIError {
             status: 413, code: "body_too_large",
             message: "The request body is larger than the limit of \(limit) bytes; "
                 + "send a smaller JPEG or start the server with a larger --max-body-mb.")
+    }
+
+    /// The body's HTTP framing is broken (a chunk size that is not hexadecimal, a bad chunk
+    /// end); the connection cannot be trusted any more, so it is closed after the answer.
+    static func malformedBody(_ detail: String) -> APIError {
+        APIError(
+            status: 400, code: "malformed_body",
+            message: "The request body is not valid HTTP/1.1 (\(detail)); check the client's chunked encoding or Content-Length.",
+            headers: [.connection: "close"])
+    }
+
+    /// The connection ended before the body did.
+    static func incompleteBody(received: Int, declared: Int?) -> APIError {
+        let expected = declared.map { "the \($0) bytes its Content-Length announces" } ?? "its last chunk"
+        return APIError(
+            status: 400, code: "incomplete_body",
+            message: "The request body ended after \(received) bytes, before \(expected); send the whole file.",
+            headers: [.connection: "close"])
+    }
+
+    /// The client stopped sending the body.
+    static func bodyTimeout(after timeout: Duration, received: Int, declared: Int?) -> APIError {
+        let of = declared.map { " of \($0)" } ?? ""
+        return APIError(
+            status: 408, code: "request_timeout",
+            message: "No more of the request body arrived for \(timeout.secondsText) (\(received)\(of) bytes received); "
+                + "the connection is closed. Check the network and send the file again.",
+            headers: [.connection: "close"])
+    }
+
+    /// The model's output for this request is NaN or infinite: no valid prediction exists.
+    static let modelOutputNotFinite = APIError(
+        status: 500, code: "model_output_not_finite",
+        message: "The model produced a non-finite output (NaN or infinity) for this image, so there is no valid "
+            + "prediction; the checkpoint may be damaged. The details are in the server log.")
+
+    /// Predictions are refused because the model failed its start-up probe.
+    static func modelNotReady(_ failure: ReadinessFailure) -> APIError {
+        let message: String
+        switch failure.code {
+        case ReadinessFailure.notFiniteCode:
+            message = "The model cannot produce finite outputs (\(failure.reason)), so the server refuses predictions. "
+                + "Check the checkpoint: retrain it or serve an earlier one, then restart the server. GET /readyz says why."
+        default:
+            message = "The model failed its start-up check (\(failure.reason)), so the server refuses predictions. "
+                + "Check the checkpoint and the server log, then restart the server. GET /readyz says why."
+        }
+        return APIError(status: 503, code: "model_not_ready", message: message)
+    }
+
+    /// The Host header names this server by a name it does not answer to.
+    static func hostNotAllowed(_ host: String, allowed: [String]) -> APIError {
+        APIError(
+            status: 421, code: "host_not_allowed",
+            message: "This server does not answer to the host name '\(host.prefix(100))' (it accepts "
+                + "\(allowed.joined(separator: ", "))). If that name is yours, start the server with --allowed-host \(host.prefix(100)); "
+                + "the check keeps web pages from reaching a loopback server through DNS rebinding.")
+    }
+
+    /// A POST from a web page of another origin.
+    static func crossOrigin(_ origin: String, expected: String) -> APIError {
+        APIError(
+            status: 403, code: "cross_origin_request",
+            message: "The request comes from a page at \(origin.prefix(200)), not from this server (\(expected.prefix(200))); "
+                + "requests from other web pages are refused. Use this server's own page, or send the request without "
+                + "an Origin header (curl and scripts send none).")
     }
 
     static let inferenceFailed = APIError(

@@ -9,10 +9,17 @@ enum JSONResponse {
         return encoder
     }()
 
-    /// Encodes `value` as the body; falls back to a fixed 500 body if encoding fails.
+    /// Encodes `value` as the body; if encoding fails (a NaN, say) the answer is a fixed 500,
+    /// never the status asked for.
     static func make(status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let data = (try? encoder.encode(value))
-            ?? Data(#"{"error":{"status":500,"code":"internal_error","message":"The response could not be encoded."}}"#.utf8)
+        var status = status
+        let data: Data
+        if let encoded = try? encoder.encode(value) {
+            data = encoded
+        } else {
+            status = .internalServerError
+            data = Data(#"{"error":{"code":"internal_error","message":"The response could not be encoded.","status":500}}"#.utf8)
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         // Answers are about patients' images: keep them out of caches.

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
+import PneumoData
 
-/// `POST /api/v1/predict`: admit, read, check, batch, answer.
+/// `POST /api/v1/predict`: admit, wait for readiness, read, check, batch, answer.
 struct PredictHandler: Sendable {
     let uploads: UploadReader
     let limiter: InFlightLimiter
     let queue: BatchQueue
+    let readiness: Readiness
     let metadata: ModelMetadata
     let maxPixels: Int
     let log: RequestLog
@@ -16,17 +18,21 @@ struct PredictHandler: Sendable {
         // Admission comes before reading the body, so memory is bounded by limit x body size.
         guard limiter.tryAcquire() else { throw APIError.busy(limit: limiter.limit) }
         defer { limiter.release() }
+        // Requests that arrive while the start-up probe runs wait for it (the model is never
+        // called twice at once); a model that failed it serves nothing.
+        if case .failed(let failure) = await readiness.settled() {
+            throw APIError.modelNotReady(failure)
+        }
 
         let jpeg = try await uploads.read(request, meter: context.bodyMeter)
         let header: JPEGHeader
         do {
-            header = try JPEGHeader.parse(jpeg)
+            header = try UploadCheck.header(of: jpeg, maxPixels: maxPixels)
         } catch let error as ImageInputError {
             throw APIError(error)
         }
-        guard header.pixelCount <= maxPixels else {
-            throw APIError(.tooManyPixels(width: header.width, height: header.height, limit: maxPixels))
-        }
+        // An image quality gate (PneumoData, to come) goes here: after the header and size
+        // checks, before the image takes a place in a batch; its refusals are 4xx like these.
 
         let batched: BatchedOutcome
         switch await queue.submit(ImageInput(jpeg: jpeg, wantsHeatmap: wantsHeatmap, header: header)) {
@@ -44,6 +50,13 @@ struct PredictHandler: Sendable {
         guard let probability = classification.probabilities[classification.predictedClass] else {
             log.write("error: the model predicted '\(classification.predictedClass)' but gave no probability for it")
             throw APIError.inferenceFailed
+        }
+        guard classification.probabilities.values.allSatisfy(\.isFinite), classification.threshold.isFinite else {
+            let values = classification.probabilities.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            log.write(
+                "error: the model's output for a \(header.width)x\(header.height) image is not finite (\(values.joined(separator: ", ")), "
+                    + "threshold \(classification.threshold)); answered 500 model_output_not_finite")
+            throw APIError.modelOutputNotFinite
         }
         let heatmap = wantsHeatmap
             ? classification.heatmapPNG.map { ResponseBodies.Heatmap(mediaType: "image/png", base64: Data($0).base64EncodedString()) }

@@ -73,20 +73,48 @@ enum ResponseBodies {
         }
     }
 
-    /// `GET /healthz`.
+    /// `GET /healthz`: the process is up and serving HTTP (liveness), whatever the model does.
     struct Health: Encodable {
         let status: String
+        let ready: Bool
         let model: ModelReference
         let inFlight: Int
         let maxInFlight: Int
 
         enum CodingKeys: String, CodingKey {
-            case status, model, inFlight = "in_flight", maxInFlight = "max_in_flight"
+            case status, ready, model, inFlight = "in_flight", maxInFlight = "max_in_flight"
         }
+    }
+
+    /// `GET /readyz`: whether predictions can be served. 200 when ready; 503 with the reason
+    /// and the usual `error` object otherwise.
+    struct Readiness: Encodable {
+        struct Probe: Encodable {
+            let probabilities: [String: Double]
+            let milliseconds: Double
+        }
+        struct ErrorDetail: Encodable {
+            let status: Int
+            let code: String
+            let message: String
+        }
+        let ready: Bool
+        /// "starting" (probe running), "ready" or "failed".
+        let status: String
+        let reason: String?
+        let model: ModelReference
+        let probe: Probe?
+        let error: ErrorDetail?
     }
 }
 
 extension Duration {
+    /// "1.5 s", "30 s": for messages.
+    var secondsText: String {
+        let seconds = milliseconds / 1e3
+        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+    }
+
     /// The duration in milliseconds, for JSON and logs.
     var milliseconds: Double {
         Double(components.seconds) * 1e3 + Double(components.attoseconds) * 1e-15

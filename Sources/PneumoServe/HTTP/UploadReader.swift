@@ -1,19 +1,28 @@
+import Foundation
 import Hummingbird
+import NIOHTTP1
 
 /// Takes the image bytes out of a prediction request: a raw JPEG body or one file in a
 /// `multipart/form-data` form. Everything stays in memory.
-struct UploadReader {
+///
+/// Body failures are the client's: broken chunked framing is 400 `malformed_body`, a
+/// connection that ends before the body does is 400 `incomplete_body`, and a client that
+/// stops sending for `bodyTimeout` gets 408. All three close the connection.
+struct UploadReader: Sendable {
     let maxBodyBytes: Int
+    /// Longest wait for the next bytes of the body.
+    var bodyTimeout: Duration = .seconds(30)
 
     private static let rawTypes: Set<String> = ["image/jpeg", "image/jpg", "image/pjpeg", "application/octet-stream"]
 
     /// Checks the declared type and size before reading, then reads at most `maxBodyBytes`.
     func read(_ request: Request, meter: BodyMeter) async throws -> [UInt8] {
         let mediaType = try Self.acceptedMediaType(request.headers[.contentType])
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if let declared, declared > maxBodyBytes {
             throw APIError.bodyTooLarge(limit: maxBodyBytes)
         }
-        let body = try await collect(request.body, meter: meter)
+        let body = try await collect(request.body, declared: declared, meter: meter)
         guard mediaType.essence == "multipart/form-data" else { return body }
         return try Self.fileFromForm(body, mediaType: mediaType)
     }
@@ -40,14 +49,47 @@ struct UploadReader {
             message: "The Content-Type \(mediaType.essence) is not accepted; \(allowed).")
     }
 
-    private func collect(_ body: RequestBody, meter: BodyMeter) async throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        for try await buffer in body {
-            meter.record(buffer.readableBytes)
-            guard bytes.count + buffer.readableBytes <= maxBodyBytes else {
-                throw APIError.bodyTooLarge(limit: maxBodyBytes)
+    /// Reads the whole body, racing a watchdog that gives up when no bytes arrived for
+    /// `bodyTimeout`; giving up cancels the read, which ends the connection's input.
+    private func collect(_ body: RequestBody, declared: Int?, meter: BodyMeter) async throws -> [UInt8] {
+        let progress = BodyProgress()
+        let maxBodyBytes = maxBodyBytes, timeout = bodyTimeout
+        let bytes: [UInt8]? = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                var bytes: [UInt8] = []
+                do {
+                    for try await buffer in body {
+                        progress.touch()
+                        meter.record(buffer.readableBytes)
+                        guard bytes.count + buffer.readableBytes <= maxBodyBytes else {
+                            throw APIError.bodyTooLarge(limit: maxBodyBytes)
+                        }
+                        bytes.append(contentsOf: buffer.readableBytesView)
+                    }
+                } catch HTTPParserError.invalidEOFState {
+                    throw APIError.incompleteBody(received: bytes.count, declared: declared)
+                } catch let error as HTTPParserError {
+                    throw APIError.malformedBody(String(describing: error))
+                }
+                if Task.isCancelled { return nil }  // the watchdog gave up; its answer wins
+                if let declared, bytes.count < declared {
+                    // The connection closed without a parser error: still not the whole body.
+                    throw APIError.incompleteBody(received: bytes.count, declared: declared)
+                }
+                return bytes
             }
-            bytes.append(contentsOf: buffer.readableBytesView)
+            group.addTask {
+                while true {
+                    let deadline = progress.last + timeout
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    if progress.last + timeout <= ContinuousClock.now { return nil }
+                }
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let bytes else {
+            throw APIError.bodyTimeout(after: timeout, received: meter.bytesRead, declared: declared)
         }
         return bytes
     }
@@ -75,5 +117,23 @@ struct UploadReader {
                     : "The form has \(files.count) files; send one image per request (requests are batched on the server).")
         }
         return Array(file.content)
+    }
+}
+
+/// When the body last made progress; shared by the reader and its watchdog.
+private final class BodyProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant = ContinuousClock.now
+
+    var last: ContinuousClock.Instant {
+        lock.lock()
+        defer { lock.unlock() }
+        return instant
+    }
+
+    func touch() {
+        lock.lock()
+        defer { lock.unlock() }
+        instant = ContinuousClock.now
     }
 }

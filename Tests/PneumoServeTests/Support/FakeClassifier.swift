@@ -15,35 +15,78 @@ final class FakeClassifier: XRayClassifier, @unchecked Sendable {
 
     var metadata: ModelMetadata { Self.metadata }
 
+    /// When the fake answers NaN, as a checkpoint with broken weights does.
+    enum NonFinite {
+        case never
+        /// On every image, the server's start-up probe included.
+        case always
+        /// On uploads only: the probe passes, requests get NaN.
+        case exceptProbe
+    }
+
     private let costPerBatch: Duration
     private let gate: Gate?
     private let failure: (any Error)?
+    private let probeFailure: (any Error)?
+    private let probeGate: Gate?
+    private let nonFinite: NonFinite
     private let lock = NSLock()
     private var sizes: [Int] = []
+    private var probes = 0
 
     /// - Parameters:
     ///   - costPerBatch: time each call takes, whatever the batch size.
     ///   - gate: when given, each call waits until the gate opens.
-    ///   - failure: when given, each call throws it.
-    init(costPerBatch: Duration = .zero, gate: Gate? = nil, failure: (any Error)? = nil) {
+    ///   - failure: when given, each call for uploads throws it.
+    ///   - probeFailure: when given, the call for the server's start-up probe throws it.
+    ///   - probeGate: when given, the probe waits until it opens.
+    ///   - nonFinite: which images get NaN probabilities.
+    /// The probe (`ReadinessProbe.jpeg` alone) is answered at once, outside gate, cost and
+    /// `batchSizes`.
+    init(
+        costPerBatch: Duration = .zero, gate: Gate? = nil, failure: (any Error)? = nil, probeFailure: (any Error)? = nil,
+        probeGate: Gate? = nil, nonFinite: NonFinite = .never
+    ) {
+        self.probeGate = probeGate
         self.costPerBatch = costPerBatch
         self.gate = gate
         self.failure = failure
+        self.probeFailure = probeFailure
+        self.nonFinite = nonFinite
     }
 
-    /// Sizes of the batches received so far, in call order.
+    /// Sizes of the batches received so far, in call order; the probe not included.
     var batchSizes: [Int] {
         lock.lock()
         defer { lock.unlock() }
         return sizes
     }
 
+    /// How many times the server's probe image was classified.
+    var probeCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return probes
+    }
+
     func classify(_ images: [ImageInput]) async throws -> [ClassificationOutcome] {
-        lock.withLock { sizes.append(images.count) }
-        if let gate { await gate.wait() }
-        if costPerBatch > .zero { try await Task.sleep(for: costPerBatch) }
-        if let failure { throw failure }
-        return images.map(Self.outcome)
+        let isProbe = images.count == 1 && images[0].jpeg == ReadinessProbe.jpeg
+        if isProbe {
+            lock.withLock { probes += 1 }
+            if let probeGate { await probeGate.wait() }
+            if let probeFailure { throw probeFailure }
+        } else {
+            lock.withLock { sizes.append(images.count) }
+            if let gate { await gate.wait() }
+            if costPerBatch > .zero { try await Task.sleep(for: costPerBatch) }
+            if let failure { throw failure }
+        }
+        let nan = nonFinite == .always || (nonFinite == .exceptProbe && !isProbe)
+        return images.map { image in
+            guard nan else { return Self.outcome(for: image) }
+            return .success(Classification(
+                predictedClass: "NORMAL", probabilities: ["NORMAL": .nan, "PNEUMONIA": .nan], threshold: Self.metadata.threshold))
+        }
     }
 
     /// What the fake says about one image; tests compute the same to check answers.

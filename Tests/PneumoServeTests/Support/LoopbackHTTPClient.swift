@@ -26,17 +26,69 @@ struct HTTPAnswer {
 enum LoopbackHTTPClient {
     enum Failure: Error { case socket(String), malformedAnswer(String) }
 
+    /// Sends one request. A `Host` in `headers` replaces the default `127.0.0.1:PORT`; the
+    /// answer to a HEAD request is read without a body, whatever its Content-Length says.
     static func send(
         port: Int, method: String = "GET", path: String, headers: [(String, String)] = [],
         body: [UInt8] = [], chunked: Bool = false, timeoutSeconds: Int = 30
     ) async throws -> HTTPAnswer {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result {
-                    try exchange(port: port, method: method, path: path, headers: headers, body: body,
-                                 chunked: chunked, timeoutSeconds: timeoutSeconds)
-                })
+        try await onThread {
+            try exchange(port: port, method: method, path: path, headers: headers, body: body,
+                         chunked: chunked, timeoutSeconds: timeoutSeconds)
+        }
+    }
+
+    /// Sends `request` byte for byte (a broken chunk size, a body shorter than its
+    /// Content-Length...). With `halfClose` the client then shuts down its sending side, as a
+    /// client that has nothing more to send does; without it the client waits for the answer.
+    /// With `checkClose`, `closedAfterAnswer` tells whether the server closed the connection
+    /// once it had answered (waiting up to the timeout to find out); otherwise it is false.
+    static func sendRaw(
+        port: Int, _ request: [UInt8], halfClose: Bool = false, checkClose: Bool = false, timeoutSeconds: Int = 30
+    ) async throws -> (answer: HTTPAnswer, closedAfterAnswer: Bool) {
+        try await onThread {
+            let socket = try connect(port: port, timeoutSeconds: timeoutSeconds)
+            defer { close(socket) }
+            _ = writeAll(socket, request)
+            if halfClose { shutdown(socket, Int32(SHUT_WR)) }
+            var reader = SocketReader(socket: socket)
+            let answer = try readAnswer(&reader, isHead: request.starts(with: Array("HEAD ".utf8)))
+            return (answer, checkClose && reader.atEndOfStream())
+        }
+    }
+
+    /// Sends `head`, then `body` in `pieces` parts with `pause` between them, as a slow link would.
+    static func sendInPieces(
+        port: Int, head: [UInt8], body: [UInt8], pieces: Int, pause: Duration, timeoutSeconds: Int = 30
+    ) async throws -> HTTPAnswer {
+        try await onThread {
+            let socket = try connect(port: port, timeoutSeconds: timeoutSeconds)
+            defer { close(socket) }
+            _ = writeAll(socket, head)
+            let size = (body.count + pieces - 1) / pieces
+            for start in stride(from: 0, to: body.count, by: size) {
+                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds))
+                _ = writeAll(socket, Array(body[start..<min(start + size, body.count)]))
             }
+            var reader = SocketReader(socket: socket)
+            return try readAnswer(&reader, isHead: false)
+        }
+    }
+
+    /// Sends several requests at once on one connection and reads one answer per method, in order.
+    static func sendPipelined(port: Int, _ requests: [UInt8], methods: [String], timeoutSeconds: Int = 30) async throws -> [HTTPAnswer] {
+        try await onThread {
+            let socket = try connect(port: port, timeoutSeconds: timeoutSeconds)
+            defer { close(socket) }
+            _ = writeAll(socket, requests)
+            var reader = SocketReader(socket: socket)
+            return try methods.map { try readAnswer(&reader, isHead: $0 == "HEAD") }
+        }
+    }
+
+    private static func onThread<T>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
             thread.start()
         }
     }
@@ -47,7 +99,8 @@ enum LoopbackHTTPClient {
     ) throws -> HTTPAnswer {
         let socket = try connect(port: port, timeoutSeconds: timeoutSeconds)
         defer { close(socket) }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\n"
+        if !headers.contains(where: { $0.0.lowercased() == "host" }) { head += "Host: 127.0.0.1:\(port)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(body.count)\r\n"
         head += "\r\n"
@@ -66,7 +119,8 @@ enum LoopbackHTTPClient {
         // The server may answer (413, 415) before reading the whole body; then writing can
         // fail while its answer is already waiting to be read, so a write error is not fatal.
         _ = writeAll(socket, request)
-        return try readAnswer(socket)
+        var reader = SocketReader(socket: socket)
+        return try readAnswer(&reader, isHead: method == "HEAD")
     }
 
     private static func connect(port: Int, timeoutSeconds: Int) throws -> Int32 {
@@ -102,8 +156,7 @@ enum LoopbackHTTPClient {
     }
 
     /// Reads one answer, framed by Content-Length or chunked encoding.
-    private static func readAnswer(_ socket: Int32) throws -> HTTPAnswer {
-        var reader = SocketReader(socket: socket)
+    private static func readAnswer(_ reader: inout SocketReader, isHead: Bool) throws -> HTTPAnswer {
         let statusLine = try reader.line()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
@@ -117,7 +170,9 @@ enum LoopbackHTTPClient {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         var body: [UInt8] = []
-        if headers["transfer-encoding"]?.lowercased() == "chunked" {
+        if isHead {
+            // No body follows an answer to HEAD; its Content-Length describes the GET answer.
+        } else if headers["transfer-encoding"]?.lowercased() == "chunked" {
             while true {
                 guard let size = Int(try reader.line().split(separator: ";")[0], radix: 16) else {
                     throw Failure.malformedAnswer("chunk size")
@@ -156,6 +211,13 @@ private struct SocketReader {
             }
             try fill()
         }
+    }
+
+    /// Whether the peer closes the connection (no further bytes) within the receive timeout.
+    mutating func atEndOfStream() -> Bool {
+        guard buffer.isEmpty else { return false }
+        var byte: UInt8 = 0
+        return recv(socket, &byte, 1, 0) == 0
     }
 
     mutating func bytes(_ count: Int) throws -> [UInt8] {

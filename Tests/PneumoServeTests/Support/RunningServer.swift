@@ -25,11 +25,11 @@ final class LogCapture: @unchecked Sendable {
 /// A test configuration: loopback, a port picked by the system, small batching wait.
 func testConfiguration(
     maxBodyBytes: Int = 2 * 1024 * 1024, maxPixels: Int = 40_000_000, maxInFlight: Int = 64,
-    maxBatchSize: Int = 8, maxBatchWait: Duration = .milliseconds(5)
+    maxBatchSize: Int = 8, maxBatchWait: Duration = .milliseconds(5), requestBodyTimeout: Duration = .seconds(30)
 ) -> ServerConfiguration {
     ServerConfiguration(
         host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes, maxPixels: maxPixels, maxInFlight: maxInFlight,
-        maxBatchSize: maxBatchSize, maxBatchWait: maxBatchWait)
+        maxBatchSize: maxBatchSize, maxBatchWait: maxBatchWait, requestBodyTimeout: requestBodyTimeout)
 }
 
 /// Runs a server on a free loopback port for the duration of `body`, then stops it.
@@ -72,4 +72,14 @@ func predict(
     try await LoopbackHTTPClient.send(
         port: port, method: "POST", path: "/api/v1/predict\(query)",
         headers: contentType.map { [("Content-Type", $0)] } ?? [], body: bytes, chunked: chunked)
+}
+
+/// `GET /readyz` once the start-up probe has finished (it runs while the server listens).
+func settledReadiness(port: Int) async throws -> HTTPAnswer {
+    let deadline = ContinuousClock.now + .seconds(20)
+    while true {
+        let answer = try await LoopbackHTTPClient.send(port: port, path: "/readyz")
+        if answer.json?["status"] as? String != "starting" || ContinuousClock.now > deadline { return answer }
+        try await Task.sleep(for: .milliseconds(20))
+    }
 }
