@@ -157,11 +157,23 @@ final class RealModelServeTests: XCTestCase {
     /// no prediction is ever answered with a 200.
     func testCheckpointWithNaNWeightsIsNotReadyAndRefusesPredictions() async throws {
         let context = try cpu()
-        let checkpoint = try makeCheckpoint(context: context) { tensors in
+        let poison: (inout [NamedTensor]) -> Void = { tensors in
             let last = tensors.lastIndex { $0.name.hasSuffix("weight") } ?? tensors.count - 1
             tensors[last].values = tensors[last].values.map { _ in .nan }
         }
-        let classifier = try await TrainedModelClassifier.load(checkpoint: checkpoint, context: context)
+        // Such a file is refused as it loads, naming the tensor...
+        do {
+            _ = try await TrainedModelClassifier.load(checkpoint: try makeCheckpoint(context: context, poison: poison), context: context)
+            XCTFail("a checkpoint with NaN weights loaded")
+        } catch let error as CheckpointError {
+            XCTAssertTrue(error.description.contains("nan"), error.description)
+        }
+        // ...and a model that turns to NaN in memory is caught by the probe.
+        let model = try TrainedModel(spec: Self.spec, classNames: ["normal", "pneumonia"], context: context, seed: 4)
+        var tensors = try model.weightTensors()
+        poison(&tensors)
+        try model.setWeights(tensors)
+        let classifier = try TrainedModelClassifier(model: model)
         let capture = LogCapture()
         try await withServer(classifier, log: capture.log) { port in
             let ready = try await settledReadiness(port: port)
@@ -186,7 +198,8 @@ final class RealModelServeTests: XCTestCase {
         let classifier = try await TrainedModelClassifier.load(checkpoint: try makeCheckpoint(context: context), context: context)
         try await withServer(classifier) { port in
             for kind in [TestJPEG.Kind.cmyk, .ycck] {
-                let answer = try await predict(port: port, try TestJPEG.make(kind))
+                // 40x32 px is below the quality gate's minimum; flagged, it is still classified.
+                let answer = try await predict(port: port, try TestJPEG.make(kind), query: "?low_quality=flag")
                 XCTAssertEqual(answer.status, 200, "\(kind): \(String(decoding: answer.body, as: UTF8.self))")
                 XCTAssertEqual(answer.json?["image"] as? [String: Int], ["width": 40, "height": 32])
             }
@@ -215,6 +228,34 @@ final class RealModelServeTests: XCTestCase {
         }
     }
 
+    /// The quality gate of `pneumo predict`, over HTTP: garbage gets a 422 naming the rule, or a
+    /// flagged answer when the caller asks for one; a radiograph passes untouched.
+    func testImagesFailingTheQualityGateGet422OrAFlaggedAnswer() async throws {
+        let context = try cpu()
+        let classifier = try await TrainedModelClassifier.load(checkpoint: try makeCheckpoint(context: context), context: context)
+        let xray = try TestImages.xrays(1)[0].bytes
+        var grey = xray
+        // A zeroed quantisation table: the same file decodes to flat grey.
+        var index = 2
+        while grey[index + 1] != 0xDB { index += 2 + (Int(grey[index + 2]) << 8 | Int(grey[index + 3])) }
+        for offset in (index + 5)..<(index + 69) { grey[offset] = 0 }
+        try await withServer(classifier) { port in
+            let good = try await predict(port: port, xray)
+            XCTAssertEqual(good.status, 200, String(decoding: good.body, as: UTF8.self))
+            XCTAssertNil(good.json?["quality_findings"])
+            let refused = try await predict(port: port, grey)
+            XCTAssertEqual(refused.status, 422)
+            XCTAssertEqual(refused.errorCode, "low_quality_image")
+            XCTAssertTrue(refused.errorMessage?.contains("rule contrast") ?? false, refused.errorMessage ?? "")
+            let flagged = try await predict(port: port, grey, query: "?low_quality=flag")
+            XCTAssertEqual(flagged.status, 200)
+            let findings = try XCTUnwrap(flagged.json?["quality_findings"] as? [[String: Any]])
+            XCTAssertTrue(findings.contains { $0["rule"] as? String == "contrast" }, "\(findings)")
+            let bad = try await predict(port: port, grey, query: "?low_quality=maybe")
+            XCTAssertEqual(bad.status, 400)
+        }
+    }
+
     /// A model without convolutions still classifies; it just cannot draw heatmaps.
     func testDenseModelClassifiesWithoutHeatmaps() async throws {
         let context = try cpu()
@@ -226,8 +267,8 @@ final class RealModelServeTests: XCTestCase {
         XCTAssertFalse(classifier.drawsHeatmaps)
         let header = try UploadCheck.header(of: TestImages.baseline, maxPixels: .max)
         let outcomes = try await classifier.classify([
-            ImageInput(jpeg: TestImages.baseline, wantsHeatmap: true, header: header),
-            ImageInput(jpeg: Array(TestImages.baseline.prefix(40)), wantsHeatmap: false, header: header),
+            ImageInput(jpeg: TestImages.baseline, wantsHeatmap: true, header: header, lowQuality: .flag),
+            ImageInput(jpeg: Array(TestImages.baseline.prefix(40)), wantsHeatmap: false, header: header, lowQuality: .flag),
         ])
         XCTAssertEqual(outcomes.count, 2)
         let first = try outcomes[0].get()

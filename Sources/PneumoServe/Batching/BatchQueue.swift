@@ -1,3 +1,5 @@
+import PneumoApp
+
 /// The result for one request, with what batching cost it.
 public struct BatchedOutcome: Sendable {
     /// The classifier's answer for this image.
@@ -14,6 +16,8 @@ public struct BatchedOutcome: Sendable {
 public enum BatchFailure: Error, Sendable, Equatable {
     /// The classifier threw; `description` is its error, for the server log only.
     case classifierFailed(description: String)
+    /// The model gave NaN or an infinity: a model fault, not a device one.
+    case nonFiniteOutput(description: String)
     /// The classifier broke its contract by returning the wrong number of outcomes.
     case wrongOutcomeCount(expected: Int, got: Int)
 }
@@ -89,6 +93,8 @@ public actor BatchQueue {
             result = outcomes.count == batch.count
                 ? .success(outcomes)
                 : .failure(.wrongOutcomeCount(expected: batch.count, got: outcomes.count))
+        } catch let error as NonFiniteOutputError {
+            result = .failure(.nonFiniteOutput(description: String(describing: error)))
         } catch {
             result = .failure(.classifierFailed(description: String(describing: error)))
         }

@@ -1,3 +1,4 @@
+import PneumoApp
 import PneumoData
 
 /// A model that classifies chest X-ray JPEGs, served by `PneumoServer`.
@@ -33,12 +34,15 @@ public struct ImageInput: Sendable, Equatable {
     public var wantsHeatmap: Bool
     /// Width, height and colour model, read from the JPEG header by the server.
     public var header: JPEGHeader
+    /// What to do when the image fails the quality gate: refuse it (422) or classify it, flagged.
+    public var lowQuality: LowQualityPolicy
 
     /// Creates an input from JPEG bytes and their parsed header.
-    public init(jpeg: [UInt8], wantsHeatmap: Bool, header: JPEGHeader) {
+    public init(jpeg: [UInt8], wantsHeatmap: Bool, header: JPEGHeader, lowQuality: LowQualityPolicy = .refuse) {
         self.jpeg = jpeg
         self.wantsHeatmap = wantsHeatmap
         self.header = header
+        self.lowQuality = lowQuality
     }
 }
 
@@ -56,13 +60,19 @@ public struct Classification: Sendable, Equatable {
     /// A PNG meant to be drawn over the X-ray, stretched to the image's size: colour for where
     /// the model looked, transparent elsewhere (RGBA). Present only when it was asked for.
     public var heatmapPNG: [UInt8]?
+    /// The quality rules the image failed, when it was classified flagged; nil when it passed.
+    public var qualityFindings: [QualityFinding]?
 
     /// Creates a classification.
-    public init(predictedClass: String, probabilities: [String: Double], threshold: Double, heatmapPNG: [UInt8]? = nil) {
+    public init(
+        predictedClass: String, probabilities: [String: Double], threshold: Double, heatmapPNG: [UInt8]? = nil,
+        qualityFindings: [QualityFinding]? = nil
+    ) {
         self.predictedClass = predictedClass
         self.probabilities = probabilities
         self.threshold = threshold
         self.heatmapPNG = heatmapPNG
+        self.qualityFindings = qualityFindings
     }
 }
 
@@ -78,4 +88,6 @@ public enum ImageInputError: Error, Sendable, Equatable {
     case tooManyPixels(width: Int, height: Int, limit: Int)
     /// An image of a kind this server does not take (PNG, DICOM, lossless or 12-bit JPEG...).
     case unsupportedFormat(String)
+    /// A JPEG that decodes but fails the quality gate: not a usable chest X-ray.
+    case lowQuality([QualityFinding])
 }

@@ -37,6 +37,12 @@ extension APIError {
                     + "downscale it or start the server with a larger --max-pixels.")
         case .unsupportedFormat(let detail):
             self.init(status: 415, code: "unsupported_image_format", message: "Unsupported image: \(detail).")
+        case .lowQuality(let findings):
+            self.init(
+                status: 422, code: "low_quality_image",
+                message: "Not a usable chest X-ray, so no prediction is given: "
+                    + findings.map(\.description).joined(separator: "; ")
+                    + ". Send the original radiograph, or add ?low_quality=flag to classify it anyway, marked as low quality.")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PneumoApp
 import PneumoData
 
 /// `POST /api/v1/predict`: admit, wait for readiness, read, check, batch, answer.
@@ -15,6 +16,7 @@ struct PredictHandler: Sendable {
     func handle(_ request: Request, context: ServeRequestContext) async throws -> Response {
         let start = ContinuousClock.now
         let wantsHeatmap = try Self.heatmapFlag(request.uri.queryParameters.get("heatmap"))
+        let lowQuality = try Self.lowQualityPolicy(request.uri.queryParameters.get("low_quality"))
         // Admission comes before reading the body, so memory is bounded by limit x body size.
         guard limiter.tryAcquire() else { throw APIError.busy(limit: limiter.limit) }
         defer { limiter.release() }
@@ -31,15 +33,15 @@ struct PredictHandler: Sendable {
         } catch let error as ImageInputError {
             throw APIError(error)
         }
-        // An image quality gate (PneumoData, to come) goes here: after the header and size
-        // checks, before the image takes a place in a batch; its refusals are 4xx like these.
-
+        // The quality gate needs the decoded image, so the classifier applies it as it decodes;
+        // its refusals come back as 422 like the other per-image failures.
         let batched: BatchedOutcome
-        switch await queue.submit(ImageInput(jpeg: jpeg, wantsHeatmap: wantsHeatmap, header: header)) {
+        switch await queue.submit(ImageInput(jpeg: jpeg, wantsHeatmap: wantsHeatmap, header: header, lowQuality: lowQuality)) {
         case .success(let value):
             batched = value
         case .failure(let failure):
             log.write("error: a batch failed: \(failure)")
+            if case .nonFiniteOutput = failure { throw APIError.modelOutputNotFinite }
             throw APIError.inferenceFailed
         }
         let classification: Classification
@@ -73,8 +75,20 @@ struct PredictHandler: Sendable {
             timingMs: .init(
                 queue: batched.queueWait.milliseconds, inference: batched.inference.milliseconds,
                 total: (ContinuousClock.now - start).milliseconds),
-            heatmap: heatmap)
+            heatmap: heatmap,
+            qualityFindings: classification.qualityFindings)
         return JSONResponse.make(status: .ok, body)
+    }
+
+    /// Reads `?low_quality=`: refuse (the default) or flag.
+    static func lowQualityPolicy(_ value: String?) throws -> LowQualityPolicy {
+        guard let value, !value.isEmpty else { return .refuse }
+        guard let policy = LowQualityPolicy(rawValue: value.lowercased()) else {
+            throw APIError(
+                status: 400, code: "bad_query",
+                message: "low_quality=\(value.prefix(20)) is not understood; use low_quality=refuse or low_quality=flag.")
+        }
+        return policy
     }
 
     /// Reads `?heatmap=`; anything but a clear yes or no is a client mistake worth reporting.

@@ -1,4 +1,5 @@
 import PneumoApp
+import PneumoData
 
 /// JSON shapes of the API's successful answers. Keys are snake_case and stable.
 enum ResponseBodies {
@@ -36,10 +37,12 @@ enum ResponseBodies {
         let batchSize: Int
         let timingMs: Timing
         let heatmap: Heatmap?
+        /// Present only for an image classified despite failing the quality gate (`?low_quality=flag`).
+        let qualityFindings: [QualityFinding]?
 
         enum CodingKeys: String, CodingKey {
             case predictedClass = "class", probability, probabilities, positiveClass = "positive_class", threshold
-            case model, image, batchSize = "batch_size", timingMs = "timing_ms", heatmap
+            case model, image, batchSize = "batch_size", timingMs = "timing_ms", heatmap, qualityFindings = "quality_findings"
         }
     }
 

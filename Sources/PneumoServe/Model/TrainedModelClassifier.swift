@@ -63,12 +63,23 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
     private func classifyOnWorker(_ images: [ImageInput]) throws -> [ClassificationOutcome] {
         let input = model.spec.input
         var failures: [Int: ImageInputError] = [:]
+        var flagged: [Int: [QualityFinding]] = [:]
         var decoded: [Int] = []
         var values: [Float] = []
         values.reserveCapacity(images.count * input.channels * input.size * input.size)
         for (index, image) in images.enumerated() {
             do {
-                values += try decoder.decode(image.jpeg, side: input.size).floatValues(channels: input.channels)
+                let measured = try decoder.decodeMeasured(Data(image.jpeg), side: input.size)
+                // The same gate as `pneumo predict`: garbage gets a refusal, not a confident verdict.
+                let findings = ImageQualityGate.standard.check(measured.measures)
+                if !findings.isEmpty {
+                    guard image.lowQuality == .flag else {
+                        failures[index] = .lowQuality(findings)
+                        continue
+                    }
+                    flagged[index] = findings
+                }
+                values += measured.image.floatValues(channels: input.channels)
                 decoded.append(index)
             } catch let error as JPEGDecodeError {
                 guard let inputError = ImageInputError(decoding: error) else { throw error }
@@ -78,7 +89,11 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
         var answers: [Int: Classification] = [:]
         if !decoded.isEmpty {
             let results = try run(values, count: decoded.count, heatmaps: decoded.map { images[$0].wantsHeatmap })
-            for (index, result) in zip(decoded, results) { answers[index] = result }
+            for (index, result) in zip(decoded, results) {
+                var answer = result
+                answer.qualityFindings = flagged[index]
+                answers[index] = answer
+            }
         }
         return try images.indices.map { index in
             if let answer = answers[index] { return .success(answer) }

@@ -1,3 +1,4 @@
+import PneumoApp
 import PneumoData
 
 /// The image the server classifies once at start, before it reports ready: a deterministic
@@ -64,7 +65,10 @@ public enum ReadinessProbe {
         let start = ContinuousClock.now
         let outcomes: [ClassificationOutcome]
         do {
-            outcomes = try await classifier.classify([ImageInput(jpeg: jpeg, wantsHeatmap: false, header: header)])
+            // The probe tests the model, not the quality gate, so a synthetic image is let through.
+            outcomes = try await classifier.classify([ImageInput(jpeg: jpeg, wantsHeatmap: false, header: header, lowQuality: .flag)])
+        } catch let error as NonFiniteOutputError {
+            return .failure(ReadinessFailure(code: ReadinessFailure.notFiniteCode, reason: "\(error)"))
         } catch {
             return failed("the model failed on the built-in probe image: \(error)")
         }
