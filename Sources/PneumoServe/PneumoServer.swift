@@ -89,7 +89,8 @@ public struct PneumoServer: Sendable {
             limits: .init(
                 maxBodyBytes: configuration.maxBodyBytes, maxPixels: configuration.maxPixels,
                 maxInFlight: configuration.maxInFlight, maxBatchSize: configuration.maxBatchSize,
-                maxBatchWaitMs: configuration.maxBatchWait.milliseconds))
+                maxBatchWaitMs: configuration.maxBatchWait.milliseconds),
+            temperature: metadata.temperature, operatingPoint: metadata.operatingPoint)
         let reference = ResponseBodies.ModelReference(id: metadata.id, version: metadata.version)
 
         let router = Router(context: ServeRequestContext.self, options: .autoGenerateHeadEndpoints)

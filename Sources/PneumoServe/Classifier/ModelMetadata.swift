@@ -16,11 +16,16 @@ public struct ModelMetadata: Sendable, Equatable {
     public var architecture: JSONValue
     /// Metrics measured during training and validation, as the checkpoint records them.
     public var trainingMetrics: JSONValue
+    /// The temperature the probabilities are calibrated with; nil when they are the network's own.
+    public var temperature: Double?
+    /// How the threshold in use was chosen and how it did on validation; nil when none was.
+    public var operatingPoint: ThresholdChoice?
 
     /// Creates model metadata.
     public init(
         id: String, version: String, classes: [String], positiveClass: String, threshold: Double,
-        architecture: JSONValue = .object([:]), trainingMetrics: JSONValue = .object([:])
+        architecture: JSONValue = .object([:]), trainingMetrics: JSONValue = .object([:]), temperature: Double? = nil,
+        operatingPoint: ThresholdChoice? = nil
     ) {
         self.id = id
         self.version = version
@@ -29,5 +34,7 @@ public struct ModelMetadata: Sendable, Equatable {
         self.threshold = threshold
         self.architecture = architecture
         self.trainingMetrics = trainingMetrics
+        self.temperature = temperature
+        self.operatingPoint = operatingPoint
     }
 }

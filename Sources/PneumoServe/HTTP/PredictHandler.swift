@@ -76,7 +76,9 @@ struct PredictHandler: Sendable {
                 queue: batched.queueWait.milliseconds, inference: batched.inference.milliseconds,
                 total: (ContinuousClock.now - start).milliseconds),
             heatmap: heatmap,
-            qualityFindings: classification.qualityFindings)
+            qualityFindings: classification.qualityFindings,
+            calibrated: metadata.temperature != nil,
+            reading: Reading.sentence(classification, metadata: metadata))
         return JSONResponse.make(status: .ok, body)
     }
 

@@ -39,10 +39,15 @@ enum ResponseBodies {
         let heatmap: Heatmap?
         /// Present only for an image classified despite failing the quality gate (`?low_quality=flag`).
         let qualityFindings: [QualityFinding]?
+        /// Whether the probabilities are calibrated.
+        let calibrated: Bool
+        /// The answer in words: where the image stands against the operating point.
+        let reading: String
 
         enum CodingKeys: String, CodingKey {
             case predictedClass = "class", probability, probabilities, positiveClass = "positive_class", threshold
             case model, image, batchSize = "batch_size", timingMs = "timing_ms", heatmap, qualityFindings = "quality_findings"
+            case calibrated, reading
         }
     }
 
@@ -69,10 +74,14 @@ enum ResponseBodies {
         let architecture: JSONValue
         let trainingMetrics: JSONValue
         let limits: Limits
+        /// The calibration temperature; null when the probabilities are not calibrated.
+        let temperature: Double?
+        /// How the threshold in use was chosen, with its validation figures.
+        let operatingPoint: ThresholdChoice?
 
         enum CodingKeys: String, CodingKey {
             case id, version, classes, positiveClass = "positive_class", threshold, architecture
-            case trainingMetrics = "training_metrics", limits
+            case trainingMetrics = "training_metrics", limits, temperature, operatingPoint = "operating_point"
         }
     }
 

@@ -29,6 +29,8 @@ extension ModelMetadata {
             positiveClass: classes[min(1, classes.count - 1)],
             threshold: model.threshold,
             architecture: .object(architecture),
-            trainingMetrics: .object(training))
+            trainingMetrics: .object(training),
+            temperature: checkpoint?.calibration?.temperature,
+            operatingPoint: checkpoint?.threshold)
     }
 }

@@ -46,6 +46,7 @@ enum IndexPage {
     .verdict.negative { color: var(--negative); }
     .detail { font-size: 13px; color: var(--muted); }
     .error { color: var(--positive); font-size: 14px; }
+    .detail.warning { color: var(--positive); font-weight: 600; }
     .toggle { font-size: 13px; display: inline-flex; gap: 6px; align-items: center; margin-top: 6px; }
     </style>
     </head>
@@ -76,7 +77,8 @@ enum IndexPage {
 
     fetch("/api/v1/model").then(r => r.json()).then(m => {
       document.getElementById("model").textContent =
-        `Model ${m.id} · version ${m.version} · threshold ${Number(m.threshold).toFixed(3)} on P(${m.positive_class})`;
+        `Model ${m.id} · version ${m.version} · threshold ${Number(m.threshold).toFixed(3)} on P(${m.positive_class})`
+        + (m.temperature == null ? " · probabilities NOT calibrated" : " · calibrated probabilities");
     }).catch(() => { document.getElementById("model").textContent = "Model information unavailable"; });
 
     function addCard(file) {
@@ -99,7 +101,7 @@ enum IndexPage {
       view.status.remove();
       view.info.append(
         element("div", "verdict " + (positive ? "positive" : "negative"), r.class),
-        element("div", "detail", `Probability ${percent(r.probability)} · P(${r.positive_class}) ${percent(r.probabilities[r.positive_class])} against threshold ${Number(r.threshold).toFixed(3)}`),
+        element("div", "detail" + (r.quality_findings ? " warning" : ""), r.reading),
         element("div", "detail", `Model ${r.model.id} ${r.model.version} · ${r.image.width}×${r.image.height} px · ${r.timing_ms.total.toFixed(0)} ms (batch of ${r.batch_size})`));
       if (!r.heatmap) return;
       const heat = element("img", "heat");
