@@ -43,6 +43,8 @@ final class ShortcutAuditTests: XCTestCase {
         let result = try SizeAudit.run(records, bootstrap: BootstrapOptions(resamples: 20))
         XCTAssertEqual(try XCTUnwrap(result.testAUC.auc), 0.5, accuracy: 1e-9)
         XCTAssertTrue(result.notes.contains { $0.contains("normalised") }, "\(result.notes)")
+        XCTAssertTrue(result.filesNormalised)
+        XCTAssertTrue(result.interpretation.contains("cannot be audited"), result.interpretation)
     }
 
     func testOneClassSplitIsRefused() {
@@ -59,6 +61,7 @@ final class ShortcutAuditTests: XCTestCase {
         XCTAssertEqual(fromHeaders.sizeSource, "JPEG headers")
         XCTAssertEqual(fromHeaders.trainImages, [4, 4])
         XCTAssertEqual(fromHeaders.testImages, [3, 4])
+        XCTAssertTrue(fromHeaders.filesNormalised, "the shared files are all one size")
 
         // Normal originals wide, pneumonia narrow; one row of unknown size.
         var lines = ["split,class,name,source,original_width,original_height"]

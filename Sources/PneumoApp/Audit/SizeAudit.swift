@@ -22,9 +22,15 @@ public struct SizeAuditResult: Codable, Equatable, Sendable {
     public var testAUC: AuditAUC
     /// Remarks a reader should see, e.g. that every file has one size.
     public var notes: [String]
+    /// Whether every image had one size, so the files, not the originals, were measured.
+    public var filesNormalised: Bool
 
     /// One sentence on what the figure means.
     public var interpretation: String {
+        if filesNormalised {
+            return "every image has one size: the files were normalised, so shape cannot be audited from them; "
+                + "run pneumo audit size with --manifest giving the original sizes"
+        }
         let figure = "image shape alone (original width, height and aspect ratio) gives a test ROC AUC of \(testAUC.text)"
         if let lower = testAUC.interval?.lower, lower > ShortcutVerdict.signalLowerBound {
             return figure + ": the classes differ in shape, so a model could learn the shape of the image instead of the lungs; "
@@ -74,6 +80,6 @@ public enum SizeAudit {
         func counts(_ part: [ImageSizeRecord]) -> [Int] { [0, 1].map { label in part.filter { $0.label == label }.count } }
         return SizeAuditResult(
             dataRoot: dataRoot, sizeSource: sizeSource, trainImages: counts(train), testImages: counts(test), leftOut: 0,
-            model: model, trainAUC: try auc(train), testAUC: try auc(test), notes: notes)
+            model: model, trainAUC: try auc(train), testAUC: try auc(test), notes: notes, filesNormalised: shapes.count == 1)
     }
 }
