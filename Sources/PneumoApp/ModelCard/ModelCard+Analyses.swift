@@ -12,7 +12,7 @@ extension ModelCard {
     private static func validationBlocks(_ metadata: CheckpointMetadata) -> [CardBlock] {
         var blocks: [CardBlock] = [
             .subheading("Validation (at training time)"),
-            .table(headers: ["Figure", "Value"], rows: metadata.metrics.keys.sorted().map { [$0, NumberFormat.fixed(metadata.metrics[$0]!, 4)] }),
+            .table(headers: ["Figure", "Value"], rows: metadata.metrics.keys.sorted().map { [$0, figure(metadata.metrics[$0]!)] }),
         ]
         blocks.append(.subheading("Calibration"))
         if let calibration = metadata.calibration {
@@ -26,6 +26,11 @@ extension ModelCard {
             blocks.append(.paragraph(ModelCardText.uncalibrated))
         }
         return blocks
+    }
+
+    /// Counts such as the epoch as whole numbers, fractions to four places.
+    private static func figure(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat.fixed(value, 4)
     }
 
     /// One evaluation in full, or several summarised as mean ± sd and range.

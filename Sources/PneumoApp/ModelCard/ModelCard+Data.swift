@@ -44,7 +44,7 @@ extension ModelCard {
             .bullets([
                 "Training: the train split less the validation share.",
                 partition,
-                "Test: the standard test split (624 images), kept apart; " + ModelCardText.partitions,
+                "Test: the standard test split (624 images in the published set), kept for evaluation only.",
                 "Data fingerprint of the training files: \(inputs.metadata.dataFingerprint).",
             ]),
             .subheading("Preprocessing"),
