@@ -2,7 +2,9 @@ import Foundation
 
 /// A result of either audit, as read back from its JSON file.
 public enum AuditFile: Equatable, Sendable {
+    /// A file of `pneumo audit size`.
     case size(SizeAuditResult)
+    /// A file of `pneumo audit lungs`.
     case lungs(LungAuditResult)
 
     /// Pretty-printed JSON of a result, keys sorted.

@@ -3,9 +3,11 @@ import PneumoData
 
 /// One image's original size and class, the only inputs of the size audit.
 public struct ImageSizeRecord: Equatable, Sendable {
+    /// The split the image belongs to.
     public var split: DatasetSplit
     /// 0 normal, 1 pneumonia.
     public var label: Int
+    /// The original's size in pixels.
     public var width: Int
     public var height: Int
 

@@ -60,7 +60,9 @@ public enum LungAudit {
         func auc(_ set: DecodedImageSet, _ name: String) throws -> AuditAUC {
             log("scoring \(set.count) images \(name)")
             let probabilities = try ImageScoring.probabilities(of: set, model: model, batchSize: batchSize)
-            return try AuditAUC.measure(labels: labels, scores: probabilities.map { 1 - $0[0] }, bootstrap: bootstrap)
+            // P(pneumonia): the positive class of two, the two pneumonia classes of three.
+            let scores = probabilities.map { $0.count == 2 ? $0[1] : 1 - $0[0] }
+            return try AuditAUC.measure(labels: labels, scores: scores, bootstrap: bootstrap)
         }
         return LungAuditResult(
             checkpoint: CheckpointPaths(checkpoint).metadata.path, dataRoot: root.path, split: split.rawValue, region: region,

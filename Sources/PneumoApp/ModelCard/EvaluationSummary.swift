@@ -16,6 +16,7 @@ public struct MetricSummary: Equatable, Sendable {
         let mean = self.mean
         return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
     }
+    /// The smallest and largest value.
     public var minimum: Double { values.min() ?? .nan }
     public var maximum: Double { values.max() ?? .nan }
 
