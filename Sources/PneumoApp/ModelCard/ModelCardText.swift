@@ -31,8 +31,9 @@ public enum ModelCardText {
             + "\(gate.minimumSide) px, a width/height ratio outside \(gate.aspectRange.lowerBound)-\(gate.aspectRange.upperBound), "
             + "fewer than \(gate.minimumBitsPerPixel) compressed bits per pixel, a contrast (standard deviation) under "
             + "\(gate.minimumContrast), a histogram entropy under \(gate.minimumEntropy) bits and more than "
-            + "\(Int(gate.maximumFlatShare * 100))% flat 8x8 blocks. Predictions on inputs failing it are refused: the server and pneumo predict give no probability, "
-            + "only the rules failed (predict --low-quality flag answers anyway, marked, for a user who knows the input)."
+            + "\(Int(gate.maximumFlatShare * 100))% flat 8x8 blocks. Predictions on inputs failing it are refused: pneumo predict and pneumo explain give no "
+            + "probability, only the rules failed (predict --low-quality flag answers anyway, marked, for a user who knows the input). "
+            + "The web server (pneumo serve) does not apply the gate yet: do not expose it to unchecked inputs."
     }
 
     public static let trainingSource = "Training data: Kermany et al. 2018, \"Identifying Medical Diagnoses and Treatable "
