@@ -61,7 +61,12 @@ for kind in "${kinds[@]}"; do
         [ -f "$out/evaluation-ensemble-$kind/evaluation.json" ] ||
             "$pneumo" evaluate --model "$out/ensemble-$kind" ${data_option[@]+"${data_option[@]}"} --split test \
                 --out "$out/evaluation-ensemble-$kind"
+        "$pneumo" card --model "$out/ensemble-$kind" --evaluation "$out/evaluation-ensemble-$kind" --out "$out/card-ensemble-$kind"
     fi
+    # One member's card with every seed's test figures as mean ± sd.
+    evaluations=()
+    for seed in $(seq 1 "$seeds"); do evaluations+=(--evaluation "$out/seed-$seed/evaluation-$kind"); done
+    "$pneumo" card --model "$out/seed-1/$kind" "${evaluations[@]}" --out "$out/card-seeds-$kind"
 done
 
 python3 Scripts/multi_seed_summary.py "$out" | tee "$out/summary.md"

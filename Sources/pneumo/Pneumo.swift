@@ -7,6 +7,7 @@ struct Pneumo: AsyncParsableCommand {
         abstract: "Train, evaluate and serve pneumonia detectors on chest X-rays, on any OpenCL device.",
         subcommands: [
             DevicesCommand.self, EDACommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
-            SweepCommand.self, ServeCommand.self, ExplainCommand.self, CalibrateCommand.self, EnsembleCommand.self, BenchCommand.self,
+            SweepCommand.self, ServeCommand.self, ExplainCommand.self, CalibrateCommand.self, EnsembleCommand.self,
+            CardCommand.self, AuditCommand.self, BenchCommand.self,
         ])
 }

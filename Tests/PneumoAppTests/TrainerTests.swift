@@ -102,7 +102,8 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(trainer.classWeights, [1, 1], "auto weights of a balanced split are 1")
 
         let run = RunDirectory(folder.appendingPathComponent("run"))
-        for file in ["best.safetensors", "best.json", "last.safetensors", "last.json", "history.csv", "history.json", "options.json"] {
+        for file in ["best.safetensors", "best.json", "last.safetensors", "last.json", "history.csv", "history.json", "options.json",
+                     "MODEL_CARD.md", "model_card.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run.url.appendingPathComponent(file).path), file)
         }
         XCTAssertFalse(run.canResume, "a finished run leaves no resume checkpoint")

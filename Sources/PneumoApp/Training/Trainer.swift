@@ -144,6 +144,7 @@ public final class Trainer {
         run.removeResumeCheckpoint()
         try finishAveragedCheckpoint()
         calibrateCheckpoints()
+        writeModelCard()
         let summary = try makeSummary(wallSeconds: elapsed())
         reporter.status(TrainingLog.summary(summary))
         if !summary.warnings.isEmpty { reporter.status(CollapseCheck.banner(summary.warnings, checkpoint: run.best.path)) }
@@ -308,6 +309,20 @@ public final class Trainer {
             } catch {
                 reporter.status("warning: \(checkpoint.lastPathComponent) is left uncalibrated: \(error)")
             }
+        }
+    }
+
+    /// Writes the model card beside the best checkpoint from its metadata alone (no test figures
+    /// exist yet). A failure is a warning: the checkpoint is complete without its card.
+    private func writeModelCard() {
+        let paths = CheckpointPaths(run.best)
+        guard FileManager.default.fileExists(atPath: paths.metadata.path) else { return }
+        do {
+            let written = try ModelCardWriter.write(
+                try ModelCardWriter.inputs(checkpoint: run.best), to: paths.metadata.deletingLastPathComponent())
+            reporter.status("model card: \(written.markdown.path)")
+        } catch {
+            reporter.status("warning: no model card was written for \(run.best.lastPathComponent): \(error)")
         }
     }
 
