@@ -21,8 +21,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Folder holding train/, val/ and test/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")
     var data: String?
 
-    @Option(help: "Split to evaluate: train, val or test.")
+    @Option(help: "Split to evaluate: train, val, test, or validation (the validation share of train the checkpoint was trained against).")
     var split: String = DatasetSplit.test.rawValue
+
+    @Flag(help: "Test-time augmentation: average each probability over the image and 6 copies shifted 4% or zoomed 5% (no flips).")
+    var tta = false
 
     @Option(help: "Folder for report.html and evaluation.json (default: evaluation-SPLIT beside the checkpoint).")
     var out: String?
@@ -53,9 +56,12 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var device: DeviceOptions
 
+    /// The `--split` value that means the checkpoint's own validation images.
+    static let validationShare = "validation"
+
     func validate() throws {
-        guard DatasetSplit(rawValue: split) != nil else {
-            throw ValidationError("--split must be train, val or test, got '\(split)'")
+        guard DatasetSplit(rawValue: split) != nil || split == Self.validationShare else {
+            throw ValidationError("--split must be train, val, test or \(Self.validationShare), got '\(split)'")
         }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096, got \(batchSize)") }
         guard (1...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be between 1 and 100000, got \(bootstrap)") }
@@ -68,23 +74,26 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let split = DatasetSplit(rawValue: split) ?? .test
+        let onValidationShare = self.split == Self.validationShare
+        let split = DatasetSplit(rawValue: self.split) ?? .test
         let checkpoint = URL(fileURLWithPath: model)
-        let options = EvaluationOptions(
+        var options = EvaluationOptions(
             checkpoint: checkpoint, dataRoot: try DataLocator.locate(data), split: split,
             threshold: try ThresholdRequest(parsing: threshold),
             bootstrap: BootstrapOptions(resamples: bootstrap, level: 0.95, seed: bootstrapSeed), batchSize: batchSize,
             cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) }, useCache: !noCache, strict: strict,
             examples: examples)
+        options.onValidationShare = onValidationShare
+        options.testTimeAugmentation = tta ? .standard : nil
         let context = try device.makeContext()
         var bar: ProgressBar?
         let run = try Evaluator.run(options, context: context, log: Console.log) { done, total in
-            if bar == nil { bar = ProgressBar(total: total, label: "evaluate \(split.rawValue)") }
+            if bar == nil { bar = ProgressBar(total: total, label: "evaluate \(onValidationShare ? Self.validationShare : split.rawValue)") }
             bar?.update(completed: done)
             if done == total { bar?.finish() }
         }
         let directory = out.map { URL(fileURLWithPath: $0, isDirectory: true) }
-            ?? EvaluationWriter.defaultDirectory(checkpoint: checkpoint, split: split.rawValue)
+            ?? EvaluationWriter.defaultDirectory(checkpoint: checkpoint, split: onValidationShare ? Self.validationShare : split.rawValue)
         let written = try EvaluationWriter.write(run, to: directory)
         print(EvaluationTable.render(run.result))
         print("wrote \(written.html.path) and \(written.json.path)")

@@ -48,6 +48,10 @@ public struct EvaluationOptions: Sendable {
     public var strict: Bool
     /// How many correct and how many wrong predictions the report shows.
     public var examples: Int
+    /// Evaluate the validation images the checkpoint was trained against instead of `split`.
+    public var onValidationShare = false
+    /// Average each image's probability over shifted and scaled copies; nil scores it once.
+    public var testTimeAugmentation: TestTimeAugmentation?
 
     /// Creates options with the defaults of the command line.
     public init(

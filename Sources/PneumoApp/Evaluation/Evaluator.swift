@@ -33,41 +33,57 @@ public enum Evaluator {
         }
         var notes = [String]()
         let validation = validationSource(for: options.threshold, model: model)
-        var splits = [options.split]
+        let share = options.onValidationShare ? ValidationSource(trainingOptions: model.metadata?.trainingOptions ?? .null) : nil
+        var splits = share?.splits ?? [options.split]
         for split in validation?.splits ?? [] where !splits.contains(split) { splits.append(split) }
         let preparation = try DatasetPreparation(
             root: options.dataRoot, labels: scheme, side: model.spec.input.size, cacheDirectory: options.cacheDirectory,
             useCache: options.useCache, strict: options.strict, splits: splits)
 
-        let prepared = try preparation.load(options.split)
-        log("\(options.split.rawValue): \(prepared.report)")
-        let images = prepared.images
+        let images: DecodedImageSet
+        var loadFailures = [ImageLoadError]()
+        let splitName = share == nil ? options.split.rawValue : "validation"
+        if let share {
+            images = try share.load(with: preparation)
+            log("validation: \(images.count) images from \(share)")
+            notes.append("evaluated on \(share): these images chose the checkpoint's epoch, threshold and temperature, so its figures here are optimistic")
+        } else {
+            let prepared = try preparation.load(options.split)
+            log("\(options.split.rawValue): \(prepared.report)")
+            images = prepared.images
+            loadFailures = prepared.report.failures
+            notes += scanIssues(preparation.scan.issues, split: options.split, root: options.dataRoot)
+        }
         let labels = images.labels
         if let index = labels.firstIndex(where: { !(0..<model.classNames.count).contains($0) }) {
             throw EvaluationError.unusableData("\(images.samples[index].file.path) has no \(scheme.rawValue) label")
         }
-        notes += scanIssues(preparation.scan.issues, split: options.split, root: options.dataRoot)
 
         var decision: ThresholdDecision?
         if binary {
             decision = try threshold(
                 for: options, model: model, validation: validation, preparation: preparation, log: log)
-            if let validation, validation.splits.contains(options.split) {
+            if let validation, share == nil, validation.splits.contains(options.split) {
                 notes.append("the threshold was chosen on images of the \(options.split.rawValue) split, which is also the split evaluated")
             }
         }
 
         let started = Date()
-        let logits = try ImageScoring.logits(
-            of: images, model: model, batchSize: options.batchSize, progress: { progress?($0, images.count) })
-        let seconds = Date().timeIntervalSince(started)
         let classCount = model.classNames.count
-        let probabilities = TrainedModel.probabilities(
-            fromLogits: logits, count: images.count, classes: classCount, temperature: model.temperature)
+        let raw: [[Double]], probabilities: [[Double]]
+        if let augmentation = options.testTimeAugmentation {
+            (raw, probabilities) = try augmentation.probabilities(of: images, model: model, batchSize: options.batchSize)
+            notes.append("each probability is the mean over the image and \(augmentation.variants.count - 1) shifted or scaled copies (test-time augmentation)")
+        } else {
+            let logits = try ImageScoring.logits(
+                of: images, model: model, batchSize: options.batchSize, progress: { progress?($0, images.count) })
+            raw = TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classCount)
+            probabilities = TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classCount, temperature: model.temperature)
+        }
+        let seconds = Date().timeIntervalSince(started)
         let calibration = EvaluatedCalibration(
             temperature: model.temperature, calibrated: model.metadata?.calibration != nil,
-            uncalibrated: CalibrationMetrics.measure(
-                labels: labels, probabilities: TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classCount)),
+            uncalibrated: CalibrationMetrics.measure(labels: labels, probabilities: raw),
             reported: CalibrationMetrics.measure(labels: labels, probabilities: probabilities))
         let threshold = decision?.threshold ?? 0.5
         var binaryEvaluation: BinaryEvaluation?
@@ -87,7 +103,7 @@ public enum Evaluator {
                 predicted: ImageScoring.predictedClass(probabilities[index], threshold: threshold),
                 probabilities: probabilities[index])
         }
-        let skipped = prepared.report.failures.map { SkippedFile(file: $0.file.path, reason: "\($0)") }
+        let skipped = loadFailures.map { SkippedFile(file: $0.file.path, reason: "\($0)") }
         if !skipped.isEmpty { notes.append("\(skipped.count) image(s) of the split could not be decoded and were left out") }
         let (history, historyNote) = trainingHistory(besides: options.checkpoint)
         if let historyNote { notes.append(historyNote) }
@@ -98,7 +114,7 @@ public enum Evaluator {
                 channels: model.spec.input.channels, size: model.spec.input.size, createdAt: model.metadata?.createdAt,
                 dataFingerprint: model.metadata?.dataFingerprint, trainingMetrics: model.metadata?.metrics ?? [:]),
             data: EvaluatedData(
-                root: options.dataRoot.path, split: options.split.rawValue, images: images.count,
+                root: options.dataRoot.path, split: splitName, images: images.count,
                 perClass: model.classNames.indices.map { index in labels.filter { $0 == index }.count }, skipped: skipped),
             threshold: decision, binary: binaryEvaluation, multiclass: multiclassEvaluation, bootstrap: options.bootstrap,
             imagesPerSecond: seconds > 0 ? Double(images.count) / seconds : 0, predictions: predictions, notes: notes,
