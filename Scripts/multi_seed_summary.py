@@ -10,7 +10,8 @@ import sys
 
 METRICS = [
     ("accuracy", "accuracy", 100), ("recall", "recall", 100), ("specificity", "specificity", 100),
-    ("rocAUC", "ROC AUC", 1), ("f1", "F1", 1), ("ece", "ECE", 1), ("brier", "Brier", 1),
+    ("rocAUC", "ROC AUC", 1), ("f1", "F1", 1), ("ece_raw", "ECE raw", 1), ("ece", "ECE calibrated", 1),
+    ("brier", "Brier", 1),
 ]
 
 
@@ -22,8 +23,21 @@ def figures(path):
     calibration = result.get("calibration")
     if calibration:
         row["ece"] = calibration["reported"]["expectedCalibrationError"]
+        row["ece_raw"] = calibration["uncalibrated"]["expectedCalibrationError"]
         row["brier"] = calibration["reported"]["brierScore"]
     return row
+
+
+def operating_points(path):
+    with open(path) as handle:
+        result = json.load(handle)
+    for point in result.get("operatingPoints") or []:
+        strategy = point["choice"]["strategy"]
+        if isinstance(strategy, dict):
+            rule = strategy.get("method", "?") + (f" {strategy['value']}" if "value" in strategy else "")
+        else:
+            rule = str(strategy)
+        yield rule, point.get("sensitivity"), point.get("specificity")
 
 
 def cell(values, scale):
@@ -63,6 +77,20 @@ def main(folder):
                          + " | ".join(single(row.get(key), scale) for key, _, scale in METRICS) + " |")
     if not summary:
         sys.exit(f"multi_seed_summary: no evaluation.json under {folder}/seed-*/evaluation-*/")
+    lines += ["", "Operating points chosen on validation, applied to test (mean ± sd over the seeds; ensemble):", "",
+              "| checkpoints | operating point | test sensitivity | test specificity |", "|---|---|---|---|"]
+    for kind in ("best", "averaged"):
+        points = {}
+        for path in sorted(glob.glob(os.path.join(folder, "seed-*", f"evaluation-{kind}", "evaluation.json"))):
+            for rule, sensitivity, specificity in operating_points(path):
+                points.setdefault(rule, []).append((sensitivity, specificity))
+        ensemble = os.path.join(folder, f"evaluation-ensemble-{kind}", "evaluation.json")
+        ensemble_points = {rule: (se, sp) for rule, se, sp in operating_points(ensemble)} if os.path.exists(ensemble) else {}
+        for rule, values in points.items():
+            lines.append(f"| {kind} | {rule} | {cell([v[0] for v in values], 100)} | {cell([v[1] for v in values], 100)} |")
+            if rule in ensemble_points:
+                se, sp = ensemble_points[rule]
+                lines.append(f"| ensemble of the {kind} | {rule} | {single(se, 100)} | {single(sp, 100)} |")
     with open(os.path.join(folder, "summary.json"), "w") as handle:
         json.dump(summary, handle, indent=2, sort_keys=True)
     print("\n".join(lines))
