@@ -15,7 +15,7 @@ public final class TrainedModel {
     /// The metadata of the checkpoint this model was loaded from, if any.
     public private(set) var metadata: CheckpointMetadata?
     /// An ensemble member's own temperature, which its ensemble's metadata records.
-    private var memberTemperature: Double?
+    var memberTemperature: Double?
 
     /// A freshly initialised model (seeded).
     public init(spec: ArchitectureSpec, classNames: [String], context: ComputeContext, seed: UInt64) throws {
@@ -27,7 +27,7 @@ public final class TrainedModel {
     }
 
     /// An ensemble of loaded members; its input and name come from the first one.
-    private init(ensemble: EnsembleArchitecture, members: [TrainedModel], classNames: [String], context: ComputeContext) {
+    init(ensemble: EnsembleArchitecture, members: [TrainedModel], classNames: [String], context: ComputeContext) {
         var spec = members[0].spec
         spec.name = ensemble.name
         self.spec = spec
@@ -52,31 +52,7 @@ public final class TrainedModel {
         }
         let model: TrainedModel
         if let ensemble {
-            guard !ensemble.ensemble.isEmpty else {
-                throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its ensemble has no members")
-            }
-            let loaded = try ensemble.ensemble.enumerated().map { index, member -> TrainedModel in
-                let prefix = EnsembleArchitecture.prefix(index)
-                let tensors = checkpoint.tensors.filter { $0.name.hasPrefix(prefix) }.map {
-                    NamedTensor(name: String($0.name.dropFirst(prefix.count)), shape: $0.shape, values: $0.values)
-                }
-                let built = try build(member.architecture, classNames: classNames, tensors: tensors, context: context, paths: paths)
-                guard TemperatureScaling.range.contains(member.temperature) else {
-                    throw CheckpointError(
-                        file: paths.metadata.path, problem: .invalidMetadata,
-                        detail: "member \(index)'s temperature \(member.temperature) is outside \(TemperatureScaling.range)")
-                }
-                built.memberTemperature = member.temperature
-                return built
-            }
-            guard loaded.allSatisfy({ $0.spec.input == loaded[0].spec.input }) else {
-                throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its members take different inputs")
-            }
-            let claimed = Set(loaded.indices.map(EnsembleArchitecture.prefix))
-            if let stray = checkpoint.tensors.first(where: { tensor in !claimed.contains { tensor.name.hasPrefix($0) } }) {
-                throw CheckpointError(file: paths.weights.path, problem: .mismatched, detail: "tensor \(stray.name) belongs to no member of the ensemble")
-            }
-            model = TrainedModel(ensemble: ensemble, members: loaded, classNames: classNames, context: context)
+            model = try loadEnsemble(ensemble, checkpoint: checkpoint, context: context, paths: paths)
         } else {
             let spec: ArchitectureSpec
             do {
@@ -93,7 +69,7 @@ public final class TrainedModel {
 
     /// Checks `spec` against the weights file's header before anything is built, then builds it
     /// and copies `tensors` in.
-    private static func build(
+    static func build(
         _ spec: ArchitectureSpec, classNames: [String], tensors: [NamedTensor], context: ComputeContext, paths: CheckpointPaths
     ) throws -> TrainedModel {
         let plan: ArchitecturePlan
@@ -192,29 +168,6 @@ public final class TrainedModel {
 
     /// The temperature the checkpoint's calibration divides logits by; 1 when uncalibrated.
     public var temperature: Double { memberTemperature ?? metadata?.calibration?.temperature ?? 1 }
-
-    /// An ensemble's output as logits: the mean of its members' calibrated probabilities, as the
-    /// logit (two classes) or log-probabilities (more) that give it back, so the ensemble's own
-    /// temperature and threshold apply to it like to any network's output.
-    private func ensembleLogits(images: [Float], count: Int, batchSize: Int) throws -> [Float] {
-        let classes = classNames.count
-        var mean = [Double](repeating: 0, count: count * classes)
-        for member in members {
-            let rows = try member.probabilities(images: images, count: count, batchSize: batchSize)
-            for (row, probabilities) in rows.enumerated() {
-                for (index, p) in probabilities.enumerated() { mean[row * classes + index] += p / Double(members.count) }
-            }
-        }
-        // Clamped so a unanimous 0 or 1 stays a finite logit (1e-7 is far below any stated figure).
-        let floor = 1e-7
-        if classes == 2 {
-            return (0..<count).map { row in
-                let p = min(1 - floor, max(floor, mean[row * 2 + 1]))
-                return Float(log(p / (1 - p)))
-            }
-        }
-        return mean.map { Float(log(max(floor, $0))) }
-    }
 
     /// Throws `NonFiniteOutputError` for the first image of `images` whose logits are not all finite.
     public static func requireFinite(_ logits: [Float], images: Int) throws {
