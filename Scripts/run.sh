@@ -6,7 +6,7 @@
 #   Scripts/run.sh --resume RUN            # continue an interrupted run, then evaluate it
 #
 # The data set is found at --data, else $PNEUMO_DATA, else ../shared/data/chest_xray.
-# Results: RUN/best.{safetensors,json}, RUN/history.{csv,json}, RUN/evaluation/.
+# Results: RUN/best.{safetensors,json}, RUN/history.{csv,json}, RUN/evaluation/, RUN/MODEL_CARD.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,4 +66,6 @@ if [ -z "$data" ]; then
     data="$(sed -n 's/^  "data" : "\(.*\)",\{0,1\}$/\1/p' "$run/options.json" | head -n 1)"
 fi
 "$pneumo" evaluate --model "$run/best" --data "$data" --split test --out "$run/evaluation" ${device[@]+"${device[@]}"}
-echo "run.sh: done; checkpoint $run/best.safetensors, history $run/history.csv, evaluation $run/evaluation/"
+# The model card again, now with the test figures.
+"$pneumo" card --model "$run/best" --evaluation "$run/evaluation"
+echo "run.sh: done; checkpoint $run/best.safetensors, history $run/history.csv, evaluation $run/evaluation/, model card $run/MODEL_CARD.md"
