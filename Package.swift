@@ -55,6 +55,8 @@ let package = Package(
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
         .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp"]),
         .testTarget(name: "PneumoServeTests", dependencies: ["PneumoServe"]),
+        // Parsing of the command line: option values, option groups, --version.
+        .testTarget(name: "PneumoCLITests", dependencies: ["pneumo", "PneumoApp"]),
     ],
     swiftLanguageModes: [.v5]
 )
