@@ -69,8 +69,8 @@ struct LungAuditCommand: ParsableCommand {
     @Option(help: "Folder holding train/, val/ and test/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")
     var data: String?
 
-    @Option(help: "Split to score: train, val or test.")
-    var split: String = DatasetSplit.test.rawValue
+    @Option(help: "Split to score.")
+    var split: DatasetSplit = .test
 
     @Option(help: "The JSON file to write.")
     var out: String
@@ -81,25 +81,20 @@ struct LungAuditCommand: ParsableCommand {
     @Option(help: "Bootstrap resamples of the intervals.")
     var bootstrap = 1000
 
-    @Option(help: "Folder for the decoded-image cache (default: $PNEUMO_CACHE_DIR or ~/.cache/pneumo/decoded).")
-    var cacheDir: String?
-
-    @Flag(help: "Decode every image without reading or writing the cache.")
-    var noCache = false
+    @OptionGroup var cache: CacheOptions
 
     @OptionGroup var device: DeviceOptions
 
     func validate() throws {
-        guard DatasetSplit(rawValue: split) != nil else { throw ValidationError("--split must be train, val or test, got '\(split)'") }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096, got \(batchSize)") }
         guard (1...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be between 1 and 100000, got \(bootstrap)") }
     }
 
     func run() throws {
         let result = try LungAudit.run(
-            checkpoint: URL(fileURLWithPath: model), root: try DataLocator.locate(data), split: DatasetSplit(rawValue: split) ?? .test,
+            checkpoint: URL(fileURLWithPath: model), root: try DataLocator.locate(data), split: split,
             context: try device.makeContext(), bootstrap: BootstrapOptions(resamples: bootstrap), batchSize: batchSize,
-            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) }, useCache: !noCache, log: Console.log)
+            cacheDirectory: cache.directory, useCache: cache.useCache, log: Console.log)
         let file = URL(fileURLWithPath: out)
         try OutputFolder.prepare(file.deletingLastPathComponent())
         try AtomicFile.write(try AuditFile.json(result), to: file)

@@ -50,7 +50,7 @@ struct BenchCommand: ParsableCommand {
     var modelShapes = false
 
     @Option(help: "Time a reference library on the same GEMM shapes: clblast (loaded at run time if installed).")
-    var compare: String?
+    var compare: ReferenceLibrary?
 
     @Flag(help: "Tune GEMM and convolution tiles for this device on the models' shapes first, and store the choices.")
     var tune = false
@@ -69,9 +69,6 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--batch takes positive integers separated by commas, got '\(batch)'.")
         }
         if let inputSize, inputSize < 8 { throw ValidationError("--input-size must be at least 8, got \(inputSize).") }
-        if let compare, compare.lowercased() != "clblast" {
-            throw ValidationError("--compare knows only 'clblast', got '\(compare)'.")
-        }
         if tune, modelNames.isEmpty { throw ValidationError("--tune needs at least one model whose shapes it tunes.") }
         if rateOnly, modelNames.count != 1 || batchSizes.count != 1 {
             throw ValidationError("--rate-only times one model at one batch size; give --models NAME and --batch N.")
@@ -156,4 +153,12 @@ struct BenchCommand: ParsableCommand {
             print(BenchReportText.render(report))
         }
     }
+}
+
+/// The reference libraries `--compare` can time.
+enum ReferenceLibrary: String, CaseIterable, ExpressibleByArgument {
+    case clblast
+
+    /// Any case, as `--compare` always accepted.
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }

@@ -24,11 +24,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Images per forward pass on the device.")
     var batchSize = 32
 
-    @Option(help: "Folder for the decoded-image cache (default: $PNEUMO_CACHE_DIR or ~/.cache/pneumo/decoded).")
-    var cacheDir: String?
-
-    @Flag(help: "Decode every image without reading or writing the cache.")
-    var noCache = false
+    @OptionGroup var cache: CacheOptions
 
     @OptionGroup var device: DeviceOptions
 
@@ -39,7 +35,7 @@ struct CalibrateCommand: ParsableCommand {
     func run() throws {
         let metadata = try Calibrator.calibrate(
             checkpoint: URL(fileURLWithPath: model), dataRoot: try DataLocator.locate(data), context: try device.makeContext(),
-            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) }, useCache: !noCache,
+            cacheDirectory: cache.directory, useCache: cache.useCache,
             batchSize: batchSize, log: { Console.log($0) })
         print(CalibrationSummary.text(metadata))
     }

@@ -20,7 +20,7 @@ struct EDACommand: ParsableCommand {
     var manifest: String?
 
     @Option(name: .long, help: "Label scheme: binary (normal/pneumonia) or three-class (normal/bacterial/viral).")
-    var labels: String = LabelScheme.binary.rawValue
+    var labels: LabelScheme = .binary
 
     @Option(name: .long, help: "Side in pixels at which images are decoded for the intensity histograms.")
     var size: Int = 224
@@ -31,30 +31,22 @@ struct EDACommand: ParsableCommand {
     @Option(name: .long, help: "Seed that picks the sample images.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Folder for the decoded-image cache (default: $PNEUMO_CACHE_DIR or ~/.cache/pneumo/decoded).")
-    var cacheDir: String?
-
-    @Flag(name: .long, help: "Decode every image without reading or writing the cache.")
-    var noCache = false
+    @OptionGroup var cache: CacheOptions
 
     @Flag(name: .long, help: "Stop at the first unreadable image or data set problem instead of skipping it.")
     var strict = false
 
     func validate() throws {
-        guard LabelScheme(rawValue: labels) != nil else {
-            throw ValidationError("--labels must be one of \(LabelScheme.allCases.map(\.rawValue).joined(separator: ", ")), got '\(labels)'")
-        }
         guard (8...4096).contains(size) else { throw ValidationError("--size must be between 8 and 4096, got \(size)") }
         guard (0...64).contains(samples) else { throw ValidationError("--samples must be between 0 and 64, got \(samples)") }
     }
 
     func run() throws {
-        let cache = noCache ? nil : DecodedImageCache(
-            directory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? DecodedImageCache.defaultDirectory())
+        let decodedCache = cache.useCache ? DecodedImageCache(directory: cache.directory ?? DecodedImageCache.defaultDirectory()) : nil
         let options = EDAOptions(
             dataRoot: URL(fileURLWithPath: data, isDirectory: true), outputDirectory: URL(fileURLWithPath: out, isDirectory: true),
-            manifest: manifest.map { URL(fileURLWithPath: $0) }, labels: LabelScheme(rawValue: labels) ?? .binary,
-            analysisSide: size, samplesPerClass: samples, seed: seed, cache: cache, strict: strict)
+            manifest: manifest.map { URL(fileURLWithPath: $0) }, labels: labels,
+            analysisSide: size, samplesPerClass: samples, seed: seed, cache: decodedCache, strict: strict)
         let result = try ExploratoryAnalysis.run(options)
         let written = try EDAReportWriter.write(result, to: options.outputDirectory)
         print(EDATable.render(result.report))

@@ -26,11 +26,7 @@ struct EnsembleCommand: ParsableCommand {
     @Option(help: "Images per forward pass on the device.")
     var batchSize = 32
 
-    @Option(help: "Folder for the decoded-image cache (default: $PNEUMO_CACHE_DIR or ~/.cache/pneumo/decoded).")
-    var cacheDir: String?
-
-    @Flag(help: "Decode every image without reading or writing the cache.")
-    var noCache = false
+    @OptionGroup var cache: CacheOptions
 
     @OptionGroup var device: DeviceOptions
 
@@ -43,8 +39,8 @@ struct EnsembleCommand: ParsableCommand {
         let output = URL(fileURLWithPath: out)
         let metadata = try EnsembleBuilder.build(
             checkpoints.map { URL(fileURLWithPath: $0) }, output: output, dataRoot: try DataLocator.locate(data),
-            context: try device.makeContext(), cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
-            useCache: !noCache, batchSize: batchSize, log: { Console.log($0) })
+            context: try device.makeContext(), cacheDirectory: cache.directory,
+            useCache: cache.useCache, batchSize: batchSize, log: { Console.log($0) })
         print(CalibrationSummary.text(metadata))
         Console.log("wrote \(CheckpointPaths(output).metadata.path) and its weights")
     }

@@ -21,8 +21,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Folder holding train/, val/ and test/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")
     var data: String?
 
-    @Option(help: "Split to evaluate: train, val, test, or validation (the validation share of train the checkpoint was trained against).")
-    var split: String = DatasetSplit.test.rawValue
+    @Option(help: "Split to evaluate; validation is the validation share of train the checkpoint was trained against.")
+    var split: EvaluatedSplit = .test
 
     @Flag(help: "Test-time augmentation: average each probability over the image and 6 copies shifted 4% or zoomed 5% (no flips).")
     var tta = false
@@ -45,24 +45,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Correct and wrong predictions shown as pictures in the report, each.")
     var examples = 12
 
-    @Option(help: "Folder for the decoded-image cache (default: $PNEUMO_CACHE_DIR or ~/.cache/pneumo/decoded).")
-    var cacheDir: String?
-
-    @Flag(help: "Decode every image without reading or writing the cache.")
-    var noCache = false
+    @OptionGroup var cache: CacheOptions
 
     @Flag(help: "Stop at the first unreadable image instead of leaving it out.")
     var strict = false
 
     @OptionGroup var device: DeviceOptions
 
-    /// The `--split` value that means the checkpoint's own validation images.
-    static let validationShare = "validation"
-
     func validate() throws {
-        guard DatasetSplit(rawValue: split) != nil || split == Self.validationShare else {
-            throw ValidationError("--split must be train, val, test or \(Self.validationShare), got '\(split)'")
-        }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096, got \(batchSize)") }
         guard (1...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be between 1 and 100000, got \(bootstrap)") }
         guard (0...200).contains(examples) else { throw ValidationError("--examples must be between 0 and 200, got \(examples)") }
@@ -74,28 +64,38 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let onValidationShare = self.split == Self.validationShare
-        let split = DatasetSplit(rawValue: self.split) ?? .test
+        let onValidationShare = self.split == .validation
+        let split = self.split.datasetSplit ?? .test
         let checkpoint = URL(fileURLWithPath: model)
         var options = EvaluationOptions(
             checkpoint: checkpoint, dataRoot: try DataLocator.locate(data), split: split,
             threshold: try ThresholdRequest(parsing: threshold),
             bootstrap: BootstrapOptions(resamples: bootstrap, level: 0.95, seed: bootstrapSeed), batchSize: batchSize,
-            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) }, useCache: !noCache, strict: strict,
+            cacheDirectory: cache.directory, useCache: cache.useCache, strict: strict,
             examples: examples)
         options.onValidationShare = onValidationShare
         options.testTimeAugmentation = tta ? .standard : nil
         let context = try device.makeContext()
         var bar: ProgressBar?
         let run = try Evaluator.run(options, context: context, log: Console.log) { done, total in
-            if bar == nil { bar = ProgressBar(total: total, label: "evaluate \(onValidationShare ? Self.validationShare : split.rawValue)") }
+            if bar == nil { bar = ProgressBar(total: total, label: "evaluate \(self.split.rawValue)") }
             bar?.update(completed: done)
             if done == total { bar?.finish() }
         }
         let directory = out.map { URL(fileURLWithPath: $0, isDirectory: true) }
-            ?? EvaluationWriter.defaultDirectory(checkpoint: checkpoint, split: onValidationShare ? Self.validationShare : split.rawValue)
+            ?? EvaluationWriter.defaultDirectory(checkpoint: checkpoint, split: self.split.rawValue)
         let written = try EvaluationWriter.write(run, to: directory)
         print(EvaluationTable.render(run.result))
         print("wrote \(written.html.path) and \(written.json.path)")
     }
+}
+
+/// What `--split` takes: a folder of the data set, or the checkpoint's own validation images.
+enum EvaluatedSplit: String, CaseIterable, ExpressibleByArgument {
+    case train, val, test
+    /// The validation share of train that the checkpoint was trained against.
+    case validation
+
+    /// The data set folder, nil for the validation share.
+    var datasetSplit: DatasetSplit? { DatasetSplit(rawValue: rawValue) }
 }

@@ -21,8 +21,8 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "Image files or folders.")
     var inputs: [String]
 
-    @Option(help: "Output format: table, csv or json.")
-    var format: String = PredictionFormat.table.rawValue
+    @Option(help: "Output format.")
+    var format: PredictionFormat = .table
 
     @Option(help: "Also draw the images with their predicted labels into this .png or .html file.")
     var grid: String?
@@ -42,9 +42,6 @@ struct PredictCommand: ParsableCommand {
     @OptionGroup var device: DeviceOptions
 
     func validate() throws {
-        guard PredictionFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be one of \(PredictionFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(format)'")
-        }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 4096, got \(batchSize)") }
         guard (1...1000).contains(gridLimit) else { throw ValidationError("--grid-limit must be between 1 and 1000, got \(gridLimit)") }
         if let grid, !["png", "html", "htm"].contains(URL(fileURLWithPath: grid).pathExtension.lowercased()) {
@@ -60,7 +57,7 @@ struct PredictCommand: ParsableCommand {
         let result = try Predictor.run(
             model: trained, paths: inputs.map { URL(fileURLWithPath: $0) }, batchSize: batchSize, strict: strict,
             lowQuality: lowQuality)
-        print(try (PredictionFormat(rawValue: format) ?? .table).render(result))
+        print(try format.render(result))
         for failure in result.failures { Console.log("skipped \(failure.file): \(failure.error ?? "unusable")") }
         if let grid, result.predictedCount > 0 {
             let drawn = try PredictionGrid.write(result, to: URL(fileURLWithPath: grid), limit: gridLimit)
@@ -72,5 +69,3 @@ struct PredictCommand: ParsableCommand {
         }
     }
 }
-
-extension LowQualityPolicy: ExpressibleByArgument {}
