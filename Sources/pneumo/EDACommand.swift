@@ -47,7 +47,8 @@ struct EDACommand: ParsableCommand {
             dataRoot: URL(fileURLWithPath: data, isDirectory: true), outputDirectory: URL(fileURLWithPath: out, isDirectory: true),
             manifest: manifest.map { URL(fileURLWithPath: $0) }, labels: labels,
             analysisSide: size, samplesPerClass: samples, seed: seed, cache: decodedCache, strict: strict)
-        let result = try ExploratoryAnalysis.run(options)
+        let progress = StageProgress()
+        let result = try ExploratoryAnalysis.run(options, progress: progress.update)
         let written = try EDAReportWriter.write(result, to: options.outputDirectory)
         print(EDATable.render(result.report))
         print("wrote \(written.html.path) and \(written.json.path)")

@@ -57,9 +57,11 @@ struct ExplainCommand: ParsableCommand {
         var names = OutputNames()
         var failures = 0
         var start = 0
+        let progress = StageProgress()
         while start < files.count {
             let chunk = Array(files[start..<min(start + batchSize, files.count)])
             start += chunk.count
+            progress.clear()  // Lines printed or logged for this chunk must not land on the bar.
             var inputs: [(file: String, display: GrayImage, values: [Float])] = []
             for file in chunk {
                 do {
@@ -69,19 +71,30 @@ struct ExplainCommand: ParsableCommand {
                     Console.log("error: \(file): \(error)")
                 }
             }
-            guard !inputs.isEmpty else { continue }
-            let explanations = try gradCAM.explain(
-                images: inputs.flatMap(\.values), count: inputs.count, target: target, batchSize: inputs.count)
-            for (input, explanation) in zip(inputs, explanations) {
-                let destination = URL(fileURLWithPath: out).appendingPathComponent(names.claim(for: input.file))
-                let heatmap = try explanation.heatmap(width: input.display.width, height: input.display.height)
-                try AtomicFile.write(try HeatmapRendering.overlayPNG(image: input.display, heatmap: heatmap), to: destination)
-                print(summary(input.file, explanation, model: trained, written: destination.path))
+            if !inputs.isEmpty {
+                try explainAndWrite(inputs, gradCAM: gradCAM, target: target, model: trained, names: &names)
             }
+            progress.update("explain", done: start, total: files.count)
         }
         if failures > 0 {
             Console.log("\(failures) of \(files.count) files could not be explained")
             throw ExitCode.failure
+        }
+    }
+
+    /// Explains one device batch and writes its overlays, printing a line for each.
+    private func explainAndWrite(
+        _ inputs: [(file: String, display: GrayImage, values: [Float])], gradCAM: GradCAM, target: GradCAMTarget,
+        model: TrainedModel, names: inout OutputNames
+    ) throws {
+        let explanations = try gradCAM.explain(
+            images: inputs.flatMap(\.values), count: inputs.count, target: target, batchSize: inputs.count)
+        for (input, explanation) in zip(inputs, explanations) {
+            let destination = URL(fileURLWithPath: out).appendingPathComponent(names.claim(for: input.file))
+            let heatmap = try explanation.heatmap(width: input.display.width, height: input.display.height)
+            try AtomicFile.write(try HeatmapRendering.overlayPNG(image: input.display, heatmap: heatmap), to: destination)
+            print(summary(input.file, explanation, model: model, written: destination.path))
+            fflush(stdout)
         }
     }
 

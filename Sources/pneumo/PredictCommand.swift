@@ -54,9 +54,10 @@ struct PredictCommand: ParsableCommand {
         if let grid { try OutputFolder.prepare(URL(fileURLWithPath: grid).deletingLastPathComponent()) }
         let context = try device.makeContext()
         let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
+        let progress = StageProgress()
         let result = try Predictor.run(
             model: trained, paths: inputs.map { URL(fileURLWithPath: $0) }, batchSize: batchSize, strict: strict,
-            lowQuality: lowQuality)
+            lowQuality: lowQuality, progress: { done, total in progress.update("predict", done: done, total: total) })
         print(try format.render(result))
         for failure in result.failures { Console.log("skipped \(failure.file): \(failure.error ?? "unusable")") }
         if let grid, result.predictedCount > 0 {

@@ -72,6 +72,9 @@ struct SweepCommand: ParsableCommand {
     /// The runner that trains one configuration. This is where the sweep meets the training
     /// loop: a `SweepRunner` built on `Trainer` (see SweepRunner's documentation).
     private func makeRunner(context: ComputeContext) throws -> SweepRunner {
-        TrainingSweepRunner(context: context, reporter: TrainingReporter(status: Console.log, epoch: Console.log))
+        TrainingSweepRunner(
+            context: context,
+            reporter: TrainingReporter(
+                status: Console.log, epoch: Console.log, progressBar: { total, label in ProgressBar(total: total, label: label) }))
     }
 }

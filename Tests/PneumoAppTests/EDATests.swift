@@ -41,6 +41,18 @@ final class EDATests: XCTestCase {
                    manifest: manifest, analysisSide: 16, samplesPerClass: 1, thumbnailSide: 8, cache: nil)
     }
 
+    func testProgressCoversDecodingAndSizes() throws {
+        var reports: [String: [Int]] = [:]
+        var totals: [String: Int] = [:]
+        _ = try ExploratoryAnalysis.run(options()) { stage, done, total in
+            reports[stage, default: []].append(done)
+            totals[stage] = total
+        }
+        XCTAssertEqual(reports["decode"], [0, 3, 5], "a step per split: train, then test")
+        XCTAssertEqual(reports["sizes"], [1, 2, 3, 4, 5])
+        XCTAssertEqual(totals, ["decode": 5, "sizes": 5])
+    }
+
     func testCountsSizesHistogramsAndSamples() throws {
         let result = try ExploratoryAnalysis.run(options())
         let report = result.report

@@ -103,4 +103,22 @@ final class UtilTests: XCTestCase {
         XCTAssertTrue(output.last?.hasSuffix("\n") ?? false)
         XCTAssertTrue(output.last?.contains("loss 0.2000") ?? false)
     }
+
+    func testClearErasesTheTerminalLineAndTheNextUpdateRedraws() {
+        var output = [String]()
+        var now = 0.0
+        let bar = ProgressBar(total: 10, label: "explain", interactive: true, redrawInterval: 10, write: { output.append($0) }, clock: { now })
+        bar.update(completed: 1)
+        bar.clear()
+        now += 0.01
+        bar.update(completed: 2)
+        XCTAssertEqual(output.count, 3, "the clear and a redraw despite the long interval")
+        XCTAssertEqual(output[1], "\r\u{1B}[K")
+        XCTAssertTrue(output[2].contains("2/10"))
+
+        var plain = [String]()
+        let logged = ProgressBar(total: 10, label: "explain", interactive: false, write: { plain.append($0) })
+        logged.clear()
+        XCTAssertTrue(plain.isEmpty, "nothing to erase in a log")
+    }
 }

@@ -17,8 +17,12 @@ public enum ExploratoryAnalysis {
         public let thumbnails: [Thumbnail]
     }
 
-    /// Runs the analysis of `options.dataRoot`.
-    public static func run(_ options: EDAOptions) throws -> Result {
+    /// Reports how far a stage of the analysis is: its name, images done and images in all.
+    public typealias Progress = (_ stage: String, _ done: Int, _ total: Int) -> Void
+
+    /// Runs the analysis of `options.dataRoot`, telling `progress` about the decoding of each
+    /// split (one step per split) and about the reading of each image's original size.
+    public static func run(_ options: EDAOptions, progress: Progress? = nil) throws -> Result {
         try options.cache?.checkUsable()
         let scan = try DatasetScanner.scanKaggle(root: options.dataRoot, labels: options.labels, strict: options.strict)
         let classNames = options.labels.classNames
@@ -26,15 +30,21 @@ public enum ExploratoryAnalysis {
         var problems = scan.issues.map(\.description)
 
         var sets: [(split: DatasetSplit, images: DecodedImageSet)] = []
+        let toDecode = splits.reduce(0) { $0 + scan.samples(in: $1).count }
+        var decoded = 0
+        progress?("decode", 0, toDecode)
         for split in splits {
             let (images, report) = try ImageSetLoader.load(
                 scan.samples(in: split), name: split.rawValue, preprocessing: ImagePreprocessing(side: options.analysisSide),
                 cache: options.cache, strict: options.strict)
             problems += report.failures.map(\.description)
             sets.append((split, images))
+            decoded += scan.samples(in: split).count
+            progress?("decode", decoded, toDecode)
         }
 
-        let (sizeSource, sizes) = try originalSizes(scan, options: options, classNames: classNames, problems: &problems)
+        let (sizeSource, sizes) = try originalSizes(
+            scan, options: options, classNames: classNames, problems: &problems, progress: progress)
         let report = EDAReport(
             dataRoot: options.dataRoot.path, labelScheme: options.labels.rawValue, classNames: classNames,
             splits: splits.map(\.rawValue), counts: counts(scan, splits: splits, classNames: classNames),
@@ -67,7 +77,7 @@ public enum ExploratoryAnalysis {
     /// Sizes from the manifest when there is one (it knows the originals behind resized
     /// copies), else from each file's JPEG header.
     static func originalSizes(
-        _ scan: DatasetScan, options: EDAOptions, classNames: [String], problems: inout [String]
+        _ scan: DatasetScan, options: EDAOptions, classNames: [String], problems: inout [String], progress: Progress? = nil
     ) throws -> (source: String, sizes: [EDAReport.SizeSummary]) {
         let candidates = options.manifest.map { [$0] } ?? [
             options.dataRoot.appendingPathComponent("MANIFEST.csv"),
@@ -81,7 +91,8 @@ public enum ExploratoryAnalysis {
         let decoder = try JPEGDecoder()
         var points = [[EDAReport.SizePoint]](repeating: [], count: classNames.count)
         var unknown = [Int](repeating: 0, count: classNames.count)
-        for sample in scan.samples {
+        for (index, sample) in scan.samples.enumerated() {
+            progress?("sizes", index + 1, scan.samples.count)
             guard let label = sample.label, label < classNames.count else { continue }
             let key = "\(sample.split?.rawValue ?? "")/\(sample.classFolder ?? "")/\(sample.file.lastPathComponent)"
             if let manifest, let entry = manifest[key] {

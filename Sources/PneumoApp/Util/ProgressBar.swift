@@ -63,6 +63,14 @@ public final class ProgressBar {
         }
     }
 
+    /// Erases the line being redrawn on a terminal so other output can be printed; the next
+    /// `update` draws the bar again. Does nothing on a file or pipe, where lines are never redrawn.
+    public func clear() {
+        guard interactive, !finished else { return }
+        write("\r\u{1B}[K")
+        lastDraw = -Double.infinity
+    }
+
     /// Draws the final state with the elapsed time and ends the line; later calls do nothing.
     public func finish(loss: Double? = nil) {
         guard !finished else { return }
