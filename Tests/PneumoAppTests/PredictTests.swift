@@ -30,6 +30,17 @@ final class PredictTests: XCTestCase {
         return ([root.appendingPathComponent("val"), single, corrupt, text, missing], corrupt, text, missing, single)
     }
 
+    func testProgressStartsAtZeroAndCountsEveryScoredImage() throws {
+        let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
+        let (paths, _, _, _, _) = try inputs()
+        var reports: [Int] = []
+        _ = try Predictor.run(model: model, paths: paths, batchSize: 3) { done, total in
+            XCTAssertEqual(total, 5)
+            reports.append(done)
+        }
+        XCTAssertEqual(reports, [0, 3, 5], "a report before the first batch, then one per batch")
+    }
+
     func testPredictsFilesAndFoldersAndReportsEachBadFile() throws {
         let model = try EvaluateFixture.model(classNames: ["normal", "pneumonia"], context: context)
         let (paths, corrupt, text, missing, single) = try inputs()
