@@ -5,7 +5,7 @@ import Foundation
 public enum ModelCard {
     /// The card for `inputs`.
     public static func make(_ inputs: ModelCardInputs) -> CardDocument {
-        let name = inputs.spec?.name ?? "model"
+        let name = inputs.spec?.name ?? inputs.ensemble?.name ?? "model"
         return CardDocument(
             title: "Model card: \(name) pneumonia detector",
             subtitle: "Checkpoint \(inputs.checkpoint), saved \(inputs.metadata.createdAt.formatted(Date.ISO8601FormatStyle()))",
