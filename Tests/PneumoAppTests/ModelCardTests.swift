@@ -77,6 +77,20 @@ final class ModelCardTests: XCTestCase {
         XCTAssertEqual(inputs.aspectAugmentation, 0.2)
     }
 
+    func testAnEnsembleCardNamesItsMembersAndCountsAllTheirParameters() throws {
+        var metadata = try CardFixture.metadata()
+        let member = try metadata.architecture.decode(ArchitectureSpec.self)
+        let ensemble = EnsembleArchitecture(members: [
+            .init(architecture: member, temperature: 1.2, source: "runs/a/best.json"),
+            .init(architecture: member, temperature: 0.9, source: "runs/b/best.json"),
+        ])
+        metadata.architecture = try JSONValue(encoding: ensemble)
+        let inputs = ModelCardInputs(metadata: metadata, checkpoint: "runs/ensemble.json")
+        XCTAssertEqual(inputs.parameterCount, 8, "two members of four parameters")
+        let markdown = CardMarkdown.render(ModelCard.make(inputs))
+        XCTAssertTrue(markdown.contains("ensemble of 2") && markdown.contains("runs/b/best.json, temperature 0.900"), markdown)
+    }
+
     func testUncalibratedCheckpointAndWarningsAreShownFirst() throws {
         let warning = "collapsed: every validation image was called pneumonia"
         let metadata = try CardFixture.metadata(calibrated: false, warnings: [warning])
