@@ -58,6 +58,8 @@ struct ExplainCommand: ParsableCommand {
         var failures = 0
         var start = 0
         let progress = StageProgress()
+        // The bar's clock starts with the work, so its rate is true from the first batch.
+        progress.update("explain", done: 0, total: files.count)
         while start < files.count {
             let chunk = Array(files[start..<min(start + batchSize, files.count)])
             start += chunk.count
