@@ -26,6 +26,7 @@ public enum ImageScoring {
         let batch = max(1, batchSize)
         let plane = input.size * input.size
         var result = [Float]()
+        progress?(0)  // Starts a progress bar's clock before the first batch, so its rate is true.
         for start in stride(from: 0, to: images.count, by: batch) {
             let count = min(batch, images.count - start)
             let values = floats(images.pixels, from: start * plane, images: count, plane: plane, channels: input.channels)

@@ -50,7 +50,6 @@ public enum Predictor {
 
         let threshold = model.classNames.count == 2 ? model.threshold : nil
         let probabilities: [[Double]]
-        progress?(0, images.count)  // Starts the clock before the first batch, so rates are true.
         do {
             probabilities = try ImageScoring.probabilities(
                 of: images, model: model, batchSize: batchSize, progress: { progress?($0, images.count) })
