@@ -21,6 +21,9 @@ let package = Package(
         .systemLibrary(
             name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // Embeds Kernels/*.cl into the Engine module at build time.
         .executableTarget(name: "EmbedKernels", path: "Sources/EmbedKernels"),
@@ -34,7 +37,7 @@ let package = Package(
         // JPEG decoding, dataset layout, splits, caching, batching.
         .target(name: "PneumoData", dependencies: ["CTurboJPEG"]),
         // Models, training loop, metrics, reports, checkpoints.
-        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData"]),
+        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib"]),
         // The web page and JSON API.
         .target(name: "PneumoServe", dependencies: [
             "PneumoApp",
@@ -53,7 +56,7 @@ let package = Package(
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
-        .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp"]),
+        .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp", "CZlib"]),
         .testTarget(name: "PneumoServeTests", dependencies: ["PneumoServe"]),
         // Parsing of the command line: option values, option groups, --version.
         .testTarget(name: "PneumoCLITests", dependencies: ["pneumo", "PneumoApp"]),

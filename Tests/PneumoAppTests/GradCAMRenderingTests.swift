@@ -40,7 +40,7 @@ final class GradCAMRenderingTests: XCTestCase {
 
     func testTransparentPNGHasOpacityProportionalToTheMap() throws {
         let map = try Heatmap(width: 3, height: 2, values: [0, 0.5, 1, 0.25, 0, 1])
-        let png = try StoredPNGDecoder.decode(HeatmapRendering.transparentPNG(map))
+        let png = try PNGTestDecoder.decode(HeatmapRendering.transparentPNG(map))
         XCTAssertEqual([png.width, png.height, png.colorType], [3, 2, 6])
         let alpha = stride(from: 3, to: png.pixels.count, by: 4).map { png.pixels[$0] }
         XCTAssertEqual(alpha, [0, 128, 255, 64, 0, 255])
@@ -51,7 +51,7 @@ final class GradCAMRenderingTests: XCTestCase {
     func testOverlayBlendsTheHeatmapOverTheXRay() throws {
         let image = GrayImage(width: 4, height: 2, pixels: [10, 60, 110, 160, 210, 250, 0, 90])
         let map = try Heatmap(width: 4, height: 2, values: [0, 0, 1, 0, 0, 0, 0, 0])
-        let png = try StoredPNGDecoder.decode(HeatmapRendering.overlayPNG(image: image, heatmap: map, opacity: 0.5))
+        let png = try PNGTestDecoder.decode(HeatmapRendering.overlayPNG(image: image, heatmap: map, opacity: 0.5))
         XCTAssertEqual([png.width, png.height, png.colorType], [4, 2, 2])
         XCTAssertEqual(Array(png.pixels[0..<6]), [10, 10, 10, 60, 60, 60], "untouched where the map is 0")
         let red = HeatmapColors.color(1)
@@ -60,7 +60,7 @@ final class GradCAMRenderingTests: XCTestCase {
 
         // A coarser map is stretched over the whole image.
         let coarse = try Heatmap(width: 2, height: 1, values: [1, 1])
-        let stretched = try StoredPNGDecoder.decode(HeatmapRendering.overlayPNG(image: image, heatmap: coarse, opacity: 1))
+        let stretched = try PNGTestDecoder.decode(HeatmapRendering.overlayPNG(image: image, heatmap: coarse, opacity: 1))
         XCTAssertEqual(Array(stretched.pixels[21..<24]), [red.red, red.green, red.blue])
         XCTAssertThrowsError(try HeatmapRendering.overlayPNG(image: image, heatmap: map, opacity: 2))
     }

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import XCTest
 @testable import PneumoApp
@@ -7,7 +8,7 @@ final class PNGEncoderTests: XCTestCase {
         let width = 7, height = 5
         let pixels = (0..<(width * height)).map { UInt8(($0 * 37) % 256) }
         let png = try PNGEncoder.encode(width: width, height: height, pixels: pixels)
-        let decoded = try StoredPNGDecoder.decode(png)
+        let decoded = try PNGTestDecoder.decode(png)
         XCTAssertEqual(decoded.width, width)
         XCTAssertEqual(decoded.height, height)
         XCTAssertEqual(decoded.colorType, 0)
@@ -15,17 +16,22 @@ final class PNGEncoderTests: XCTestCase {
         XCTAssertEqual(decoded.chunkTypes, ["IHDR", "IDAT", "IEND"])
     }
 
-    func testLargeImageSpansSeveralDeflateBlocks() throws {
-        let width = 300, height = 300  // 90,300 filtered bytes: two stored blocks
+    func testLargeImageRoundTripsAndFlatImagesCompress() throws {
+        let width = 300, height = 300
         let pixels = (0..<(width * height)).map { UInt8(truncatingIfNeeded: $0 ^ ($0 >> 8)) }
-        let decoded = try StoredPNGDecoder.decode(PNGEncoder.encode(width: width, height: height, pixels: pixels))
-        XCTAssertEqual(decoded.blockCount, 2)
+        let decoded = try PNGTestDecoder.decode(PNGEncoder.encode(width: width, height: height, pixels: pixels))
         XCTAssertEqual(decoded.pixels, pixels)
+        // A mostly transparent heatmap, as the API sends: deflate must shrink it many times over.
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        for index in stride(from: 0, to: 40 * width * 4, by: 4) { rgba[index] = 200; rgba[index + 3] = 128 }
+        let heatmap = try PNGTestDecoder.decode(PNGEncoder.encode(width: width, height: height, pixels: rgba, colorType: .rgba))
+        XCTAssertEqual(heatmap.pixels, rgba)
+        XCTAssertLessThan(heatmap.compressedBytes * 50, rgba.count, "\(heatmap.compressedBytes) bytes for \(rgba.count) pixel bytes")
     }
 
     func testRGB() throws {
         let pixels: [UInt8] = [255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]
-        let decoded = try StoredPNGDecoder.decode(PNGEncoder.encode(width: 2, height: 2, pixels: pixels, colorType: .rgb))
+        let decoded = try PNGTestDecoder.decode(PNGEncoder.encode(width: 2, height: 2, pixels: pixels, colorType: .rgb))
         XCTAssertEqual(decoded.colorType, 2)
         XCTAssertEqual(decoded.pixels, pixels)
     }
@@ -38,10 +44,10 @@ final class PNGEncoderTests: XCTestCase {
     }
 }
 
-/// Reads back PNGs made of stored deflate blocks, checking every checksum on the way.
-enum StoredPNGDecoder {
+/// Reads back PNGs, checking every chunk CRC, the zlib trailer and the row filters on the way.
+enum PNGTestDecoder {
     struct Image {
-        var width = 0, height = 0, colorType = 0, blockCount = 0
+        var width = 0, height = 0, colorType = 0, compressedBytes = 0
         var pixels: [UInt8] = []
         var chunkTypes: [String] = []
     }
@@ -80,22 +86,19 @@ enum StoredPNGDecoder {
         guard (Int(compressed[0]) << 8 | Int(compressed[1])) % 31 == 0, compressed[0] & 0x0F == 8 else {
             throw Failure(description: "bad zlib header")
         }
-        var raw = [UInt8]()
-        var cursor = 2
-        while true {
-            let header = compressed[cursor]
-            guard header >> 1 == 0 else { throw Failure(description: "not a stored block") }
-            let length = Int(compressed[cursor + 1]) | Int(compressed[cursor + 2]) << 8
-            let complement = Int(compressed[cursor + 3]) | Int(compressed[cursor + 4]) << 8
-            guard length ^ complement == 0xFFFF else { throw Failure(description: "LEN/NLEN mismatch") }
-            raw += compressed[(cursor + 5)..<(cursor + 5 + length)]
-            cursor += 5 + length
-            image.blockCount += 1
-            if header & 1 == 1 { break }
+        // Inflated by zlib itself, a decoder independent of the encoder's framing; the trailer
+        // is checked by hand as well.
+        var raw = [UInt8](repeating: 0, count: 64 << 20)
+        var rawCount = uLongf(raw.count)
+        let status = raw.withUnsafeMutableBufferPointer { target in
+            compressed.withUnsafeBufferPointer { uncompress(target.baseAddress, &rawCount, $0.baseAddress, uLong($0.count)) }
         }
-        let adler = UInt32(compressed[cursor]) << 24 | UInt32(compressed[cursor + 1]) << 16
-            | UInt32(compressed[cursor + 2]) << 8 | UInt32(compressed[cursor + 3])
-        guard adler == Adler32.checksum(raw), cursor + 4 == compressed.count else { throw Failure(description: "bad Adler-32 or trailing data") }
+        guard status == Z_OK else { throw Failure(description: "zlib cannot inflate the image data (status \(status))") }
+        raw = Array(raw.prefix(Int(rawCount)))
+        let tail = compressed.suffix(4).map(UInt32.init)
+        guard tail[tail.startIndex] << 24 | tail[tail.startIndex + 1] << 16 | tail[tail.startIndex + 2] << 8 | tail[tail.startIndex + 3]
+            == Adler32.checksum(raw) else { throw Failure(description: "bad Adler-32") }
+        image.compressedBytes = compressed.count
         let rowBytes = image.width * ([2: 3, 6: 4][image.colorType] ?? 1)
         guard raw.count == (rowBytes + 1) * image.height else { throw Failure(description: "wrong data size") }
         for row in 0..<image.height {

@@ -128,7 +128,7 @@ final class ReportTests: XCTestCase {
         let start = try XCTUnwrap(html.range(of: "data:image/png;base64,")).upperBound
         let end = try XCTUnwrap(html[start...].firstIndex(of: "\""))
         let png = try XCTUnwrap(Data(base64Encoded: String(html[start..<end])))
-        XCTAssertEqual(try StoredPNGDecoder.decode(png).pixels, [UInt8](repeating: 128, count: 12))
+        XCTAssertEqual(try PNGTestDecoder.decode(png).pixels, [UInt8](repeating: 128, count: 12))
 
         let url = try temporaryDirectory(self).appendingPathComponent("report.html")
         try report.write(to: url)

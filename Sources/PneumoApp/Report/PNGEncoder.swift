@@ -1,9 +1,10 @@
+import CZlib
 import Foundation
 
-/// Encodes 8-bit grayscale, RGB or RGBA pixels as PNG.
+/// Encodes 8-bit grayscale, RGB or RGBA pixels as PNG, compressed with zlib.
 ///
-/// The zlib stream uses stored (uncompressed) deflate blocks: every PNG reader accepts them,
-/// and report images are small, so compression would buy little for its complexity.
+/// Heatmaps travel in every API answer that asks for one and are mostly transparent, so
+/// deflate shrinks them many times over (the stored blocks used before sent every byte).
 public enum PNGEncoder {
     /// The pixel layouts the encoder writes.
     public enum ColorType: UInt8, Sendable {
@@ -47,25 +48,22 @@ public enum PNGEncoder {
 
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         png += chunk("IHDR", header)
-        png += chunk("IDAT", zlibStored(raw))
+        png += chunk("IDAT", try zlibCompressed(raw))
         png += chunk("IEND", [])
         return Data(png)
     }
 
-    /// A zlib stream (RFC 1950) of stored deflate blocks (RFC 1951) holding `bytes`.
-    static func zlibStored(_ bytes: [UInt8]) -> [UInt8] {
-        var stream: [UInt8] = [0x78, 0x01]  // 32K window, no dictionary; 0x7801 is a multiple of 31
-        var start = 0
-        repeat {
-            let length = min(65_535, bytes.count - start)
-            let final = start + length == bytes.count
-            stream.append(final ? 1 : 0)
-            stream += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
-            stream += bytes[start..<(start + length)]
-            start += length
-        } while start < bytes.count
-        stream += bigEndian(Adler32.checksum(bytes))
-        return stream
+    /// A zlib stream (RFC 1950) of `bytes`, deflated at zlib's default level.
+    static func zlibCompressed(_ bytes: [UInt8]) throws -> [UInt8] {
+        var capacity = compressBound(uLong(bytes.count))
+        var output = [UInt8](repeating: 0, count: Int(capacity))
+        let status = output.withUnsafeMutableBufferPointer { target in
+            bytes.withUnsafeBufferPointer { source in
+                compress2(target.baseAddress, &capacity, source.baseAddress, uLong(source.count), Z_DEFAULT_COMPRESSION)
+            }
+        }
+        guard status == Z_OK else { throw ReportError(detail: "zlib could not compress the PNG data (status \(status))") }
+        return Array(output.prefix(Int(capacity)))
     }
 
     private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
