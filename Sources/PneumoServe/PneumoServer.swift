@@ -7,7 +7,8 @@ import NIOCore
 ///
 /// Routes: `GET /` (the page), `POST /api/v1/predict`, `GET /api/v1/model`, `GET /healthz`
 /// (liveness: the process serves HTTP), `GET /readyz` (readiness: the model gave finite
-/// outputs on a probe image at start), `GET /metrics` (Prometheus); HEAD wherever GET works.
+/// outputs on a probe image at start), `GET /metrics` (Prometheus), `GET /openapi.json` (this API
+/// described in OpenAPI 3.1); HEAD wherever GET works.
 /// Every error is JSON: `{"error": {"status", "code", "message"}}`.
 public struct PneumoServer: Sendable {
     /// Address and limits.
@@ -81,6 +82,7 @@ public struct PneumoServer: Sendable {
         table.add("/healthz", .get)
         table.add("/readyz", .get)
         table.add("/metrics", .get)
+        table.add("/openapi.json", .get)
         return table
     }()
 
@@ -130,7 +132,17 @@ public struct PneumoServer: Sendable {
                 status: .ok, headers: [.contentType: ServerMetrics.contentType, .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         return router
+    }
+
+    /// Every path the router serves with the methods it allows there (HEAD comes with GET).
+    static var routeMethods: [String: [String]] {
+        routes.methods.mapValues { $0.map(\.rawValue) }
     }
 
     private static func readinessResponse(_ state: Readiness.State, model: ResponseBodies.ModelReference) -> Response {
