@@ -94,13 +94,15 @@ enum OpenAPIDocument {
                 "image/jpeg": {
                   "schema": {
                     "type": "string",
-                    "contentMediaType": "image/jpeg"
+                    "contentMediaType": "image/jpeg",
+                    "minLength": 1
                   }
                 },
                 "application/octet-stream": {
                   "schema": {
                     "type": "string",
-                    "contentMediaType": "image/jpeg"
+                    "contentMediaType": "image/jpeg",
+                    "minLength": 1
                   }
                 },
                 "multipart/form-data": {
@@ -110,7 +112,8 @@ enum OpenAPIDocument {
                     "properties": {
                       "file": {
                         "type": "string",
-                        "contentMediaType": "image/jpeg"
+                        "contentMediaType": "image/jpeg",
+                        "minLength": 1
                       }
                     },
                     "required": [
