@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         // Already used by Hummingbird; named so the server can read NIO's errors (bind, HTTP parsing).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.60.0"),
+        // The server's structured log and its Prometheus metrics.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C APIs, found through pkg-config.
@@ -44,6 +48,9 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Decode and cache benchmark driven by Scripts/decode_bench.sh.
         .executableTarget(name: "DecodeBench", dependencies: ["PneumoData"]),
@@ -51,13 +58,17 @@ let package = Package(
         .executableTarget(name: "pneumo", dependencies: [
             "Engine", "PneumoApp", "PneumoServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
         .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp", "CZlib"]),
-        .testTarget(name: "PneumoServeTests", dependencies: ["PneumoServe"]),
+        .testTarget(name: "PneumoServeTests", dependencies: [
+            "PneumoServe",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Parsing of the command line: option values, option groups, --version.
         .testTarget(name: "PneumoCLITests", dependencies: ["pneumo", "PneumoApp"]),
     ],

@@ -1,24 +1,33 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The HTTP server: a page for clinicians and a JSON API in front of an `XRayClassifier`.
 ///
 /// Routes: `GET /` (the page), `POST /api/v1/predict`, `GET /api/v1/model`, `GET /healthz`
 /// (liveness: the process serves HTTP), `GET /readyz` (readiness: the model gave finite
-/// outputs on a probe image at start); HEAD wherever GET works.
+/// outputs on a probe image at start), `GET /metrics` (Prometheus), `GET /openapi.json` (this API
+/// described in OpenAPI 3.1); HEAD wherever GET works.
 /// Every error is JSON: `{"error": {"status", "code", "message"}}`.
 public struct PneumoServer: Sendable {
     /// Address and limits.
     public let configuration: ServerConfiguration
+    /// What `/metrics` serves; owned by this server alone.
+    public let metrics: ServerMetrics
     private let classifier: any XRayClassifier
-    private let log: RequestLog
+    private let logger: Logger
 
-    /// Creates a server; nothing listens until `run` is called.
-    public init(classifier: any XRayClassifier, configuration: ServerConfiguration = .init(), log: RequestLog = .standardError) {
+    /// Creates a server; nothing listens until `run` is called. `logger` receives the request
+    /// log and the framework's messages; `modelLoadTime` is published at `/metrics`.
+    public init(
+        classifier: any XRayClassifier, configuration: ServerConfiguration = .init(),
+        logger: Logger = Logger(label: "pneumo.serve"), modelLoadTime: Duration? = nil
+    ) {
         self.classifier = classifier
         self.configuration = configuration
-        self.log = log
+        self.logger = logger
+        self.metrics = ServerMetrics(modelLoadTime: modelLoadTime)
     }
 
     /// Serves until the task is cancelled (which stops at once) or, with `stopOnSignals`, until
@@ -29,11 +38,11 @@ public struct PneumoServer: Sendable {
     /// Throws `ServerStartError` when the address cannot be bound (port taken, say).
     public func run(stopOnSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let readiness = Readiness()
-        let classifier = classifier, log = log
+        let classifier = classifier, logger = logger
         let probe = Task {
             let outcome = await ReadinessProbe.run(classifier)
             if case .failure(let failure) = outcome {
-                log.write("error: model probe failed: \(failure.reason); /readyz answers 503 and predictions are refused")
+                logger.error("model probe failed: \(failure.reason); /readyz answers 503 and predictions are refused")
             }
             await readiness.settle(outcome)
         }
@@ -50,12 +59,15 @@ public struct PneumoServer: Sendable {
             onServerRunning: { [configuration] channel in
                 listening.set()
                 await onListening(channel.localAddress?.port ?? configuration.port)
-            })
+            },
+            logger: logger)
         do {
-            if stopOnSignals {
-                try await app.runService()
-            } else {
-                try await app.run()
+            try await ServerScopedMetricsFactory.withFactory(metrics.requestMetricsFactory) {
+                if stopOnSignals {
+                    try await app.runService()
+                } else {
+                    try await app.run()
+                }
             }
         } catch let error as IOError where !listening.isSet {
             throw ServerStartError(host: configuration.host, port: configuration.port, error: error)
@@ -69,20 +81,23 @@ public struct PneumoServer: Sendable {
         table.add("/api/v1/model", .get)
         table.add("/healthz", .get)
         table.add("/readyz", .get)
+        table.add("/metrics", .get)
+        table.add("/openapi.json", .get)
         return table
     }()
 
     private func makeRouter(readiness: Readiness) -> Router<ServeRequestContext> {
-        let limiter = InFlightLimiter(limit: configuration.maxInFlight)
+        let limiter = InFlightLimiter(limit: configuration.maxInFlight, gauge: metrics.predictionsInFlight)
         let metadata = classifier.metadata
         let predict = PredictHandler(
             uploads: UploadReader(maxBodyBytes: configuration.maxBodyBytes, bodyTimeout: configuration.requestBodyTimeout),
             limiter: limiter,
-            queue: BatchQueue(classifier: classifier, maxBatchSize: configuration.maxBatchSize, maxWait: configuration.maxBatchWait),
+            queue: BatchQueue(
+                classifier: classifier, maxBatchSize: configuration.maxBatchSize, maxWait: configuration.maxBatchWait,
+                batchSizes: metrics.batchSizes),
             readiness: readiness,
             metadata: metadata,
-            maxPixels: configuration.maxPixels,
-            log: log)
+            maxPixels: configuration.maxPixels)
         let modelBody = ResponseBodies.Model(
             id: metadata.id, version: metadata.version, classes: metadata.classes, positiveClass: metadata.positiveClass,
             threshold: metadata.threshold, architecture: metadata.architecture, trainingMetrics: metadata.trainingMetrics,
@@ -94,9 +109,11 @@ public struct PneumoServer: Sendable {
         let reference = ResponseBodies.ModelReference(id: metadata.id, version: metadata.version)
 
         let router = Router(context: ServeRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: RequestLogMiddleware(log: log))
+        // Outermost, so the counts see every answer's final status, refusals and errors included.
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: HeadMiddleware())
-        router.add(middleware: JSONErrorMiddleware(routes: Self.routes, log: log))
+        router.add(middleware: JSONErrorMiddleware(routes: Self.routes))
         router.add(middleware: HostPolicyMiddleware(policy: HostPolicy(configuration: configuration)))
         router.get("/") { _, _ in IndexPage.response() }
         router.post("/api/v1/predict") { request, context in try await predict.handle(request, context: context) }
@@ -109,7 +126,23 @@ public struct PneumoServer: Sendable {
                     maxInFlight: limiter.limit))
         }
         router.get("/readyz") { _, _ in Self.readinessResponse(await readiness.state, model: reference) }
+        // Independent of readiness: a server whose model failed its probe is worth watching too.
+        router.get("/metrics") { [metrics] _, _ in
+            Response(
+                status: .ok, headers: [.contentType: ServerMetrics.contentType, .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         return router
+    }
+
+    /// Every path the router serves with the methods it allows there (HEAD comes with GET).
+    static var routeMethods: [String: [String]] {
+        routes.methods.mapValues { $0.map(\.rawValue) }
     }
 
     private static func readinessResponse(_ state: Readiness.State, model: ResponseBodies.ModelReference) -> Response {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Logging
 import PneumoApp
 import PneumoServe
 
@@ -12,7 +13,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Loads the checkpoint once and keeps the model on the device. Binds to 127.0.0.1 unless \
             --host asks for another address. Uploads stay in memory and are never written to disk; \
-            the log holds method, path, status, body size and latency only.
+            the log (standard error; LOG_LEVEL=debug or warning changes how much) holds method, \
+            path, status, body size and latency only. GET /metrics serves Prometheus metrics and \
+            GET /openapi.json describes the API.
 
             GET /healthz says the process is up; GET /readyz says whether the model gave finite \
             outputs on a built-in probe image at start (503 with the reason otherwise, and predictions \
@@ -94,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The process's one logging backend; the server's request log goes through it.
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         let context = try device.makeContext()
         let maxPixels = maxPixels
         try await serve { checkpoint in try await Self.loadClassifier(checkpoint, context: context, maxPixels: maxPixels) }
@@ -101,7 +106,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Loads the classifier through `factory`, then serves until SIGINT or SIGTERM.
     func serve(loadingClassifierWith factory: (URL) async throws -> any XRayClassifier) async throws {
+        let loadStart = ContinuousClock.now
         let classifier = try await factory(URL(fileURLWithPath: model))
+        let loadTime = ContinuousClock.now - loadStart
         let configuration = serverConfiguration
         if !configuration.isLoopback {
             FileHandle.standardError.write(Data(
@@ -112,7 +119,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let metadata = classifier.metadata
-        try await PneumoServer(classifier: classifier, configuration: configuration).run { port in
+        try await PneumoServer(
+            classifier: classifier, configuration: configuration, logger: Self.logger(), modelLoadTime: loadTime
+        ).run { port in
             FileHandle.standardOutput.write(Data(
                 "Serving model \(metadata.id) version \(metadata.version) at http://\(Self.urlHost(host)):\(port)/\n".utf8))
         }
@@ -146,6 +155,13 @@ struct ServeCommand: AsyncParsableCommand {
             return "give the name without a port; any port is accepted."
         }
         return nil
+    }
+
+    /// The server's logger: info and above, or the level LOG_LEVEL names (trace ... critical).
+    static func logger() -> Logger {
+        var logger = Logger(label: "pneumo.serve")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        return logger
     }
 
     private static func urlHost(_ host: String) -> String {

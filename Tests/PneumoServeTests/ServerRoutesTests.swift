@@ -114,7 +114,7 @@ final class ServerRoutesTests: XCTestCase {
         }
         let lines = capture.lines
         XCTAssertEqual(lines.count, 3, "\(lines)")
-        let pattern = #"^\S+ (GET|POST) \S+ \d{3} body=\d+B( declared=\d+B)? \d+\.\dms$"#
+        let pattern = #"^info: (GET|POST) \S+ \d{3} body=\d+B( declared=\d+B)? \d+\.\dms hb\.request\.id=\S+$"#
         for line in lines {
             XCTAssertNotNil(line.range(of: pattern, options: .regularExpression), line)
         }

@@ -30,7 +30,7 @@ final class ServerStartupTests: XCTestCase {
         defer { close(fd) }
         var configuration = testConfiguration()
         configuration.port = port
-        let server = PneumoServer(classifier: FakeClassifier(), configuration: configuration, log: .discard)
+        let server = PneumoServer(classifier: FakeClassifier(), configuration: configuration, logger: .discard)
         do {
             try await server.run(stopOnSignals: false) { _ in XCTFail("listening on a taken port") }
             XCTFail("the server started on a taken port")
@@ -48,7 +48,7 @@ final class ServerStartupTests: XCTestCase {
         setenv("LOG_LEVEL", "critical", 0)
         var configuration = testConfiguration()
         configuration.host = "192.0.2.1"  // TEST-NET-1: never an address of this machine
-        let server = PneumoServer(classifier: FakeClassifier(), configuration: configuration, log: .discard)
+        let server = PneumoServer(classifier: FakeClassifier(), configuration: configuration, logger: .discard)
         let started = LockedFlag()
         let running = Task { try await server.run(stopOnSignals: false) { _ in started.set() } }
         // Where the system binds foreign addresses (ip_nonlocal_bind) the server starts; stop it.

@@ -1,4 +1,5 @@
 import PneumoApp
+import Prometheus
 
 /// The result for one request, with what batching cost it.
 public struct BatchedOutcome: Sendable {
@@ -36,17 +37,19 @@ public actor BatchQueue {
     private let classifier: any XRayClassifier
     private let maxBatchSize: Int
     private let maxWait: Duration
+    private let batchSizes: ValueHistogram?
     private let clock = ContinuousClock()
     private var pending: [Pending] = []
     private var isRunning = false
     private var timerGeneration = 0
     private var timerArmed = false
 
-    /// Creates a queue in front of `classifier`.
-    public init(classifier: any XRayClassifier, maxBatchSize: Int, maxWait: Duration) {
+    /// Creates a queue in front of `classifier`; `batchSizes` records the size of each batch.
+    public init(classifier: any XRayClassifier, maxBatchSize: Int, maxWait: Duration, batchSizes: ValueHistogram? = nil) {
         self.classifier = classifier
         self.maxBatchSize = max(1, maxBatchSize)
         self.maxWait = max(.zero, maxWait)
+        self.batchSizes = batchSizes
     }
 
     /// Queues one image and waits for its batch to finish.
@@ -64,6 +67,7 @@ public actor BatchQueue {
         if pending.count >= maxBatchSize || clock.now >= deadline {
             let batch = Array(pending.prefix(maxBatchSize))
             pending.removeFirst(batch.count)
+            batchSizes?.record(Double(batch.count))
             isRunning = true
             timerArmed = false
             timerGeneration += 1

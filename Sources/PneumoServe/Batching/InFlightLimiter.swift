@@ -1,4 +1,5 @@
 import Foundation
+import Prometheus
 
 /// Counts requests being served and refuses new ones above a limit, so memory and queueing
 /// delay stay bounded under overload (the excess gets a quick 503 instead).
@@ -7,10 +8,13 @@ public final class InFlightLimiter: @unchecked Sendable {
     public let limit: Int
     private let lock = NSLock()
     private var count = 0
+    private let gauge: Gauge?
 
-    /// Creates a limiter admitting at most `limit` requests at once.
-    public init(limit: Int) {
+    /// Creates a limiter admitting at most `limit` requests at once; `gauge` follows the count.
+    public init(limit: Int, gauge: Gauge? = nil) {
         self.limit = max(1, limit)
+        self.gauge = gauge
+        gauge?.set(to: 0)
     }
 
     /// Requests currently admitted.
@@ -26,6 +30,7 @@ public final class InFlightLimiter: @unchecked Sendable {
         defer { lock.unlock() }
         guard count < limit else { return false }
         count += 1
+        gauge?.set(to: Double(count))
         return true
     }
 
@@ -34,5 +39,6 @@ public final class InFlightLimiter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         count -= 1
+        gauge?.set(to: Double(count))
     }
 }

@@ -49,7 +49,7 @@ extension APIError {
     static func notFound(path: String) -> APIError {
         APIError(
             status: 404, code: "not_found",
-            message: "No resource at \(path). Try GET /, POST /api/v1/predict, GET /api/v1/model, GET /healthz or GET /readyz.")
+            message: "No resource at \(path). Try GET /, POST /api/v1/predict, GET /api/v1/model, GET /healthz, GET /readyz, GET /metrics or GET /openapi.json.")
     }
 
     static func methodNotAllowed(method: String, path: String, allowed: [String]) -> APIError {

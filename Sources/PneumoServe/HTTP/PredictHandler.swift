@@ -11,7 +11,6 @@ struct PredictHandler: Sendable {
     let readiness: Readiness
     let metadata: ModelMetadata
     let maxPixels: Int
-    let log: RequestLog
 
     func handle(_ request: Request, context: ServeRequestContext) async throws -> Response {
         let start = ContinuousClock.now
@@ -40,7 +39,7 @@ struct PredictHandler: Sendable {
         case .success(let value):
             batched = value
         case .failure(let failure):
-            log.write("error: a batch failed: \(failure)")
+            context.logger.error("a batch failed: \(failure)")
             if case .nonFiniteOutput = failure { throw APIError.modelOutputNotFinite }
             throw APIError.inferenceFailed
         }
@@ -50,14 +49,14 @@ struct PredictHandler: Sendable {
         case .failure(let inputError): throw APIError(inputError)
         }
         guard let probability = classification.probabilities[classification.predictedClass] else {
-            log.write("error: the model predicted '\(classification.predictedClass)' but gave no probability for it")
+            context.logger.error("the model predicted '\(classification.predictedClass)' but gave no probability for it")
             throw APIError.inferenceFailed
         }
         guard classification.probabilities.values.allSatisfy(\.isFinite), classification.threshold.isFinite else {
             let values = classification.probabilities.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            log.write(
-                "error: the model's output for a \(header.width)x\(header.height) image is not finite (\(values.joined(separator: ", ")), "
-                    + "threshold \(classification.threshold)); answered 500 model_output_not_finite")
+            let detail = "the model's output for a \(header.width)x\(header.height) image is not finite "
+                + "(\(values.joined(separator: ", ")), threshold \(classification.threshold)); answered 500 model_output_not_finite"
+            context.logger.error("\(detail)")
             throw APIError.modelOutputNotFinite
         }
         let heatmap = wantsHeatmap

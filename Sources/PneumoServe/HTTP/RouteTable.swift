@@ -22,7 +22,6 @@ struct RouteTable: Sendable {
 struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = ServeRequestContext
     let routes: RouteTable
-    let log: RequestLog
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -45,7 +44,7 @@ struct JSONErrorMiddleware: RouterMiddleware {
             let status = Int(error.status.code)
             return APIError(status: status, code: "http_\(status)", message: error.status.reasonPhrase).response()
         } catch {
-            log.write("error: \(request.method.rawValue) \(request.uri.path.prefix(200)) failed: \(error)")
+            context.logger.error("\(request.method.rawValue) \(request.uri.path.prefix(200)) failed: \(error)")
             return APIError.internalError.response()
         }
     }

@@ -1,11 +1,14 @@
 import Foundation
+import Logging
 import XCTest
 @testable import PneumoServe
 
-/// Collects log lines written by the server under test.
+/// Collects the log lines the server under test writes itself, as `level: message`; the
+/// framework's own messages (started, shutting down) are kept apart in `frameworkLines`.
 final class LogCapture: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [String] = []
+    private var storedFramework: [String] = []
 
     var lines: [String] {
         lock.lock()
@@ -13,13 +16,45 @@ final class LogCapture: @unchecked Sendable {
         return stored
     }
 
-    var log: RequestLog {
-        RequestLog { line in
-            self.lock.lock()
-            self.stored.append(line)
-            self.lock.unlock()
-        }
+    var frameworkLines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storedFramework
     }
+
+    /// A logger whose messages land here.
+    var log: Logger {
+        Logger(label: "pneumo.test") { _ in CapturingLogHandler(capture: self) }
+    }
+
+    fileprivate func append(_ line: String, fromServer: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        if fromServer { stored.append(line) } else { storedFramework.append(line) }
+    }
+}
+
+/// A swift-log handler that hands every message, with its metadata, to a `LogCapture`.
+private struct CapturingLogHandler: LogHandler {
+    let capture: LogCapture
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        let rendered = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        capture.append("\(event.level): \(event.message)\(rendered)", fromServer: event.source == "PneumoServe")
+    }
+}
+
+extension Logger {
+    /// Drops every message.
+    static let discard = Logger(label: "pneumo.test.discard") { _ in SwiftLogNoOpLogHandler() }
 }
 
 /// A test configuration: loopback, a port picked by the system, small batching wait.
@@ -35,13 +70,10 @@ func testConfiguration(
 /// Runs a server on a free loopback port for the duration of `body`, then stops it.
 func withServer(
     _ classifier: any XRayClassifier = FakeClassifier(), configuration: ServerConfiguration = testConfiguration(),
-    log: RequestLog = .discard, _ body: (_ port: Int) async throws -> Void
+    log: Logger = .discard, modelLoadTime: Duration? = nil, _ body: (_ port: Int) async throws -> Void
 ) async throws {
-    // Stopping by cancellation makes the framework log an error per server; keep test output
-    // readable unless LOG_LEVEL is set on purpose.
-    setenv("LOG_LEVEL", "critical", 0)
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-    let server = PneumoServer(classifier: classifier, configuration: configuration, log: log)
+    let server = PneumoServer(classifier: classifier, configuration: configuration, logger: log, modelLoadTime: modelLoadTime)
     let running = Task {
         try await server.run(stopOnSignals: false) { port in portSink.yield(port) }
     }
