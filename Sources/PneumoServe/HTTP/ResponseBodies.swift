@@ -74,7 +74,7 @@ enum ResponseBodies {
         let architecture: JSONValue
         let trainingMetrics: JSONValue
         let limits: Limits
-        /// The calibration temperature; null when the probabilities are not calibrated.
+        /// The calibration temperature; absent when the probabilities are not calibrated.
         let temperature: Double?
         /// How the threshold in use was chosen, with its validation figures.
         let operatingPoint: ThresholdChoice?
