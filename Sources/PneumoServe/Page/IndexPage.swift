@@ -75,9 +75,16 @@ enum IndexPage {
     }
     const percent = p => (100 * p).toFixed(1) + " %";
 
+    // The first class is the finding-free one (normal); every other class is a finding, so a
+    // three-class model's bacterial and viral answers are both shown as findings.
+    let normalClass = "normal";
     fetch("/api/v1/model").then(r => r.json()).then(m => {
+      normalClass = m.classes[0];
+      const decision = m.classes.length > 2
+        ? `the most probable of ${m.classes.join(", ")}`
+        : `threshold ${Number(m.threshold).toFixed(3)} on P(${m.positive_class})`;
       document.getElementById("model").textContent =
-        `Model ${m.id} · version ${m.version} · threshold ${Number(m.threshold).toFixed(3)} on P(${m.positive_class})`
+        `Model ${m.id} · version ${m.version} · ${decision}`
         + (m.temperature == null ? " · probabilities NOT calibrated" : " · calibrated probabilities");
     }).catch(() => { document.getElementById("model").textContent = "Model information unavailable"; });
 
@@ -97,7 +104,7 @@ enum IndexPage {
     }
 
     function showResult(view, r) {
-      const positive = r.class === r.positive_class;
+      const positive = r.class !== normalClass;
       view.status.remove();
       view.info.append(
         element("div", "verdict " + (positive ? "positive" : "negative"), r.class),
