@@ -9,7 +9,7 @@ public enum ParallelDecoding {
         _ files: [URL], preprocessing: ImagePreprocessing, into output: UnsafeMutableBufferPointer<UInt8>,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> [ImageLoadError?] {
-        decodeMeasuring(files, preprocessing: preprocessing, into: output, threads: threads).map { result in
+        decodeEach(files, preprocessing: preprocessing, into: output, threads: threads, measure: false).map { result in
             if case let .failure(error) = result { return error }
             return nil
         }
@@ -20,10 +20,21 @@ public enum ParallelDecoding {
         _ files: [URL], preprocessing: ImagePreprocessing, into output: UnsafeMutableBufferPointer<UInt8>,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> [Result<ImageQualityMeasures, ImageLoadError>] {
+        decodeEach(files, preprocessing: preprocessing, into: output, threads: threads, measure: true).map { result in
+            result.map { $0! }
+        }
+    }
+
+    /// The shared worker loop; `measure` false skips the quality measures, which training and
+    /// the decoded-image cache never read.
+    private static func decodeEach(
+        _ files: [URL], preprocessing: ImagePreprocessing, into output: UnsafeMutableBufferPointer<UInt8>, threads: Int,
+        measure: Bool
+    ) -> [Result<ImageQualityMeasures?, ImageLoadError>] {
         let side = preprocessing.side
         precondition(output.count >= files.count * side * side, "output holds fewer than \(files.count) images")
         let unset = ImageLoadError(file: URL(fileURLWithPath: "/"), reason: .unreadable("not decoded"))
-        var results = [Result<ImageQualityMeasures, ImageLoadError>](repeating: .failure(unset), count: files.count)
+        var results = [Result<ImageQualityMeasures?, ImageLoadError>](repeating: .failure(unset), count: files.count)
         let queue = WorkQueue(count: files.count, chunk: 4)
         let workers = max(1, min(threads, files.count))
         results.withUnsafeMutableBufferPointer { resultSlots in
@@ -43,8 +54,9 @@ public enum ParallelDecoding {
                     for i in range {
                         let target = output.baseAddress! + i * side * side
                         do {
-                            let measures = try reader.withContents(of: files[i]) { bytes in
+                            let measures = try reader.withContents(of: files[i]) { bytes -> ImageQualityMeasures? in
                                 let header = try decoder.decode(bytes, side: side, into: target)
+                                guard measure else { return nil }
                                 return ImageQualityMeasures(
                                     header: header, fileBytes: bytes.count, decoderWarning: decoder.lastWarning,
                                     pixels: UnsafeBufferPointer(start: target, count: side * side), side: side)

@@ -85,10 +85,7 @@ public struct ArchitecturePlan: Equatable, Sendable {
             try checkWidth(filters, "filters")
             let kernel = spec.kernel ?? 3
             guard (1...limits.maxKernel).contains(kernel) else { throw fail("kernel \(kernel) is not in 1...\(limits.maxKernel)") }
-            let padding = try spec.padding.map { name -> Padding in
-                guard let padding = Padding(rawValue: name) else { throw fail("padding must be valid or same, got \(name)") }
-                return padding
-            } ?? .valid
+            let padding = try spec.convolutionPadding()
             let geometry = try ConvGeometry(
                 batch: 1, inChannels: input[0], height: input[1], width: input[2], filters: filters,
                 kernelHeight: kernel, kernelWidth: kernel, stride: spec.stride ?? 1, padding: padding)
@@ -130,11 +127,11 @@ public struct ArchitecturePlan: Equatable, Sendable {
         case "ReLU", "LeakyReLU", "Sigmoid", "Tanh":
             layers = []
         default:
-            throw fail("unknown layer type; use Conv2D, Dense, MaxPool2D, AvgPool2D, GlobalAvgPool, Flatten, Dropout, BatchNorm, ReLU, LeakyReLU, Sigmoid, Tanh")
+            throw spec.unknownTypeProblem
         }
-        let activation = ["ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh"][spec.type] ?? spec.activation
+        let activation = spec.activationName
         if let activation {
-            guard ["relu", "leaky_relu", "sigmoid", "tanh"].contains(activation) else {
+            guard LayerSpec.activations.contains(activation) else {
                 throw LayerProblem(message: "unknown activation \(activation); use relu, leaky_relu, sigmoid or tanh")
             }
             layers.append(PlannedLayer(output: layers.last?.output ?? input))

@@ -42,10 +42,7 @@ public enum ModelBuilder {
         case "Conv2D":
             guard inputShape.count == 4 else { throw fail("needs an image input [C, H, W], got \(inputShape.dropFirst())") }
             guard let filters = spec.filters, filters > 0 else { throw fail("needs \"filters\" > 0") }
-            let padding = try spec.padding.map { name -> Padding in
-                guard let padding = Padding(rawValue: name) else { throw fail("padding must be valid or same, got \(name)") }
-                return padding
-            } ?? .valid
+            let padding = try spec.convolutionPadding()
             layers = [try Conv2D(
                 context, inputChannels: inputShape[1], filters: filters, kernelSize: spec.kernel ?? 3,
                 stride: spec.stride ?? 1, padding: padding, rng: &rng, initializer: initializer)]
@@ -78,9 +75,9 @@ public enum ModelBuilder {
         case "ReLU", "LeakyReLU", "Sigmoid", "Tanh":
             layers = []
         default:
-            throw fail("unknown layer type; use Conv2D, Dense, MaxPool2D, AvgPool2D, GlobalAvgPool, Flatten, Dropout, BatchNorm, ReLU, LeakyReLU, Sigmoid, Tanh")
+            throw spec.unknownTypeProblem
         }
-        let activation = ["ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh"][spec.type] ?? spec.activation
+        let activation = spec.activationName
         if let activation { layers.append(try makeActivation(activation, slope: spec.slope, context: context)) }
         return layers
     }
