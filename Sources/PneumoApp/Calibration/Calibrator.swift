@@ -17,21 +17,42 @@ public enum Calibrator {
         checkpoint: URL, dataRoot: URL, context: ComputeContext, cacheDirectory: URL? = nil, useCache: Bool = true,
         batchSize: Int = 32, log: (String) -> Void = { _ in }
     ) throws -> CheckpointMetadata {
-        let model = try TrainedModel.load(from: checkpoint, context: context)
-        guard let metadata = model.metadata else {
-            throw EvaluationError.invalidOption("\(checkpoint.path) has no metadata to store a calibration in")
+        try calibrate(
+            checkpoints: [checkpoint], dataRoot: dataRoot, context: context, cacheDirectory: cacheDirectory,
+            useCache: useCache, batchSize: batchSize, log: log)[0].get()
+    }
+
+    /// Calibrates several checkpoints, each on its own validation images, scanning the data and
+    /// decoding those images once for all checkpoints that share them (a run's best, last and
+    /// averaged); one result per checkpoint, so one failure leaves the others calibrated.
+    public static func calibrate(
+        checkpoints: [URL], dataRoot: URL, context: ComputeContext, cacheDirectory: URL? = nil, useCache: Bool = true,
+        batchSize: Int = 32, log: (String) -> Void = { _ in }
+    ) -> [Result<CheckpointMetadata, Error>] {
+        var loaded = [String: DecodedImageSet]()
+        return checkpoints.map { checkpoint in
+            Result {
+                let model = try TrainedModel.load(from: checkpoint, context: context)
+                guard let metadata = model.metadata else {
+                    throw EvaluationError.invalidOption("\(checkpoint.path) has no metadata to store a calibration in")
+                }
+                let source = ValidationSource(trainingOptions: metadata.trainingOptions)
+                let scheme = try ImageScoring.labelScheme(for: model)
+                let key = "\(source) \(scheme.rawValue) \(model.spec.input.size)"
+                let images = try loaded[key] ?? {
+                    let preparation = try DatasetPreparation(
+                        root: dataRoot, labels: scheme, side: model.spec.input.size,
+                        cacheDirectory: cacheDirectory, useCache: useCache, splits: source.splits)
+                    return try source.load(with: preparation)
+                }()
+                loaded[key] = images
+                log("calibrating \(checkpoint.lastPathComponent) on \(images.count) images: \(source)")
+                let logits = try ImageScoring.logits(of: images, model: model, batchSize: batchSize)
+                let result = try calibrated(metadata, logits: logits, labels: images.labels, fittedOn: source.description)
+                try CheckpointStore.replaceMetadata(result, at: checkpoint)
+                return result
+            }
         }
-        let source = ValidationSource(trainingOptions: metadata.trainingOptions)
-        let preparation = try DatasetPreparation(
-            root: dataRoot, labels: try ImageScoring.labelScheme(for: model), side: model.spec.input.size,
-            cacheDirectory: cacheDirectory, useCache: useCache, splits: source.splits)
-        let images = try source.load(with: preparation)
-        log("calibrating on \(images.count) images: \(source)")
-        let logits = try ImageScoring.logits(of: images, model: model, batchSize: batchSize)
-        let calibrated = try calibrated(
-            metadata, logits: logits, labels: images.labels, fittedOn: source.description)
-        try CheckpointStore.replaceMetadata(calibrated, at: checkpoint)
-        return calibrated
     }
 
     /// `metadata` with a temperature fitted to `logits` and `labels`, the threshold in use chosen

@@ -300,13 +300,17 @@ public final class Trainer {
     /// failure leaves them uncalibrated (probabilities as the network gives them) and says so:
     /// the weights are saved and good either way.
     private func calibrateCheckpoints() {
-        for checkpoint in [run.best, run.last, run.averaged] where FileManager.default.fileExists(atPath: CheckpointPaths(checkpoint).metadata.path) {
-            do {
-                let metadata = try Calibrator.calibrate(
-                    checkpoint: checkpoint, dataRoot: data.root, context: session.context,
-                    cacheDirectory: data.cacheDirectory, useCache: data.useCache, batchSize: options.batchSize)
+        let checkpoints = [run.best, run.last, run.averaged].filter {
+            FileManager.default.fileExists(atPath: CheckpointPaths($0).metadata.path)
+        }
+        let results = Calibrator.calibrate(
+            checkpoints: checkpoints, dataRoot: data.root, context: session.context,
+            cacheDirectory: data.cacheDirectory, useCache: data.useCache, batchSize: options.batchSize)
+        for (checkpoint, result) in zip(checkpoints, results) {
+            switch result {
+            case .success(let metadata):
                 reporter.status("calibrated \(checkpoint.lastPathComponent): \(CalibrationSummary.text(metadata))")
-            } catch {
+            case .failure(let error):
                 reporter.status("warning: \(checkpoint.lastPathComponent) is left uncalibrated: \(error)")
             }
         }
