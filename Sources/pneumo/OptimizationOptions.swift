@@ -27,6 +27,9 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "auto (inverse class frequency in the training split), none, or one weight per class such as 1.9,0.66. Default: auto.")
     var classWeights: String?
 
+    @Option(help: "Label smoothing in [0, 0.5): train towards 1 - e/2 and e/2 instead of 1 and 0. Default: 0 (off).")
+    var labelSmoothing: Double?
+
     @Flag(name: .customLong("balanced"), inversion: .prefixedNo, help: "Draw the classes equally often in each epoch. Default: off.")
     var balancedSampling: Bool?
 
@@ -41,5 +44,6 @@ struct OptimizationOptions: ParsableArguments {
         arguments.weightDecay = weightDecay
         arguments.classWeights = classWeights
         arguments.balancedSampling = balancedSampling
+        arguments.labelSmoothing = labelSmoothing
     }
 }

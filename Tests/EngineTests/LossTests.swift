@@ -96,6 +96,70 @@ final class LossTests: XCTestCase {
             context: context)
     }
 
+    func testLabelSmoothingMatchesReference() throws {
+        let context = try TestDevice.context()
+        let n = 9
+        let (logits, xs) = try PointwiseFixtures.tensor(context, [n, 1], seed: 5, scale: 3)
+        let ys = binaryTargets(n, seed: 6)
+        for smoothing: Float in [0.05, 0.2] {
+            let loss = try BinaryCrossEntropy(context, classWeights: [0.4, 1.7], labelSmoothing: smoothing)
+            let value = try loss.forward(logits: logits, targets: try Tensor(context, shape: [n], values: ys))
+            let expected = LossReference.binaryCrossEntropy(
+                logits: xs, targets: ys, classWeights: [0.4, 1.7], labelSmoothing: Double(smoothing))
+            assertClose(try value.toArray(), [expected.loss], absolute: 1e-6, relative: 1e-5, "binary e=\(smoothing)")
+            assertClose(try loss.backward().toArray(), expected.gradient, absolute: 1e-6, relative: 1e-5, "binary e=\(smoothing)")
+        }
+        let classes = 4
+        let (rows, rowValues) = try PointwiseFixtures.tensor(context, [n, classes], seed: 7, scale: 4)
+        let ts = classTargets(n, classes: classes, seed: 8)
+        let weights: [Float] = [0.5, 1, 2, 1.5]
+        for smoothing: Float in [0.1, 0.3] {
+            let loss = try SoftmaxCrossEntropy(context, classWeights: weights, labelSmoothing: smoothing)
+            let value = try loss.forward(logits: rows, targets: try Tensor(context, shape: [n], values: ts))
+            let expected = LossReference.softmaxCrossEntropy(
+                logits: rowValues, targets: ts, classes: classes, classWeights: weights, labelSmoothing: Double(smoothing))
+            assertClose(try value.toArray(), [expected.loss], absolute: 1e-6, relative: 1e-5, "softmax e=\(smoothing)")
+            assertClose(try loss.backward().toArray(), expected.gradient, absolute: 1e-6, relative: 1e-5, "softmax e=\(smoothing)")
+        }
+    }
+
+    func testLabelSmoothingGradientsMatchFiniteDifferences() throws {
+        let context = try TestDevice.context()
+        let n = 5
+        try checkFiniteDifferences(
+            try BinaryCrossEntropy(context, classWeights: [0.5, 1.5], labelSmoothing: 0.1), logitShape: [n, 1],
+            targets: try Tensor(context, shape: [n], values: binaryTargets(n, seed: 1)), context: context)
+        try checkFiniteDifferences(
+            try SoftmaxCrossEntropy(context, classWeights: [0.7, 1.3, 2.0], labelSmoothing: 0.2), logitShape: [n, 3],
+            targets: try Tensor(context, shape: [n], values: classTargets(n, classes: 3, seed: 2)), context: context)
+    }
+
+    /// With smoothing e the loss of a positive sample is smallest where sigmoid(x) = 1 - e / 2, a
+    /// finite logit, instead of growing without end towards x = infinity.
+    func testSmoothedBinaryLossStopsPushingLogitsApart() throws {
+        let context = try TestDevice.context()
+        let smoothing: Float = 0.1
+        let optimum = log((1 - smoothing / 2) / (smoothing / 2))
+        let loss = try BinaryCrossEntropy(context, labelSmoothing: smoothing)
+        let logits = try Tensor(context, shape: [3], values: [optimum - 1, optimum, optimum + 1])
+        _ = try loss.forward(logits: logits, targets: try Tensor(context, shape: [3], values: [1, 1, 1]))
+        let gradient = try loss.backward().toArray()
+        XCTAssertLessThan(gradient[0], 0)
+        XCTAssertEqual(gradient[1], 0, accuracy: 1e-6)
+        XCTAssertGreaterThan(gradient[2], 0)
+        let plain = try BinaryCrossEntropy(context)
+        _ = try plain.forward(logits: logits, targets: try Tensor(context, shape: [3], values: [1, 1, 1]))
+        XCTAssertTrue(try plain.backward().toArray().allSatisfy { $0 < 0 })
+    }
+
+    func testLabelSmoothingOutsideItsRangeIsRefused() throws {
+        let context = try TestDevice.context()
+        for bad: Float in [-0.1, 1, .nan] {
+            XCTAssertThrowsError(try BinaryCrossEntropy(context, labelSmoothing: bad), "\(bad)")
+            XCTAssertThrowsError(try SoftmaxCrossEntropy(context, labelSmoothing: bad), "\(bad)")
+        }
+    }
+
     /// Perturbs each logit by ±epsilon and compares the slope of the loss with backward().
     private func checkFiniteDifferences(
         _ loss: Loss, logitShape: [Int], targets: Tensor, context: ComputeContext, file: StaticString = #filePath,

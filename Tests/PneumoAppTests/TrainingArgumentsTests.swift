@@ -43,6 +43,22 @@ final class TrainingArgumentsTests: XCTestCase {
         XCTAssertEqual(try arguments.resolve().seed, 42)
     }
 
+    func testLabelSmoothingIsOffByDefaultAndSurvivesTheOptionsFile() throws {
+        XCTAssertNil(try TrainingArguments().resolve().labelSmoothing)
+        var arguments = TrainingArguments()
+        arguments.labelSmoothing = 0.1
+        let options = try arguments.resolve()
+        XCTAssertEqual(options.labelSmoothing, 0.1)
+        XCTAssertEqual(arguments.givenOptions, ["--label-smoothing"])
+        let decoded = try JSONDecoder().decode(TrainingOptions.self, from: try JSONEncoder().encode(options))
+        XCTAssertEqual(decoded, options)
+        // Options files written before the option existed still read, as hard targets.
+        var old = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(TrainingOptions())) as! [String: Any]
+        old.removeValue(forKey: "label_smoothing")
+        let oldOptions = try JSONDecoder().decode(TrainingOptions.self, from: try JSONSerialization.data(withJSONObject: old))
+        XCTAssertNil(oldOptions.labelSmoothing)
+    }
+
     func testOneEpochRunsDropTheDefaultWarmUp() throws {
         var arguments = TrainingArguments()
         arguments.epochs = 1
@@ -58,6 +74,8 @@ final class TrainingArgumentsTests: XCTestCase {
             ("schedule", { $0.schedule = "linear" }, "cosine"),
             ("warm-up", { $0.schedule = "cosine:5"; $0.epochs = 3 }, "warm-up"),
             ("fraction", { $0.validationFraction = 1.5 }, "--val-fraction"),
+            ("label smoothing", { $0.labelSmoothing = 0.5 }, "--label-smoothing"),
+            ("negative label smoothing", { $0.labelSmoothing = -0.1 }, "--label-smoothing"),
             ("threshold", { $0.threshold = "maybe" }, "youden"),
             ("monitor", { $0.monitor = "speed" }, "auc"),
             ("augment", { $0.augment = "lots" }, "standard"),

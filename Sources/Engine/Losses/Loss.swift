@@ -21,6 +21,14 @@ extension Loss {
         }
     }
 
+    /// Throws unless the label smoothing is a number in [0, 1).
+    static func validate(labelSmoothing: Float, for loss: String) throws {
+        guard labelSmoothing >= 0, labelSmoothing < 1 else {
+            throw EngineError.invalidConfiguration(
+                "\(loss) label smoothing must be in [0, 1), got \(labelSmoothing); 0.1 is a common choice, 0 turns it off")
+        }
+    }
+
     /// The error for a backward call with no forward before it.
     static func missingForward(_ loss: String) -> EngineError {
         .invalidConfiguration("\(loss).backward was called before forward(logits:targets:); call forward first")

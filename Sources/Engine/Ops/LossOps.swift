@@ -3,10 +3,10 @@ import OpenCLKit
 /// Per-sample losses and their gradients on the device (kernels in `loss.cl`). A target that
 /// is not a valid label gives NaN for that sample, which the host sees in the loss value.
 public enum LossOps {
-    /// w[y] * (max(x, 0) - x*y + log(1 + exp(-|x|))) per sample, `[N]`; w[y] is
-    /// `positiveWeight` for y >= 0.5 and `negativeWeight` otherwise.
+    /// w[y] * (max(x, 0) - x*t + log(1 + exp(-|x|))) per sample, `[N]`, with t = y (1 - e) + e / 2
+    /// for label smoothing e; w[y] is `positiveWeight` for y >= 0.5 and `negativeWeight` otherwise.
     public static func binaryCrossEntropyPerSample(
-        logits: Tensor, targets: Tensor, negativeWeight: Float, positiveWeight: Float
+        logits: Tensor, targets: Tensor, negativeWeight: Float, positiveWeight: Float, labelSmoothing: Float = 0
     ) throws -> Tensor {
         let n = try binarySamples(logits, targets)
         let context = logits.context
@@ -14,13 +14,13 @@ public enum LossOps {
         if n == 0 { return losses }
         try context.launch(
             context.kernel("loss.cl", "bce_forward"), global: [n], local: [Pointwise.groupSize(context)],
-            logits.buffer, targets.buffer, losses.buffer, negativeWeight, positiveWeight, n)
+            logits.buffer, targets.buffer, losses.buffer, negativeWeight, positiveWeight, labelSmoothing, n)
         return losses
     }
 
-    /// scale * w[y] * (sigmoid(x) - y), shaped like the logits.
+    /// scale * w[y] * (sigmoid(x) - t), shaped like the logits (t as in the forward).
     public static func binaryCrossEntropyGradient(
-        logits: Tensor, targets: Tensor, negativeWeight: Float, positiveWeight: Float, scale: Float
+        logits: Tensor, targets: Tensor, negativeWeight: Float, positiveWeight: Float, labelSmoothing: Float = 0, scale: Float
     ) throws -> Tensor {
         let n = try binarySamples(logits, targets)
         let context = logits.context
@@ -28,25 +28,28 @@ public enum LossOps {
         if n == 0 { return gradient }
         try context.launch(
             context.kernel("loss.cl", "bce_backward"), global: [n], local: [Pointwise.groupSize(context)],
-            logits.buffer, targets.buffer, gradient.buffer, negativeWeight, positiveWeight, scale, n)
+            logits.buffer, targets.buffer, gradient.buffer, negativeWeight, positiveWeight, labelSmoothing, scale, n)
         return gradient
     }
 
-    /// w[t] * (logsumexp(x) - x[t]) per row of logits `[N, C]`, `[N]`; `weights` is `[C]`.
-    public static func softmaxCrossEntropyPerSample(logits: Tensor, targets: Tensor, weights: Tensor) throws -> Tensor {
+    /// w[t] * (logsumexp(x) - (1 - e) x[t] - (e / C) sum(x)) per row of logits `[N, C]`, `[N]`,
+    /// for label smoothing e; `weights` is `[C]`.
+    public static func softmaxCrossEntropyPerSample(
+        logits: Tensor, targets: Tensor, weights: Tensor, labelSmoothing: Float = 0
+    ) throws -> Tensor {
         let (rows, cols) = try softmaxShape(logits, targets, weights)
         let context = logits.context
         let losses = try Tensor(context, shape: [rows])
         if rows == 0 { return losses }
         try context.launch(
             context.kernel("loss.cl", "softmax_ce_forward"), global: [rows], local: [Pointwise.groupSize(context)],
-            logits.buffer, targets.buffer, weights.buffer, losses.buffer, rows, cols)
+            logits.buffer, targets.buffer, weights.buffer, losses.buffer, labelSmoothing, rows, cols)
         return losses
     }
 
-    /// scale * w[t] * (softmax(x) - onehot(t)), shaped like the logits.
+    /// scale * w[t] * (softmax(x) - ((1 - e) onehot(t) + e / C)), shaped like the logits.
     public static func softmaxCrossEntropyGradient(
-        logits: Tensor, targets: Tensor, weights: Tensor, scale: Float
+        logits: Tensor, targets: Tensor, weights: Tensor, labelSmoothing: Float = 0, scale: Float
     ) throws -> Tensor {
         let (rows, cols) = try softmaxShape(logits, targets, weights)
         let context = logits.context
@@ -54,7 +57,7 @@ public enum LossOps {
         if rows == 0 { return gradient }
         try context.launch(
             context.kernel("loss.cl", "softmax_ce_backward"), global: [rows], local: [Pointwise.groupSize(context)],
-            logits.buffer, targets.buffer, weights.buffer, gradient.buffer, scale, rows, cols)
+            logits.buffer, targets.buffer, weights.buffer, gradient.buffer, labelSmoothing, scale, rows, cols)
         return gradient
     }
 

@@ -33,6 +33,7 @@ public struct TrainingArguments: Equatable, Sendable {
     public var monitor: String?
     public var patience: Int?
     public var averageEpochs: Int?
+    public var labelSmoothing: Double?
     public var threshold: String?
 
     public init() {}
@@ -46,6 +47,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
+            ("--label-smoothing", labelSmoothing),
             ("--threshold", threshold),
         ]
         return all.filter { $0.1 != nil }.map(\.0)
@@ -85,6 +87,7 @@ public struct TrainingArguments: Equatable, Sendable {
         }
         options.patience = patience
         if let averageEpochs { options.averageEpochs = averageEpochs }
+        if let labelSmoothing { options.labelSmoothing = labelSmoothing }
         if let threshold {
             do {
                 options.threshold = try ThresholdStrategy(parsing: threshold)

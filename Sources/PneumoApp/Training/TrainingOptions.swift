@@ -42,13 +42,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var threshold: ThresholdStrategy
     /// Average the weights of this many last epochs into an `averaged` checkpoint; nil or 0: none.
     public var averageEpochs: Int?
+    /// Label smoothing e: training targets move e / 2 towards the other class (binary) or spread
+    /// e over all classes; nil or 0: hard targets.
+    public var labelSmoothing: Double?
 
     private enum CodingKeys: String, CodingKey {
         case model, inputSize = "input_size", width, classes, epochs, batchSize = "batch_size", optimizer
         case learningRate = "learning_rate", momentum, schedule, weightDecay = "weight_decay"
         case classWeights = "class_weights", balancedSampling = "balanced_sampling", augmentation
         case validationFraction = "validation_fraction", seed, splitSeed = "split_seed", monitor, patience, threshold
-        case averageEpochs = "average_epochs"
+        case averageEpochs = "average_epochs", labelSmoothing = "label_smoothing"
     }
 
     /// The defaults, chosen for `pneumonet` on this data set within a 45-minute CPU budget:
@@ -121,6 +124,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if let inputSize, !(8...1024).contains(inputSize) { throw fail("--input-size must be between 8 and 1024 pixels, got \(inputSize)") }
         if let width, !(1...1024).contains(width) { throw fail("--width must be between 1 and 1024 filters, got \(width)") }
         if let patience, patience < 1 { throw fail("--patience must be at least 1 epoch, got \(patience)") }
+        if let labelSmoothing, !(labelSmoothing >= 0 && labelSmoothing < 0.5) {
+            throw fail("--label-smoothing must be in [0, 0.5): 0.1 is usual, 0 turns it off; got \(labelSmoothing)")
+        }
         if let averageEpochs, !(0...epochs).contains(averageEpochs) {
             throw fail("--average-epochs must be between 0 and --epochs (\(epochs)), got \(averageEpochs)")
         }

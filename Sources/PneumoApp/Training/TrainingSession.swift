@@ -53,9 +53,10 @@ final class TrainingSession {
         let weights = try options.classWeights.resolve(labels: train.labels, classes: classNames.count, balancedSampling: options.balancedSampling)
         classWeights = weights
         let floatWeights = weights.map { $0.map(Float.init) }
+        let smoothing = Float(options.labelSmoothing ?? 0)
         loss = classNames.count == 2
-            ? try BinaryCrossEntropy(context, classWeights: floatWeights)
-            : try SoftmaxCrossEntropy(context, classWeights: floatWeights)
+            ? try BinaryCrossEntropy(context, classWeights: floatWeights, labelSmoothing: smoothing)
+            : try SoftmaxCrossEntropy(context, classWeights: floatWeights, labelSmoothing: smoothing)
         optimizer = try options.optimizer.make(
             context: context, learningRate: options.learningRate, momentum: options.momentum, weightDecay: options.weightDecay)
         augmenter = options.augmentation.isIdentity
