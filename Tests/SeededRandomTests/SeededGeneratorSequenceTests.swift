@@ -1,7 +1,8 @@
-import Engine
+import SeededRandom
 import XCTest
 
-/// Pins the generator's output, so weights, dropout masks and augmentation stay the same for a seed.
+/// Pins the generator's output (the values the two generators it replaced gave), so weights,
+/// dropout masks, augmentations, splits and batch orders stay the same for a seed.
 final class SeededGeneratorSequenceTests: XCTestCase {
     func testRawSequenceMatchesSplitMix64() {
         var zero = SeededGenerator(seed: 0)
@@ -22,5 +23,21 @@ final class SeededGeneratorSequenceTests: XCTestCase {
         var generator = SeededGenerator(seed: 11)
         // -0.117771, -0.94760025, -1.7975525
         XCTAssertEqual((0..<3).map { _ in generator.nextNormal().bitPattern }, [0xBDF1_31EC, 0xBF72_95EE, 0xBFE6_1633])
+    }
+
+    func testStreamSequence() {
+        var generator = SeededGenerator(seed: 42, stream: 3)
+        XCTAssertEqual(
+            [generator.next(), generator.next(), generator.next()],
+            [0xB381_3D6C_D392_0241, 0xC2C0_B6B6_50F3_A66A, 0x0ABA_1B23_DE47_DECD])
+    }
+
+    func testIndicesAndShuffle() {
+        var indices = SeededGenerator(seed: 2024, stream: 0)
+        XCTAssertEqual((0..<5).map { _ in indices.nextIndex(below: 10) }, [5, 3, 1, 6, 1])
+        var shuffler = SeededGenerator(seed: 99)
+        var elements = Array(0..<10)
+        shuffler.shuffle(&elements)
+        XCTAssertEqual(elements, [7, 4, 3, 9, 5, 1, 8, 6, 0, 2])
     }
 }
