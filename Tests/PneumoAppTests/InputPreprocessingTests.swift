@@ -80,6 +80,18 @@ final class InputPreprocessingTests: XCTestCase {
         }
     }
 
+    func testEnsembleMembersMustShareTheirPreprocessing() throws {
+        let context = try cpu()
+        let model = try TrainedModel(spec: TrainedModelTests.tiny, classNames: ["normal", "pneumonia"], context: context, seed: 5)
+        let plain = try saved(model, preprocessing: try JSONValue(encoding: model.preprocessing))
+        let centred = try saved(model, preprocessing: try JSONValue(encoding: InputPreprocessing(side: 12, channels: 1, offset: -0.5)))
+        let members = try [plain, centred].map { try TrainedModel.load(from: $0, context: context) }
+        XCTAssertNoThrow(try EnsembleBuilder.checkCompatible([members[0], members[0]], paths: [plain, plain]))
+        XCTAssertThrowsError(try EnsembleBuilder.checkCompatible(members, paths: [plain, centred])) { error in
+            XCTAssertTrue("\(error)".contains("prepares its input as 12 px gray (dct-area), byte * 0.00392156862745098 + -0.5"), "\(error)")
+        }
+    }
+
     func testHostReferenceAppliesScaleOffsetAndChannels() {
         let preprocessing = InputPreprocessing(side: 1, channels: 3, scale: 0.5, offset: -1)
         XCTAssertEqual(preprocessing.values(pixels: [0, 4], count: 2), [-1, -1, -1, 1, 1, 1])

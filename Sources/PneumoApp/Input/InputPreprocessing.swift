@@ -60,3 +60,10 @@ public struct InputPreprocessing: Codable, Equatable, Sendable {
         return problems
     }
 }
+
+extension InputPreprocessing: CustomStringConvertible {
+    /// "224 px gray (dct-area), byte * 0.00392156862745098 + 0, 1 channel(s)".
+    public var description: String {
+        "\(side) px \(color == .grayscale ? "gray" : color.rawValue) (\(resize.rawValue)), byte * \(scale) + \(offset), \(channels) channel(s)"
+    }
+}
