@@ -31,6 +31,13 @@ extension CheckpointMetadata {
     }
 }
 
+extension CheckpointMetadata {
+    /// The stored preprocessing's scaling in words, for reports; says so when it cannot be read.
+    var scalingWords: String {
+        (try? inputPreprocessing())?.scalingWords ?? "scaled by an unreadable preprocessing record"
+    }
+}
+
 /// A checkpoint's preprocessing that no model can be fed with.
 public struct PreprocessingRecordError: Error, CustomStringConvertible, Equatable {
     public let description: String

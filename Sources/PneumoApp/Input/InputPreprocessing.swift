@@ -1,3 +1,4 @@
+import Foundation
 import PneumoData
 
 /// How an image becomes the model's input: decoded to gray, resized to `side` x `side`, every
@@ -65,5 +66,13 @@ extension InputPreprocessing: CustomStringConvertible {
     /// "224 px gray (dct-area), byte * 0.00392156862745098 + 0, 1 channel(s)".
     public var description: String {
         "\(side) px \(color == .grayscale ? "gray" : color.rawValue) (\(resize.rawValue)), byte * \(scale) + \(offset), \(channels) channel(s)"
+    }
+}
+
+extension InputPreprocessing {
+    /// The range bytes 0...255 land in, in words: "scaled to [0, 1]" for the default.
+    public var scalingWords: String {
+        let ends = [offset, 255 * scale + offset].sorted().map { String(format: "%.4g", $0) }
+        return "scaled to [\(ends[0]), \(ends[1])]"
     }
 }
