@@ -92,9 +92,10 @@ final class InputPreprocessingTests: XCTestCase {
         }
     }
 
-    func testHostReferenceAppliesScaleOffsetAndChannels() {
+    func testHostReferenceAppliesScaleOffsetAndChannels() throws {
         let preprocessing = InputPreprocessing(side: 1, channels: 3, scale: 0.5, offset: -1)
-        XCTAssertEqual(preprocessing.values(pixels: [0, 4], count: 2), [-1, -1, -1, 1, 1, 1])
+        XCTAssertEqual(try preprocessing.values(pixels: [0, 4], count: 2), [-1, -1, -1, 1, 1, 1])
+        XCTAssertThrowsError(try preprocessing.values(pixels: [0, 4, 8], count: 2))
         XCTAssertEqual(InputPreprocessing(side: 2, channels: 1).decoding, ImagePreprocessing(side: 2))
         XCTAssertEqual(InputPreprocessing(side: 2, channels: 1).scalingWords, "scaled to [0, 1]")
         XCTAssertEqual(InputPreprocessing(side: 2, channels: 1, scale: 1 / 127.5, offset: -1).scalingWords, "scaled to [-1, 1]")

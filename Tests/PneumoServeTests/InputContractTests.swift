@@ -79,7 +79,7 @@ final class InputContractTests: XCTestCase {
         XCTAssertEqual(bits(serve), bits(train))
         // The device's values are the host reference's, and the arithmetic the host used before
         // the scaling moved to the device: byte * (1 / 255), the gray plane repeated.
-        XCTAssertEqual(bits(train), bits(preprocessing.values(pixels: batch.pixels, count: count)))
+        XCTAssertEqual(bits(train), bits(try preprocessing.values(pixels: batch.pixels, count: count)))
         let plane = 24 * 24
         let before = (0..<count).flatMap { image in
             [[Float]](repeating: batch.pixels[(image * plane)..<((image + 1) * plane)].map { Float($0) * (1 / 255) }, count: 3).joined()

@@ -10,8 +10,11 @@ extension InputPreprocessing {
     }
 
     /// The same values computed on the host, NCHW: the reference the device's are checked against.
-    public func values(pixels: [UInt8], count: Int) -> [Float] {
-        ByteConversionReference.values(
+    public func values(pixels: [UInt8], count: Int) throws -> [Float] {
+        guard count >= 0, pixels.count == count * side * side else {
+            throw EngineError.shapeMismatch("\(pixels.count) bytes are not \(count) images of \(side) x \(side)")
+        }
+        return ByteConversionReference.values(
             pixels, count: count, channels: channels, plane: side * side, scale: floatScale, offset: floatOffset)
     }
 }
