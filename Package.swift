@@ -34,12 +34,14 @@ let package = Package(
         .plugin(name: "KernelEmbedder", capability: .buildTool(), dependencies: ["EmbedKernels"],
                 path: "Plugins/KernelEmbedder"),
 
+        // The seeded random generator every seeded result comes from (weights, splits, orders).
+        .target(name: "SeededRandom"),
         // OpenCL host layer: devices, programs, kernels, buffers, events. Knows no neural networks.
         .target(name: "OpenCLKit", dependencies: ["COpenCL"]),
         // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays.
-        .target(name: "Engine", dependencies: ["OpenCLKit"], plugins: ["KernelEmbedder"]),
+        .target(name: "Engine", dependencies: ["OpenCLKit", "SeededRandom"], plugins: ["KernelEmbedder"]),
         // JPEG decoding, dataset layout, splits, caching, batching.
-        .target(name: "PneumoData", dependencies: ["CTurboJPEG"]),
+        .target(name: "PneumoData", dependencies: ["CTurboJPEG", "SeededRandom"]),
         // Models, training loop, metrics, reports, checkpoints.
         .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib"]),
         // The web page and JSON API.
@@ -61,12 +63,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
         .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp", "CZlib"]),
         .testTarget(name: "PneumoServeTests", dependencies: [
-            "PneumoServe",
+            "PneumoServe", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Parsing of the command line: option values, option groups, --version.

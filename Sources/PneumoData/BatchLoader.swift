@@ -10,7 +10,6 @@ public final class BatchLoader: @unchecked Sendable {
     /// Checks the options against the set (a balanced loader needs labelled images).
     public init(_ images: DecodedImageSet, options: BatchOptions) throws {
         guard options.batchSize > 0 else { throw DataError.invalidOption("batch size \(options.batchSize) must be at least 1") }
-        guard options.channels > 0 else { throw DataError.invalidOption("channel count \(options.channels) must be at least 1") }
         guard options.prefetch > 0 else { throw DataError.invalidOption("prefetch depth \(options.prefetch) must be at least 1") }
         labels = images.labels
         if options.classBalanced && labels.contains(-1) {
@@ -28,25 +27,10 @@ public final class BatchLoader: @unchecked Sendable {
     /// The image positions `epoch` visits, in order.
     public func order(epoch: Int) -> [Int] { BatchOrder.indices(labels: labels, options: options, epoch: epoch) }
 
-    /// Builds one batch from image positions: uint8 to float in [0, 1], the gray channel
-    /// repeated `channels` times.
+    /// Builds one batch from image positions: their gray bytes, gathered in that order.
     public func makeBatch(_ positions: ArraySlice<Int>) -> Batch {
-        let side = images.side, plane = side * side, channels = options.channels
-        var values = [Float](repeating: 0, count: positions.count * channels * plane)
-        values.withUnsafeMutableBufferPointer { output in
-            images.pixels.withUnsafeBufferPointer { pixels in
-                for (slot, position) in positions.enumerated() {
-                    let source = pixels.baseAddress! + position * plane
-                    let first = output.baseAddress! + slot * channels * plane
-                    for i in 0..<plane { first[i] = Float(source[i]) * (1 / 255) }
-                    for channel in 1..<max(1, channels) {
-                        (first + channel * plane).update(from: first, count: plane)
-                    }
-                }
-            }
-        }
-        return Batch(images: values, labels: positions.map { labels[$0] }, indices: Array(positions),
-                     channels: channels, side: side)
+        let chosen = images.subset(Array(positions))
+        return Batch(pixels: chosen.pixels, labels: positions.map { labels[$0] }, indices: Array(positions), side: images.side)
     }
 
     /// The batches of `epoch`, prepared `options.prefetch` ahead on a background thread.

@@ -9,19 +9,16 @@ public struct BatchOptions: Equatable, Sendable {
     public var classBalanced: Bool
     /// Drop the last batch when it is smaller than `batchSize`; otherwise it comes out partial.
     public var dropLast: Bool
-    /// Copies of the gray channel per image (1, or 3 for models built for RGB input).
-    public var channels: Int
     /// Batches prepared ahead of the consumer.
     public var prefetch: Int
 
     public init(batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, classBalanced: Bool = false,
-                dropLast: Bool = false, channels: Int = 1, prefetch: Int = 2) {
+                dropLast: Bool = false, prefetch: Int = 2) {
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.seed = seed
         self.classBalanced = classBalanced
         self.dropLast = dropLast
-        self.channels = channels
         self.prefetch = prefetch
     }
 }

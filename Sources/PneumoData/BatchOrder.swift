@@ -1,8 +1,10 @@
+import SeededRandom
+
 /// The order in which an epoch visits an image set.
 enum BatchOrder {
     /// Sample positions for `epoch`: sequential, shuffled, or class-balanced.
     static func indices(labels: [Int], options: BatchOptions, epoch: Int) -> [Int] {
-        var generator = SplitMix64(seed: options.seed, stream: UInt64(epoch))
+        var generator = SeededGenerator(seed: options.seed, stream: UInt64(epoch))
         if options.classBalanced { return balanced(labels: labels, generator: &generator) }
         var order = Array(labels.indices)
         if options.shuffle { generator.shuffle(&order) }
@@ -12,7 +14,7 @@ enum BatchOrder {
     /// Classes take turns in a shuffled order each round; within a class, images come from
     /// a reshuffled cycle, so each class is seen equally often and no image twice before
     /// its class has shown every image.
-    private static func balanced(labels: [Int], generator: inout SplitMix64) -> [Int] {
+    private static func balanced(labels: [Int], generator: inout SeededGenerator) -> [Int] {
         var pools: [Int: [Int]] = [:]
         for (index, label) in labels.enumerated() { pools[label, default: []].append(index) }
         let classes = pools.keys.sorted()

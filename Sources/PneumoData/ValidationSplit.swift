@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Carves a validation set out of training images: whole patients go to one side, and each
 /// class keeps about the same share on both sides.
 public enum ValidationSplit {
@@ -18,7 +20,7 @@ public enum ValidationSplit {
         for stratum in strata.keys.sorted() {
             // Sorted first so the shuffle, not dictionary order, decides.
             var patients = strata[stratum, default: []].sorted { $0.patient < $1.patient }
-            var generator = SplitMix64(seed: seed, stream: UInt64(bitPattern: Int64(stratum)))
+            var generator = SeededGenerator(seed: seed, stream: UInt64(bitPattern: Int64(stratum)))
             generator.shuffle(&patients)
             let total = patients.reduce(0) { $0 + $1.members.count }
             let target = Int((Double(total) * fraction).rounded())

@@ -64,10 +64,10 @@ struct ExplainCommand: ParsableCommand {
             let chunk = Array(files[start..<min(start + batchSize, files.count)])
             start += chunk.count
             progress.clear()  // Lines printed or logged for this chunk must not land on the bar.
-            var inputs: [(file: String, display: GrayImage, values: [Float])] = []
+            var inputs: [(file: String, display: GrayImage, pixels: [UInt8])] = []
             for file in chunk {
                 do {
-                    inputs.append(try prepare(file, decoder: decoder, input: trained.spec.input))
+                    inputs.append(try prepare(file, decoder: decoder, side: trained.preprocessing.side))
                 } catch {
                     failures += 1
                     Console.log("error: \(file): \(error)")
@@ -86,11 +86,11 @@ struct ExplainCommand: ParsableCommand {
 
     /// Explains one device batch and writes its overlays, printing a line for each.
     private func explainAndWrite(
-        _ inputs: [(file: String, display: GrayImage, values: [Float])], gradCAM: GradCAM, target: GradCAMTarget,
+        _ inputs: [(file: String, display: GrayImage, pixels: [UInt8])], gradCAM: GradCAM, target: GradCAMTarget,
         model: TrainedModel, names: inout OutputNames
     ) throws {
         let explanations = try gradCAM.explain(
-            images: inputs.flatMap(\.values), count: inputs.count, target: target, batchSize: inputs.count)
+            .pixels(inputs.flatMap(\.pixels)), count: inputs.count, target: target, batchSize: inputs.count)
         for (input, explanation) in zip(inputs, explanations) {
             let destination = URL(fileURLWithPath: out).appendingPathComponent(names.claim(for: input.file))
             let heatmap = try explanation.heatmap(width: input.display.width, height: input.display.height)
@@ -109,20 +109,19 @@ struct ExplainCommand: ParsableCommand {
     }
 
     /// Decodes a file twice: at the model's input size, and at the display size with its aspect ratio.
-    private func prepare(_ file: String, decoder: JPEGDecoder, input: ArchitectureSpec.Input) throws -> (String, GrayImage, [Float]) {
+    private func prepare(_ file: String, decoder: JPEGDecoder, side: Int) throws -> (String, GrayImage, [UInt8]) {
         let url = URL(fileURLWithPath: file)
-        let measured = try decoder.decodeMeasured(file: url, side: input.size)
+        let measured = try decoder.decodeMeasured(file: url, side: side)
         let findings = ImageQualityGate.standard.check(measured.measures)
         if !findings.isEmpty {
             guard lowQuality == .flag else { throw LowQualityImage(findings: findings) }
             Console.log("warning: \(file) is low quality, do not rely on its map: \(findings.map(\.description).joined(separator: "; "))")
         }
-        let values = measured.image.floatValues(channels: input.channels)
         let full = try decoder.decode(file: url)
         let scale = min(1, Double(size) / Double(max(full.width, full.height)))
         let display = full.resized(
             width: max(1, Int((Double(full.width) * scale).rounded())), height: max(1, Int((Double(full.height) * scale).rounded())))
-        return (file, display, values)
+        return (file, display, measured.image.pixels)
     }
 
     private func summary(_ file: String, _ explanation: Explanation, model: TrainedModel, written: String) -> String {

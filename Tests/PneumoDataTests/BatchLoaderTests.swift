@@ -19,19 +19,20 @@ final class BatchLoaderTests: XCTestCase {
         let batches = Array(loader.batches(epoch: 0))
         XCTAssertEqual(batches.map(\.count), [4, 4, 2])
         XCTAssertEqual(batches.flatMap(\.indices), Array(0..<10))
-        XCTAssertEqual(batches[2].shape, [2, 1, 2, 2])
+        XCTAssertEqual(batches[2].pixels, [UInt8](repeating: 8, count: 4) + [UInt8](repeating: 9, count: 4))
         let dropping = try BatchLoader(set, options: BatchOptions(batchSize: 4, shuffle: false, dropLast: true))
         XCTAssertEqual(Array(dropping.batches(epoch: 0)).map(\.count), [4, 4])
     }
 
-    func testValuesChannelsAndLabels() throws {
+    func testPixelsFollowTheOrderAndLabels() throws {
         let set = makeSet(count: 3)
-        let loader = try BatchLoader(set, options: BatchOptions(batchSize: 3, shuffle: false, channels: 3))
-        let batch = try XCTUnwrap(Array(loader.batches(epoch: 0)).first)
-        XCTAssertEqual(batch.shape, [3, 3, 2, 2])
-        XCTAssertEqual(batch.images.count, 36)
-        // Image 2: every value 2/255 in all three channels.
-        XCTAssertEqual(Array(batch.images[24..<36]), [Float](repeating: Float(2) / 255, count: 12))
+        let loader = try BatchLoader(set, options: BatchOptions(batchSize: 3, shuffle: false))
+        let batch = try XCTUnwrap(loader.batches(epoch: 0).next())
+        XCTAssertEqual(batch.side, 2)
+        XCTAssertEqual(batch.pixels, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+        let reordered = loader.makeBatch([2, 0][...])
+        XCTAssertEqual(reordered.pixels, [2, 2, 2, 2, 0, 0, 0, 0])
+        XCTAssertEqual(reordered.labels, [0, 0])
         XCTAssertEqual(batch.labels, [0, 1, 0])
         XCTAssertEqual(batch.targets, [0, 1, 0])
     }
@@ -64,7 +65,7 @@ final class BatchLoaderTests: XCTestCase {
 
     func testInvalidOptionsAreRefused() {
         XCTAssertThrowsError(try BatchLoader(makeSet(count: 4), options: BatchOptions(batchSize: 0)))
-        XCTAssertThrowsError(try BatchLoader(makeSet(count: 4), options: BatchOptions(batchSize: 2, channels: 0)))
+        XCTAssertThrowsError(try BatchLoader(makeSet(count: 4), options: BatchOptions(batchSize: 2, prefetch: 0)))
     }
 
     func testPrefetchRunsAheadOfTheConsumer() throws {
@@ -93,16 +94,5 @@ final class BatchLoaderTests: XCTestCase {
         }
         // Reaching here without blocking is the assertion; the producers have exited.
         XCTAssertEqual(loader.batchesPerEpoch, 100)
-    }
-}
-
-final class GrayImageFloatsTests: XCTestCase {
-    func testSingleImageMatchesBatchLayout() throws {
-        let image = GrayImage(width: 2, height: 1, pixels: [0, 255])
-        XCTAssertEqual(image.floatValues(channels: 3), [0, 1, 0, 1, 0, 1])
-        let set = DecodedImageSet(side: 1, samples: [ImageSample(file: URL(fileURLWithPath: "/a.jpeg"), split: nil, classFolder: nil, label: nil, patientID: "a")], pixels: [51])
-        let batch = try XCTUnwrap(Array(try BatchLoader(set, options: BatchOptions(batchSize: 1, channels: 2)).batches(epoch: 0)).first)
-        XCTAssertEqual(batch.images, set.image(at: 0).floatValues(channels: 2))
-        XCTAssertEqual(batch.labels, [-1])
     }
 }

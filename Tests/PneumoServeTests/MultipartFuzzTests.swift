@@ -1,5 +1,6 @@
 import Foundation
 import PneumoData
+import SeededRandom
 import XCTest
 @testable import PneumoServe
 
@@ -32,7 +33,7 @@ final class MultipartFuzzTests: XCTestCase {
     }
 
     private func mutate(
-        _ seed: (contentType: String, body: [UInt8]), with generator: inout SplitMix64
+        _ seed: (contentType: String, body: [UInt8]), with generator: inout SeededGenerator
     ) -> (contentType: String, body: [UInt8]) {
         var contentType = seed.contentType
         var body = seed.body
@@ -90,7 +91,7 @@ final class MultipartFuzzTests: XCTestCase {
 
     func testMutatedMultipartBodiesNeverCrashTheReader() throws {
         let seeds = seeds()
-        var generator = SplitMix64(seed: Self.seed)
+        var generator = SeededGenerator(seed: Self.seed)
         var parsed = 0, rejected = 0, noBoundary = 0
         var slowest: Duration = .zero
         let start = ContinuousClock.now

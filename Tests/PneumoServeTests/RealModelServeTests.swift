@@ -60,8 +60,8 @@ final class RealModelServeTests: XCTestCase {
         // The reference: the same checkpoint loaded again, the same decoder, the inference path.
         let reference = try TrainedModel.load(from: checkpoint, context: context)
         let decoder = try JPEGDecoder()
-        let values = try xrays.flatMap { try decoder.decode($0.bytes, side: 24).floatValues() }
-        let expected = try reference.probabilities(images: values, count: xrays.count)
+        let pixels = try xrays.flatMap { try decoder.decode($0.bytes, side: 24).pixels }
+        let expected = try reference.probabilities(.pixels(pixels), count: xrays.count)
 
         try await withServer(classifier, configuration: testConfiguration(maxBatchSize: 4, maxBatchWait: .milliseconds(50))) { port in
             let answers = try await withThrowingTaskGroup(of: (Int, HTTPAnswer).self) { group in

@@ -1,4 +1,5 @@
 import PneumoData
+import SeededRandom
 import XCTest
 @testable import PneumoServe
 
@@ -117,7 +118,7 @@ final class UploadCheckTests: XCTestCase {
     func testServerAcceptsEveryJPEGTheDecoderAccepts() throws {
         var seeds = [TestImages.baseline, TestImages.progressive]
         for kind in [TestJPEG.Kind.gray, .rgb, .ycck, .cmyk] { seeds.append(try TestJPEG.make(kind)) }
-        var generator = SplitMix64(seed: 20_261_206)
+        var generator = SeededGenerator(seed: 20_261_206)
         var decoded = 0
         for round in 0..<1_500 {
             var bytes = seeds[round % seeds.count]
@@ -132,7 +133,7 @@ final class UploadCheckTests: XCTestCase {
     }
 
     func testRandomBytesNeverCrash() {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<300 {
             var bytes = TestImages.baseline
             for _ in 0..<3 {

@@ -51,7 +51,7 @@ public enum LungAudit {
         let model = try TrainedModel.load(from: checkpoint, context: context)
         let scheme = try ImageScoring.labelScheme(for: model)
         let preparation = try DatasetPreparation(
-            root: root, labels: scheme, side: model.spec.input.size, cacheDirectory: cacheDirectory, useCache: useCache, splits: [split])
+            root: root, labels: scheme, side: model.preprocessing.side, cacheDirectory: cacheDirectory, useCache: useCache, splits: [split])
         let prepared = try preparation.load(split)
         log("\(split.rawValue): \(prepared.report)")
         let images = prepared.images

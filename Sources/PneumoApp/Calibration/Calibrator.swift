@@ -41,7 +41,7 @@ public enum Calibrator {
                 let key = "\(source) \(scheme.rawValue) \(model.spec.input.size)"
                 let images = try loaded[key] ?? {
                     let preparation = try DatasetPreparation(
-                        root: dataRoot, labels: scheme, side: model.spec.input.size,
+                        root: dataRoot, labels: scheme, side: model.preprocessing.side,
                         cacheDirectory: cacheDirectory, useCache: useCache, splits: source.splits)
                     return try source.load(with: preparation)
                 }()

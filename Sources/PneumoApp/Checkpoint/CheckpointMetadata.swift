@@ -47,7 +47,7 @@ public struct CheckpointMetadata: Equatable, Sendable {
     public var architecture: JSONValue
     /// The image size the model takes.
     public var input: InputSpec
-    /// How images are turned into the model's input, in the form the data pipeline reads.
+    /// How images are turned into the model's input: an `InputPreprocessing`, read with `inputPreprocessing()`.
     public var preprocessing: JSONValue
     /// Class names in output order; for two classes, index 1 is the positive class.
     public var classNames: [String]

@@ -1,5 +1,6 @@
 import Foundation
 import PneumoData
+import SeededRandom
 
 /// The notebook's data exploration as a computation: counts, original sizes, intensity
 /// histograms and sample images per class.
@@ -156,7 +157,7 @@ public enum ExploratoryAnalysis {
         for (label, name) in classNames.enumerated() {
             guard let set = sets.first(where: { $0.images.labels.contains(label) })?.images else { continue }
             var members = set.samples.indices.filter { set.samples[$0].label == label }
-            var generator = SplitMix64(seed: options.seed, stream: UInt64(label))
+            var generator = SeededGenerator(seed: options.seed, stream: UInt64(label))
             generator.shuffle(&members)
             for index in members.prefix(options.samplesPerClass).sorted() {
                 let image = set.image(at: index).resized(width: options.thumbnailSide, height: options.thumbnailSide)

@@ -37,7 +37,7 @@ public enum Evaluator {
         var splits = share?.splits ?? [options.split]
         for split in validation?.splits ?? [] where !splits.contains(split) { splits.append(split) }
         let preparation = try DatasetPreparation(
-            root: options.dataRoot, labels: scheme, side: model.spec.input.size, cacheDirectory: options.cacheDirectory,
+            root: options.dataRoot, labels: scheme, side: model.preprocessing.side, cacheDirectory: options.cacheDirectory,
             useCache: options.useCache, strict: options.strict, splits: splits)
 
         let images: DecodedImageSet

@@ -18,41 +18,26 @@ public enum ImageScoring {
     public static func logits(
         of images: DecodedImageSet, model: TrainedModel, batchSize: Int, progress: ((Int) -> Void)? = nil
     ) throws -> [Float] {
-        let input = model.spec.input
-        guard images.side == input.size else {
+        let side = model.preprocessing.side
+        guard images.side == side else {
             throw EvaluationError.invalidOption(
-                "images were decoded at \(images.side) px but the model takes \(input.size) px; decode at the model's input size")
+                "images were decoded at \(images.side) px but the model takes \(side) px; decode at the model's input size")
         }
         let batch = max(1, batchSize)
-        let plane = input.size * input.size
+        let plane = side * side
         var result = [Float]()
         progress?(0)  // Starts a progress bar's clock before the first batch, so its rate is true.
         for start in stride(from: 0, to: images.count, by: batch) {
             let count = min(batch, images.count - start)
-            let values = floats(images.pixels, from: start * plane, images: count, plane: plane, channels: input.channels)
+            let pixels = Array(images.pixels[(start * plane)..<((start + count) * plane)])
             do {
-                result += try model.logits(images: values, count: count, batchSize: batch)
+                result += try model.logits(.pixels(pixels), count: count, batchSize: batch)
             } catch let error as NonFiniteOutputError {
                 throw error.shifted(by: start)
             }
             progress?(start + count)
         }
         return result
-    }
-
-    /// Pixels as model input: float32 in [0, 1], the gray plane repeated per channel (NCHW),
-    /// as the training batches are built.
-    static func floats(_ pixels: [UInt8], from offset: Int, images: Int, plane: Int, channels: Int) -> [Float] {
-        var values = [Float](repeating: 0, count: images * channels * plane)
-        let scale = Float(1) / 255
-        for image in 0..<images {
-            let source = offset + image * plane
-            for channel in 0..<channels {
-                let destination = (image * channels + channel) * plane
-                for index in 0..<plane { values[destination + index] = Float(pixels[source + index]) * scale }
-            }
-        }
-        return values
     }
 
     /// The label scheme matching a model's classes: two classes are normal/pneumonia, three are

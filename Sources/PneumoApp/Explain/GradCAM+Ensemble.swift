@@ -2,8 +2,8 @@ extension GradCAM {
     /// An ensemble's explanation: its own probabilities and decision, and the mean of its
     /// members' maps for the class it decided on (or the one asked for), each member's map
     /// scaled to [0, 1] first so no member outweighs the others by the size of its gradients.
-    func explainEnsemble(images: [Float], count: Int, target: GradCAMTarget, batchSize: Int) throws -> [Explanation] {
-        let probabilities = try model.probabilities(images: images, count: count, batchSize: batchSize)
+    func explainEnsemble(_ images: ModelImages, count: Int, target: GradCAMTarget, batchSize: Int) throws -> [Explanation] {
+        let probabilities = try model.probabilities(images, count: count, batchSize: batchSize)
         let classes = model.classNames.count
         let decided = probabilities.map { ImageScoring.predictedClass($0, threshold: model.threshold) }
         let explained: [Int]
@@ -13,15 +13,14 @@ extension GradCAM {
             guard (0..<classes).contains(index) else { throw ExplainError.invalidClass(index: index, classes: classes) }
             explained = Array(repeating: index, count: count)
         }
-        let perImage = images.count / max(1, count)
         var maps = [Heatmap?](repeating: nil, count: count)
         for label in Set(explained).sorted() {
             let indices = explained.indices.filter { explained[$0] == label }
-            let subset = indices.flatMap { images[($0 * perImage)..<(($0 + 1) * perImage)] }
+            let subset = images.subset(indices, model.preprocessing)
             var sums: [[Float]] = Array(repeating: [], count: indices.count)
             var size = (width: 0, height: 0)
             for member in memberExplainers {
-                let memberMaps = try member.explain(images: subset, count: indices.count, target: .classIndex(label), batchSize: batchSize)
+                let memberMaps = try member.explain(subset, count: indices.count, target: .classIndex(label), batchSize: batchSize)
                 for (position, explanation) in memberMaps.enumerated() {
                     if size.width == 0 { size = (explanation.map.width, explanation.map.height) }
                     let map = try explanation.map.resized(width: size.width, height: size.height).normalized()

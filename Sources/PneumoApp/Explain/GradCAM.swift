@@ -91,22 +91,20 @@ public final class GradCAM {
         return memberExplainers.isEmpty ? layer : "\(layer), averaged over \(memberExplainers.count) members"
     }
 
-    /// Probabilities and Grad-CAM maps for `count` images given as NCHW floats in [0, 1] of the
-    /// model's input shape, computed in batches of `batchSize`.
+    /// Probabilities and Grad-CAM maps for `count` images given as prepared NCHW input values.
     public func explain(images: [Float], count: Int, target: GradCAMTarget = .predicted, batchSize: Int = 16) throws -> [Explanation] {
-        if !memberExplainers.isEmpty { return try explainEnsemble(images: images, count: count, target: target, batchSize: batchSize) }
-        let input = model.spec.input
-        let perImage = input.channels * input.size * input.size
-        guard count >= 0, images.count == count * perImage else {
-            throw EngineError.shapeMismatch("\(images.count) values are not \(count) images of \(perImage)")
-        }
+        try explain(.values(images), count: count, target: target, batchSize: batchSize)
+    }
+
+    /// Probabilities and Grad-CAM maps for `count` images, computed in batches of `batchSize`.
+    public func explain(_ images: ModelImages, count: Int, target: GradCAMTarget = .predicted, batchSize: Int = 16) throws -> [Explanation] {
+        if !memberExplainers.isEmpty { return try explainEnsemble(images, count: count, target: target, batchSize: batchSize) }
+        try images.check(count: count, model.preprocessing)
         var explanations: [Explanation] = []
         explanations.reserveCapacity(count)
         for start in stride(from: 0, to: count, by: max(1, batchSize)) {
             let n = min(max(1, batchSize), count - start)
-            let batch = try Tensor(
-                model.context, shape: [n, input.channels, input.size, input.size],
-                values: Array(images[(start * perImage)..<((start + n) * perImage)]))
+            let batch = try images.tensor(start: start, count: n, model.preprocessing, context: model.context)
             explanations += try explain(batch: batch, target: target)
         }
         return explanations

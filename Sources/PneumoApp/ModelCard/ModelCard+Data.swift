@@ -49,7 +49,7 @@ extension ModelCard {
             ]),
             .subheading("Preprocessing"),
             .paragraph("Each JPEG is decoded to grayscale and resized to \(inputs.metadata.input.width) x \(inputs.metadata.input.height) px "
-                + "(squashing its aspect ratio), scaled to [0, 1] and repeated over \(inputs.metadata.input.channels) channel(s)."),
+                + "(squashing its aspect ratio), \(inputs.metadata.scalingWords) and repeated over \(inputs.metadata.input.channels) channel(s)."),
         ]
         blocks.append(.subheading("Training details"))
         if options.isEmpty {

@@ -11,7 +11,7 @@ extension ModelCard {
             "\(ensemble.name): the mean of its members' calibrated probabilities, calibrated again on validation (members: "
                 + ensemble.ensemble.map { "\($0.source), temperature \(String(format: "%.3f", $0.temperature))" }.joined(separator: "; ") + ")"
         } ?? "not readable from the checkpoint"
-        let input = "\(metadata.input.width) x \(metadata.input.height) px, \(metadata.input.channels) channel(s), grayscale values scaled to [0, 1]"
+        let input = "\(metadata.input.width) x \(metadata.input.height) px, \(metadata.input.channels) channel(s), grayscale values \(metadata.scalingWords)"
         var classes = metadata.classNames.joined(separator: ", ")
         if metadata.classNames.count == 2 { classes += "; positive class: \(metadata.classNames[1])" }
         var facts: [[String]] = [

@@ -30,7 +30,7 @@ public enum EnsembleBuilder {
             }
         }
         var metadata = CheckpointMetadata(
-            architecture: try JSONValue(encoding: architecture), input: base.input, preprocessing: base.preprocessing,
+            architecture: try JSONValue(encoding: architecture), input: base.input, preprocessing: try JSONValue(encoding: first.preprocessing),
             classNames: base.classNames, threshold: base.threshold, trainingOptions: base.trainingOptions,
             metrics: ["members": Double(members.count)], dataFingerprint: base.dataFingerprint, engineVersion: base.engineVersion)
         metadata.warnings = members.enumerated().flatMap { index, member in
@@ -63,6 +63,10 @@ public enum EnsembleBuilder {
             }
             guard member.spec.input == first.spec.input else {
                 throw EvaluationError.invalidOption("\(name) takes \(member.spec.input.size) px x \(member.spec.input.channels), the first member \(first.spec.input.size) px x \(first.spec.input.channels)")
+            }
+            // An ensemble checkpoint records one preprocessing, which all its members then use.
+            guard member.preprocessing == first.preprocessing else {
+                throw EvaluationError.invalidOption("\(name) prepares its input as \(member.preprocessing), the first member as \(first.preprocessing)")
             }
             guard member.metadata?.dataFingerprint == first.metadata?.dataFingerprint else {
                 throw EvaluationError.invalidOption("\(name) was trained on other data than the first member (data fingerprints differ)")

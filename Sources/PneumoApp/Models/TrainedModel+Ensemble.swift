@@ -38,11 +38,11 @@ extension TrainedModel {
     /// An ensemble's output as logits: the mean of its members' calibrated probabilities, as the
     /// logit (two classes) or log-probabilities (more) that give it back, so the ensemble's own
     /// temperature and threshold apply to it like to any network's output.
-    func ensembleLogits(images: [Float], count: Int, batchSize: Int) throws -> [Float] {
+    func ensembleLogits(_ images: ModelImages, count: Int, batchSize: Int) throws -> [Float] {
         let classes = classNames.count
         var mean = [Double](repeating: 0, count: count * classes)
         for member in members {
-            let rows = try member.probabilities(images: images, count: count, batchSize: batchSize)
+            let rows = try member.probabilities(images, count: count, batchSize: batchSize)
             for (row, probabilities) in rows.enumerated() {
                 for (index, p) in probabilities.enumerated() { mean[row * classes + index] += p / Double(members.count) }
             }

@@ -16,6 +16,8 @@ public final class TrainedModel {
     public private(set) var metadata: CheckpointMetadata?
     /// An ensemble member's own temperature, which its ensemble's metadata records.
     var memberTemperature: Double?
+    /// How images become this model's input: from the checkpoint, or today's defaults for a new model.
+    public private(set) var preprocessing: InputPreprocessing
 
     /// A freshly initialised model (seeded).
     public init(spec: ArchitectureSpec, classNames: [String], context: ComputeContext, seed: UInt64) throws {
@@ -24,6 +26,7 @@ public final class TrainedModel {
         self.context = context
         network = try ModelBuilder.build(spec, classes: classNames.count, context: context, seed: seed)
         members = []
+        preprocessing = InputPreprocessing(side: spec.input.size, channels: spec.input.channels)
     }
 
     /// An ensemble of loaded members; its input and name come from the first one.
@@ -35,6 +38,7 @@ public final class TrainedModel {
         self.context = context
         network = members[0].network
         self.members = members
+        preprocessing = members[0].preprocessing
     }
 
     /// Loads a checkpoint (weights + metadata) and rebuilds its network, or its ensemble's
@@ -64,6 +68,18 @@ public final class TrainedModel {
             model = try build(spec, classNames: classNames, tensors: checkpoint.tensors, context: context, paths: paths)
         }
         model.metadata = checkpoint.metadata
+        let preprocessing: InputPreprocessing
+        do {
+            preprocessing = try checkpoint.metadata.inputPreprocessing()
+        } catch {
+            throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "\(error)")
+        }
+        guard preprocessing.side == model.spec.input.size, preprocessing.channels == model.spec.input.channels else {
+            throw CheckpointError(
+                file: paths.metadata.path, problem: .invalidMetadata,
+                detail: "its preprocessing makes \(preprocessing.channels) x \(preprocessing.side) px input but the architecture takes \(model.spec.input.channels) x \(model.spec.input.size)")
+        }
+        for member in [model] + model.members { member.preprocessing = preprocessing }
         return model
     }
 
@@ -131,30 +147,34 @@ public final class TrainedModel {
         }
     }
 
-    /// Calibrated class probabilities for images given as NCHW floats in [0, 1] (`count` images
-    /// of the model's input shape), computed in batches on the device. Binary models give
-    /// `[p(normal), p(pneumonia)]` per image from the single logit, divided by the checkpoint's
-    /// temperature. A non-finite output throws `NonFiniteOutputError`: no caller may read it as
-    /// a probability.
-    public func probabilities(images: [Float], count: Int, batchSize: Int = 32) throws -> [[Double]] {
-        let logits = try logits(images: images, count: count, batchSize: batchSize)
+    /// Calibrated class probabilities for `count` images, computed in batches on the device.
+    /// Binary models give `[p(normal), p(pneumonia)]` per image from the single logit, divided by
+    /// the checkpoint's temperature. A non-finite output throws `NonFiniteOutputError`: no caller
+    /// may read it as a probability.
+    public func probabilities(_ images: ModelImages, count: Int, batchSize: Int = 32) throws -> [[Double]] {
+        let logits = try logits(images, count: count, batchSize: batchSize)
         return Self.probabilities(fromLogits: logits, count: count, classes: classNames.count, temperature: temperature)
+    }
+
+    /// Probabilities for images given as prepared NCHW input values.
+    public func probabilities(images: [Float], count: Int, batchSize: Int = 32) throws -> [[Double]] {
+        try probabilities(.values(images), count: count, batchSize: batchSize)
+    }
+
+    /// The network's raw outputs for prepared NCHW input values.
+    public func logits(images: [Float], count: Int, batchSize: Int = 32) throws -> [Float] {
+        try logits(.values(images), count: count, batchSize: batchSize)
     }
 
     /// The network's raw outputs for `count` images, one row per image (one value for two
     /// classes), checked to be finite.
-    public func logits(images: [Float], count: Int, batchSize: Int = 32) throws -> [Float] {
-        if !members.isEmpty { return try ensembleLogits(images: images, count: count, batchSize: batchSize) }
-        let perImage = spec.input.channels * spec.input.size * spec.input.size
-        guard images.count == count * perImage else {
-            throw EngineError.shapeMismatch("\(images.count) values are not \(count) images of \(perImage)")
-        }
+    public func logits(_ images: ModelImages, count: Int, batchSize: Int = 32) throws -> [Float] {
+        if !members.isEmpty { return try ensembleLogits(images, count: count, batchSize: batchSize) }
+        try images.check(count: count, preprocessing)
         var result: [Float] = []
         for start in stride(from: 0, to: count, by: max(1, batchSize)) {
             let n = min(batchSize, count - start)
-            let batch = try Tensor(
-                context, shape: [n, spec.input.channels, spec.input.size, spec.input.size],
-                values: Array(images[(start * perImage)..<((start + n) * perImage)]))
+            let batch = try images.tensor(start: start, count: n, preprocessing, context: context)
             let logits = try network.forward(batch, mode: .inference).toArray()
             do {
                 try Self.requireFinite(logits, images: n)

@@ -35,7 +35,7 @@ public enum Predictor {
         }
         // Decoded fresh every time (arbitrary inputs would only fill the cache), and each image
         // measured for the quality gate on the way.
-        let decoded = decodeAndGate(samples, side: model.spec.input.size, gate: gate, policy: lowQuality)
+        let decoded = decodeAndGate(samples, side: model.preprocessing.side, gate: gate, policy: lowQuality)
         let images = decoded.images
         let decodeFailures = decoded.failures
         if strict {
@@ -98,7 +98,7 @@ public enum Predictor {
         let results = all.withUnsafeMutableBufferPointer {
             ParallelDecoding.decodeMeasuring(samples.map(\.file), preprocessing: ImagePreprocessing(side: side), into: $0)
         }
-        var kept = [ImageSample](), pixels = [UInt8]()
+        var kept = [Int]()
         var failures = [String: String](), flagged = [String: [QualityFinding]]()
         for (index, (sample, result)) in zip(samples, results).enumerated() {
             switch result {
@@ -115,10 +115,9 @@ public enum Predictor {
                     flagged[sample.file.path] = findings
                 }
             }
-            kept.append(sample)
-            pixels += all[(index * plane)..<((index + 1) * plane)]
+            kept.append(index)
         }
-        return (DecodedImageSet(side: side, samples: kept, pixels: pixels), failures, flagged)
+        return (DecodedImageSet(side: side, samples: samples, pixels: all).subset(kept), failures, flagged)
     }
 
     /// The reason a file failed, without its path (the entry names the file).

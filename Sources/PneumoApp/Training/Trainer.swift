@@ -195,7 +195,7 @@ public final class Trainer {
     /// Uploads one batch, augments it and takes one optimizer step.
     private func step(_ batch: Batch) throws -> (loss: Tensor, logits: Tensor) {
         let context = session.context
-        var input = try Tensor(context, shape: batch.shape, values: batch.images)
+        var input = try session.preprocessing.tensor(pixels: batch.pixels, count: batch.count, context: context)
         if let augmenter = session.augmenter {
             let parameters = AugmentationParameters.draw(
                 count: batch.count, width: batch.side, height: batch.side, settings: augmenter.settings,

@@ -8,19 +8,6 @@ extension TrainingSession {
     /// Written into every checkpoint so a reader knows which engine trained it.
     static let engineVersion = "pneumo-engine-\(BinaryCache.engineVersion)"
 
-    /// How images become input, for whoever uses the checkpoint: decoded to gray, resized to
-    /// `side`, scaled to [0, 1], the gray plane repeated `channels` times.
-    var preprocessingRecord: JSONValue {
-        get throws {
-            var record: [String: JSONValue] = [:]
-            if case let .object(fields) = try JSONValue(encoding: preprocessing) { record = fields }
-            record["channels"] = .integer(spec.input.channels)
-            record["color"] = .string("grayscale")
-            record["scale"] = .number(1.0 / 255.0)
-            return .object(record)
-        }
-    }
-
     /// The options plus what they resolved to on this data: class weights in use and image counts.
     var trainingRecord: JSONValue {
         get throws {
@@ -44,7 +31,7 @@ extension TrainingSession {
         var metadata = CheckpointMetadata(
             architecture: try JSONValue(encoding: spec),
             input: InputSpec(width: spec.input.size, height: spec.input.size, channels: spec.input.channels),
-            preprocessing: try preprocessingRecord, classNames: classNames, threshold: threshold,
+            preprocessing: try JSONValue(encoding: preprocessing), classNames: classNames, threshold: threshold,
             trainingOptions: try trainingRecord, metrics: metrics.filter { $0.value.isFinite },
             dataFingerprint: fingerprint, engineVersion: Self.engineVersion,
             resumeState: try resumeState.map { try JSONValue(encoding: $0) })

@@ -17,7 +17,6 @@ final class TrainingSession {
     /// Loss weight per class; nil when all are 1.
     let classWeights: [Double]?
     let fingerprint: String
-    let preprocessing: ImagePreprocessing
     /// Images per class in the training and validation sets.
     let trainCounts: [Int]
     let validationCounts: [Int]
@@ -29,11 +28,10 @@ final class TrainingSession {
         let labels = options.labels
         let classNames = labels.classNames
         model = try TrainedModel(spec: spec, classNames: classNames, context: context, seed: options.seed)
-        preprocessing = ImagePreprocessing(side: spec.input.size)
 
         let splits: [DatasetSplit] = options.validationFraction > 0 ? [.train] : [.train, .val]
         let preparation = try DatasetPreparation(
-            root: data.root, labels: labels, side: spec.input.size, cacheDirectory: data.cacheDirectory,
+            root: data.root, labels: labels, side: model.preprocessing.side, cacheDirectory: data.cacheDirectory,
             useCache: data.useCache, splits: splits)
         let (train, validationSet, reports) = try preparation.trainingAndValidation(
             validationFraction: options.validationFraction, seed: options.validationSeed)
@@ -64,14 +62,16 @@ final class TrainingSession {
         // Full batches only: a tiny last batch gives batch norm noisy statistics.
         loader = try BatchLoader(train, options: BatchOptions(
             batchSize: options.batchSize, shuffle: true, seed: options.seed, classBalanced: options.balancedSampling,
-            dropLast: true, channels: spec.input.channels, prefetch: 2))
-        validation = try ValidationPass(validationSet, channels: spec.input.channels, classNames: classNames, batchSize: options.batchSize)
+            dropLast: true, prefetch: 2))
+        validation = ValidationPass(validationSet, classNames: classNames, batchSize: options.batchSize)
         fingerprint = DataFingerprint.compute(root: data.root, train: train.samples, validation: validationSet.samples)
     }
 
     var classNames: [String] { model.classNames }
     var context: ComputeContext { model.context }
     var network: Sequential { model.network }
+    /// How the run's images become input: written into its checkpoints, used for every batch.
+    var preprocessing: InputPreprocessing { model.preprocessing }
     var stepsPerEpoch: Int { loader.batchesPerEpoch }
     /// Dropout layers in network order: their mask counters are part of the resume state.
     var dropoutLayers: [Dropout] { network.layers.compactMap { $0 as? Dropout } }

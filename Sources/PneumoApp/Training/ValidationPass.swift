@@ -27,18 +27,16 @@ public struct ValidationResult: Sendable {
     }
 }
 
-/// The validation images as model input, prepared once, and their evaluation each epoch.
+/// The validation images and their evaluation each epoch, scored like any other images.
 struct ValidationPass {
-    let images: [Float]
+    let images: DecodedImageSet
     let labels: [Int]
     let classNames: [String]
     let batchSize: Int
 
-    init(_ set: DecodedImageSet, channels: Int, classNames: [String], batchSize: Int) throws {
-        let loader = try BatchLoader(set, options: BatchOptions(batchSize: max(1, set.count), shuffle: false, channels: channels))
-        let batch = loader.makeBatch(Array(0..<set.count)[...])
-        images = batch.images
-        labels = batch.labels
+    init(_ set: DecodedImageSet, classNames: [String], batchSize: Int) {
+        images = set
+        labels = set.labels
         self.classNames = classNames
         self.batchSize = batchSize
     }
@@ -47,7 +45,7 @@ struct ValidationPass {
 
     /// Runs the model in inference mode over every validation image and computes the figures.
     func evaluate(_ model: TrainedModel) throws -> ValidationResult {
-        let probabilities = try model.probabilities(images: images, count: count, batchSize: batchSize)
+        let probabilities = try ImageScoring.probabilities(of: images, model: model, batchSize: batchSize)
         if classNames.count == 2 {
             let metrics = try BinaryMetrics.compute(labels: labels, probabilities: probabilities.map { $0[1] }, threshold: 0.5)
             return ValidationResult(

@@ -45,7 +45,7 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
             gradCAM = nil
         }
         // The decoder also refuses output sizes above its limit; the model's own input never is.
-        let side = model.spec.input.size
+        let side = model.preprocessing.side
         decoder = try JPEGDecoder(maxPixels: max(maxPixels, side * side))
         self.worker = worker
         self.deviceBatchSize = max(1, deviceBatchSize)
@@ -61,15 +61,15 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
     public var drawsHeatmaps: Bool { gradCAM != nil }
 
     private func classifyOnWorker(_ images: [ImageInput]) throws -> [ClassificationOutcome] {
-        let input = model.spec.input
+        let side = model.preprocessing.side
         var failures: [Int: ImageInputError] = [:]
         var flagged: [Int: [QualityFinding]] = [:]
         var decoded: [Int] = []
-        var values: [Float] = []
-        values.reserveCapacity(images.count * input.channels * input.size * input.size)
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(images.count * side * side)
         for (index, image) in images.enumerated() {
             do {
-                let measured = try decoder.decodeMeasured(Data(image.jpeg), side: input.size)
+                let measured = try decodeUpload(image)
                 // The same gate as `pneumo predict`: garbage gets a refusal, not a confident verdict.
                 let findings = ImageQualityGate.standard.check(measured.measures)
                 if !findings.isEmpty {
@@ -79,7 +79,7 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
                     }
                     flagged[index] = findings
                 }
-                values += measured.image.floatValues(channels: input.channels)
+                pixels += measured.image.pixels
                 decoded.append(index)
             } catch let error as JPEGDecodeError {
                 guard let inputError = ImageInputError(decoding: error) else { throw error }
@@ -88,7 +88,7 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
         }
         var answers: [Int: Classification] = [:]
         if !decoded.isEmpty {
-            let results = try run(values, count: decoded.count, heatmaps: decoded.map { images[$0].wantsHeatmap })
+            let results = try run(.pixels(pixels), count: decoded.count, heatmaps: decoded.map { images[$0].wantsHeatmap })
             for (index, result) in zip(decoded, results) {
                 var answer = result
                 answer.qualityFindings = flagged[index]
@@ -102,14 +102,20 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
         }
     }
 
+    /// An upload decoded to the model's input size, with the measures the quality gate reads.
+    /// Called on the model's queue only (the decoder serves one thread).
+    func decodeUpload(_ image: ImageInput) throws -> (image: GrayImage, measures: ImageQualityMeasures) {
+        try decoder.decodeMeasured(Data(image.jpeg), side: model.preprocessing.side)
+    }
+
     /// Probabilities for every image; Grad-CAM (one pass for the batch) when any asks for a heatmap.
-    private func run(_ values: [Float], count: Int, heatmaps: [Bool]) throws -> [Classification] {
+    private func run(_ images: ModelImages, count: Int, heatmaps: [Bool]) throws -> [Classification] {
         guard let gradCAM, heatmaps.contains(true) else {
-            let probabilities = try model.probabilities(images: values, count: count, batchSize: deviceBatchSize)
+            let probabilities = try model.probabilities(images, count: count, batchSize: deviceBatchSize)
             return probabilities.map { classification($0, heatmapPNG: nil) }
         }
-        let side = model.spec.input.size
-        let explanations = try gradCAM.explain(images: values, count: count, batchSize: deviceBatchSize)
+        let side = model.preprocessing.side
+        let explanations = try gradCAM.explain(images, count: count, batchSize: deviceBatchSize)
         return try zip(explanations, heatmaps).map { explanation, wanted in
             let png = wanted ? [UInt8](try HeatmapRendering.transparentPNG(explanation.heatmap(width: side, height: side))) : nil
             return classification(explanation.probabilities, heatmapPNG: png)
