@@ -48,31 +48,58 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reporter = TrainingReporter(
+        guard let launch = MPILaunch.detect() else { return try train(group: .single, launch: nil) }
+        // PoCL reads its thread count when the OpenCL platform is first opened, so before that.
+        launch.applyCoreShare()
+        let group: ProcessGroup
+        do {
+            group = try ProcessGroup.join(launch)
+        } catch {
+            Console.error("rank \(launch.rank) on \(ProcessInfo.processInfo.hostName): \(error)")
+            throw ExitCode.failure
+        }
+        Console.muted = !group.isLeader
+        do {
+            try train(group: group, launch: launch)
+            group.finalize()
+        } catch let exit as ExitCode {
+            group.finalize()
+            throw exit
+        } catch {
+            // One rank's failure ends the job at once: the others would wait for it forever.
+            Console.error("\(group.name) failed: \(error); stopping all \(group.size) processes")
+            group.abort(code: 1)
+        }
+    }
+
+    /// Trains as one process, or as one rank of `group`.
+    private func train(group: ProcessGroup, launch: MPILaunch?) throws {
+        let reporter = group.isLeader ? TrainingReporter(
             status: { Console.log($0) },
             epoch: { line in
                 print(line)
                 fflush(stdout)
             },
-            progressBar: { total, label in ProgressBar(total: total, label: label) })
+            progressBar: { total, label in ProgressBar(total: total, label: label) }) : .silent
         let trainer: Trainer
         if let resume {
             let folder = URL(fileURLWithPath: resume, isDirectory: true)
             try RunDirectory(folder).checkResumable()
             let data = TrainingData(root: try resumeDataRoot(folder), cacheDirectory: cache.directory, useCache: cache.useCache)
-            trainer = try Trainer.resume(from: folder, data: data, context: try device.makeContext(), reporter: reporter)
+            trainer = try Trainer.resume(from: folder, data: data, context: try device.makeContext(launch: launch), reporter: reporter, group: group)
         } else {
             let options = try arguments.resolve()
             let root = try DataLocator.locate(data)
             let folder = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? RunDirectory.defaultLocation(model: options.model)
             Console.log("data: \(root.path); run folder: \(folder.path)")
             let data = TrainingData(root: root, cacheDirectory: cache.directory, useCache: cache.useCache)
-            trainer = try Trainer(options: options, data: data, output: folder, context: try device.makeContext(), reporter: reporter)
+            trainer = try Trainer(
+                options: options, data: data, output: folder, context: try device.makeContext(launch: launch), reporter: reporter, group: group)
         }
 
         let interrupt = InterruptSignal()
         interrupt.install { signal in
-            Console.log("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): saving a resumable checkpoint after this batch (send it again to quit at once)")
+            Console.error("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): saving a resumable checkpoint after this batch (send it again to quit at once)")
         }
         defer { interrupt.uninstall() }
         switch try trainer.train(shouldStop: { interrupt.receivedSignal != nil }) {
