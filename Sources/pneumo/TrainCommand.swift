@@ -11,7 +11,9 @@ struct TrainCommand: ParsableCommand {
             Writes OUT/best.{safetensors,json} (best validation figure of --monitor, with the decision \
             threshold chosen on validation), OUT/last.*, OUT/history.{csv,json} and OUT/options.json. \
             Ctrl-C or SIGTERM saves OUT/resume.* after the current batch; `pneumo train --resume OUT` \
-            continues with the run's own options and ends with the same weights as an uninterrupted run.
+            continues with the run's own options and ends with the same weights as an uninterrupted run. \
+            Under `mpirun -np N` the ranks train one model data-parallel, each on its slice of every batch \
+            (--batch-size is per rank); SIGTERM to any one rank stops them all after the same batch.
             """)
 
     @Option(help: "Folder holding train/ and val/ with NORMAL/ and PNEUMONIA/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")

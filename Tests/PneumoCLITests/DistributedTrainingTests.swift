@@ -21,7 +21,7 @@ final class DistributedTrainingTests: XCTestCase {
 
     /// Two ranks with batch 4 take the same 6 steps as one process with batch 8. Only the
     /// summation order of the gradients differs (two halves summed, then averaged), so the
-    /// weights agree to float rounding amplified by 6 Adam steps: 1e-4 absolute.
+    /// weights agree to float rounding: measured 6e-8, checked against 1e-5 absolute.
     func testTwoRanksMatchOneProcessWithTheGlobalBatch() throws {
         let model = try write(SmallChestXRays.plainArchitecture, "plain.json")
         let common = ["--model", model, "--epochs", "2", "--augment", "none", "--seed", "7", "--val-fraction", "0", "--lr", "0.01"]
@@ -33,7 +33,7 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertTrue(ranks.output.contains("batch 4 per process x 2 processes = 8"), ranks.output)
 
         let difference = try largestDifference(path("single"), path("ranks"), checkpoint: \.last)
-        XCTAssertLessThan(difference, 1e-4, "two ranks drifted from one process")
+        XCTAssertLessThan(difference, 1e-5, "two ranks drifted from one process")
         // Rank 0 alone writes the record: one history with both epochs.
         let history = try String(contentsOf: folder.appendingPathComponent("ranks/history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").count, 3, history)
@@ -75,13 +75,15 @@ final class DistributedTrainingTests: XCTestCase {
             "train", "--data", data.path, "--model", model, "--epochs", "30", "--batch-size", "4", "--val-fraction", "0",
             "--out", path("killed"),
         ] + cache("killed"))
-        try job.waitForOutput("epoch 1/30", timeout: 120)
+        // The first epoch's summary line (padded to the width of "30"): its checkpoints are written.
+        try job.waitForOutput("epoch  1/30 ", timeout: 120)
         let killed = Date()
         try job.signal(rank: 1, SIGKILL)
         let result = job.wait()
         XCTAssertLessThan(Date().timeIntervalSince(killed), 20, "the job outlived its killed rank by too long")
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.output.contains("rank 1"), result.output)
+        print(result.output.split(separator: "\n").suffix(12).joined(separator: "\n"))
         let run = RunDirectory(folder.appendingPathComponent("killed"))
         XCTAssertNoThrow(try CheckpointStore.load(from: run.last))
         let resume = try CheckpointStore.load(from: run.resume)
