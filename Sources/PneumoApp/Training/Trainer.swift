@@ -256,6 +256,7 @@ public final class Trainer {
     /// Validation, threshold, early stopping, schedule, history and checkpoints after an epoch's
     /// batches. Under MPI rank 0 validates and writes; every rank learns the monitored figure.
     private func finishEpoch(_ epoch: Int, totals: EpochTotals, epochStart: Double, elapsed: () -> Double) throws {
+        try ReplicaCheck.verify(session.network.parameters, group: group, epoch: epoch + 1)
         try RunningStatistics.average(session.network.namedBuffers, over: group)
         let result = group.isLeader ? try session.validation.evaluate(session.model) : nil
         let monitored = try group.broadcast([result?.value(of: options.monitor) ?? .nan])[0]
