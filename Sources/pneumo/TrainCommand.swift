@@ -100,8 +100,9 @@ struct TrainCommand: ParsableCommand {
         }
 
         let interrupt = InterruptSignal()
+        let speaker = group.size > 1 ? "\(group.name) " : ""
         interrupt.install { signal in
-            Console.error("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): saving a resumable checkpoint after this batch (send it again to quit at once)")
+            Console.error("\(speaker)received \(signal == SIGINT ? "SIGINT" : "SIGTERM"): saving a resumable checkpoint after this batch (send it again to quit at once)")
         }
         defer { interrupt.uninstall() }
         switch try trainer.train(shouldStop: { interrupt.receivedSignal != nil }) {
