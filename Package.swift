@@ -28,6 +28,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI, for data-parallel training under mpirun; its handles are wrapped in shim.h.
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
         // Embeds Kernels/*.cl into the Engine module at build time.
         .executableTarget(name: "EmbedKernels", path: "Sources/EmbedKernels"),
@@ -43,7 +47,7 @@ let package = Package(
         // JPEG decoding, dataset layout, splits, caching, batching.
         .target(name: "PneumoData", dependencies: ["CTurboJPEG", "SeededRandom"]),
         // Models, training loop, metrics, reports, checkpoints.
-        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib"]),
+        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib", "CMPI"]),
         // The web page and JSON API.
         .target(name: "PneumoServe", dependencies: [
             "PneumoApp",

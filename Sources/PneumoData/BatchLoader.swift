@@ -33,14 +33,18 @@ public final class BatchLoader: @unchecked Sendable {
         return Batch(pixels: chosen.pixels, labels: positions.map { labels[$0] }, indices: Array(positions), side: images.side)
     }
 
-    /// The batches of `epoch`, prepared `options.prefetch` ahead on a background thread.
-    public func batches(epoch: Int) -> PrefetchingBatches {
+    /// The batches of `epoch`, prepared `options.prefetch` ahead on a background thread. With
+    /// `parts` > 1 every batch is cut into that many equal slices and only slice `part` is
+    /// built, so processes that share one order each take their own images of every batch.
+    public func batches(epoch: Int, part: Int = 0, of parts: Int = 1) -> PrefetchingBatches {
+        precondition(parts >= 1 && (0..<parts).contains(part) && options.batchSize % parts == 0, "batch \(options.batchSize) cannot be cut into \(parts) slices")
         let order = self.order(epoch: epoch)
         let size = options.batchSize
+        let slice = size / parts
         let count = batchesPerEpoch
         return PrefetchingBatches(capacity: options.prefetch, count: count) { [self] index in
-            let start = index * size
-            return makeBatch(order[start..<min(order.count, start + size)])
+            let start = index * size + part * slice
+            return makeBatch(order[start..<min(order.count, start + slice)])
         }
     }
 }

@@ -17,6 +17,12 @@ public final class Augmenter {
         kernel = try context.kernel("augment.cl", "augment")
     }
 
+    /// The generator the next call draws its parameters from; set it to continue a saved stream.
+    public var randomState: SeededGenerator {
+        get { generator }
+        set { generator = newValue }
+    }
+
     /// A new tensor with each image of the NCHW `input` randomly transformed.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let (width, height) = try Augmenter.size(of: input)

@@ -36,6 +36,30 @@ public struct ResumeState: Equatable, Sendable {
     public var elapsedSeconds: Double
     /// Wall seconds of `epoch` before this point.
     public var epochSeconds: Double
+    /// The processes that trained the run (1 without mpirun); rank 0's streams are the fields above.
+    public var ranks = 1
+    /// The random streams of ranks 1, 2, ... in order.
+    public var otherRanks: [RankStreams] = []
+
+    /// Rank 0's streams and then the others', in rank order.
+    public var allStreams: [RankStreams] {
+        get { [RankStreams(augmentation: augmentation, dropoutSteps: dropoutSteps)] + otherRanks }
+        set {
+            augmentation = newValue[0].augmentation
+            dropoutSteps = newValue[0].dropoutSteps
+            otherRanks = Array(newValue.dropFirst())
+            ranks = newValue.count
+        }
+    }
+
+    /// The streams `rank` continues with; throws when the checkpoint does not hold them.
+    func streams(rank: Int, file: String) throws -> RankStreams {
+        let all = allStreams
+        guard all.indices.contains(rank) else {
+            throw TrainingError.resumeMismatch("\(file) holds the random streams of \(all.count) processes, not of rank \(rank)")
+        }
+        return all[rank]
+    }
 }
 
 extension ResumeState: Codable {
@@ -44,6 +68,7 @@ extension ResumeState: Codable {
         case epoch, batch, optimizerSteps = "optimizer_steps", dropoutSteps = "dropout_steps"
         case augmentationState = "augmentation_state", scheduler, earlyStopping = "early_stopping"
         case epochTotals = "epoch_totals", elapsedSeconds = "elapsed_seconds", epochSeconds = "epoch_seconds"
+        case ranks = "processes", otherRanks = "other_processes"
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,6 +89,8 @@ extension ResumeState: Codable {
         epochTotals = try container.decode(EpochTotals.self, forKey: .epochTotals)
         elapsedSeconds = try container.decode(Double.self, forKey: .elapsedSeconds)
         epochSeconds = try container.decode(Double.self, forKey: .epochSeconds)
+        ranks = try container.decodeIfPresent(Int.self, forKey: .ranks) ?? 1
+        otherRanks = try container.decodeIfPresent([RankStreams].self, forKey: .otherRanks) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -78,5 +105,10 @@ extension ResumeState: Codable {
         try container.encode(epochTotals, forKey: .epochTotals)
         try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
         try container.encode(epochSeconds, forKey: .epochSeconds)
+        // Absent for a single process, so such resume files read as before.
+        if ranks > 1 {
+            try container.encode(ranks, forKey: .ranks)
+            try container.encode(otherRanks, forKey: .otherRanks)
+        }
     }
 }

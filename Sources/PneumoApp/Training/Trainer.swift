@@ -34,50 +34,69 @@ public struct TrainingSummary: Sendable {
 /// the device, one training step each; validation, checkpoints and history after each epoch.
 /// Stops between batches when asked and saves a checkpoint that `resume` continues from
 /// with bit-identical results.
+///
+/// Under mpirun the ranks of `group` train one model: each takes its slice of every global
+/// batch, gradients are averaged over the ranks before each update, and rank 0 alone
+/// validates and writes the run's files.
 public final class Trainer {
     public let options: TrainingOptions
     public let run: RunDirectory
-    /// Held for the trainer's life so no other training writes into the same folder.
-    private let lock: RunLock
+    /// Held by rank 0 for the trainer's life so no other training writes into the same folder.
+    private let lock: RunLock?
     private let session: TrainingSession
     /// Where the data came from, for calibrating the finished checkpoints on the same validation images.
     private let data: TrainingData
     private let reporter: TrainingReporter
     private var history: HistoryLog
     private var state: ResumeState
-    private var augmentationGenerator: SeededGenerator
+    private let group: ProcessGroup
+    /// Nil for a single process.
+    private let averager: GradientAverager?
+    /// Whether any rank asked to stop, as agreed at the last gradient exchange; nil when not yet known.
+    private var agreedStop: Bool?
     /// Seconds between reads of the batch losses (each read waits for the device).
     public var lossReadInterval: Double = 1.0
 
     /// A new run writing into `output` (created if needed; refused if it holds a run already).
-    public convenience init(options: TrainingOptions, data: TrainingData, output: URL, context: ComputeContext, reporter: TrainingReporter = .silent) throws {
+    public convenience init(
+        options: TrainingOptions, data: TrainingData, output: URL, context: ComputeContext, reporter: TrainingReporter = .silent,
+        group: ProcessGroup = .single
+    ) throws {
         try options.validate()
         let run = RunDirectory(output)
-        let lock = try RunLock(folder: output)
-        try run.checkFreshStart()
+        let lock = group.isLeader ? try RunLock(folder: output) : nil
+        if group.isLeader { try run.checkFreshStart() }
         let spec = try BuiltinModels.resolve(options.model).resized(inputSize: options.inputSize, width: options.width)
-        let session = try TrainingSession(options: options, spec: spec, data: data, context: context, reporter: reporter)
+        let session = try TrainingSession(options: options, spec: spec, data: data, context: context, reporter: reporter, group: group)
         let scheduler = LearningRateScheduler(
             schedule: options.schedule, baseRate: options.learningRate, epochs: options.epochs, stepsPerEpoch: session.stepsPerEpoch)
-        let state = ResumeState(
-            epoch: 0, batch: 0, optimizerSteps: 0, dropoutSteps: session.dropoutLayers.map(\.step),
-            augmentation: session.initialAugmentationGenerator, scheduler: scheduler,
+        let streams = session.streams
+        var state = ResumeState(
+            epoch: 0, batch: 0, optimizerSteps: 0, dropoutSteps: streams.dropoutSteps,
+            augmentation: streams.augmentation, scheduler: scheduler,
             earlyStopping: EarlyStopping(metric: options.monitor, patience: options.patience),
             epochTotals: EpochTotals(), elapsedSeconds: 0, epochSeconds: 0)
-        try RunRecord(options: options, data: data.root.path, device: context.device.name).write(to: run.options)
-        self.init(session: session, data: data, run: run, lock: lock, state: state, history: HistoryLog(directory: output), reporter: reporter)
+        state.ranks = group.size
+        if group.isLeader {
+            try RunRecord(options: options, data: data.root.path, device: context.device.name).write(to: run.options)
+        }
+        try self.init(session: session, data: data, run: run, lock: lock, state: state, history: HistoryLog(directory: output), reporter: reporter)
     }
 
     /// Continues the run in `directory` from its resume checkpoint, with the options it was started with.
-    public static func resume(from directory: URL, data: TrainingData, context: ComputeContext, reporter: TrainingReporter = .silent) throws -> Trainer {
+    public static func resume(
+        from directory: URL, data: TrainingData, context: ComputeContext, reporter: TrainingReporter = .silent,
+        group: ProcessGroup = .single
+    ) throws -> Trainer {
         let run = RunDirectory(directory)
         try run.checkResumable()
-        let lock = try RunLock(folder: directory)
+        let lock = group.isLeader ? try RunLock(folder: directory) : nil
         // Checked again under the lock: a run that held it may have finished meanwhile.
         try run.checkResumable()
         let checkpoint = try CheckpointStore.load(from: run.resume)
         let file = CheckpointPaths(run.resume).weights.path
-        let options: TrainingOptions, spec: ArchitectureSpec, state: ResumeState
+        let options: TrainingOptions, spec: ArchitectureSpec
+        var state: ResumeState
         do {
             options = try checkpoint.metadata.trainingOptions.decode(TrainingOptions.self)
             spec = try checkpoint.metadata.architecture.decode(ArchitectureSpec.self)
@@ -86,21 +105,29 @@ public final class Trainer {
         } catch {
             throw TrainingError.resumeMismatch("\(CheckpointPaths(run.resume).metadata.path) cannot be read as a resume checkpoint: \(error)")
         }
-        let session = try TrainingSession(options: options, spec: spec, data: data, context: context, reporter: reporter)
+        guard state.ranks == group.size else {
+            throw TrainingError.resumeMismatch(
+                "the run was trained by \(state.ranks) process\(state.ranks == 1 ? "" : "es") (global batch \(options.batchSize * state.ranks)) "
+                    + "and this is \(group.size); continue it with the same count: "
+                    + (state.ranks == 1 ? "pneumo train --resume \(directory.path) (without mpirun)" : "mpirun -np \(state.ranks) pneumo train --resume \(directory.path)"))
+        }
+        let session = try TrainingSession(options: options, spec: spec, data: data, context: context, reporter: reporter, group: group)
         guard state.scheduler.stepsPerEpoch == session.stepsPerEpoch else {
             throw TrainingError.resumeMismatch(
                 "the run had \(state.scheduler.stepsPerEpoch) batches per epoch but the data now gives \(session.stepsPerEpoch)")
         }
         try session.restore(from: checkpoint, state: state, file: file)
+        // Rank 0 resumes with the run's sums over every rank; the others add theirs from zero.
+        if !group.isLeader { state.epochTotals = EpochTotals() }
         let history = try HistoryLog(resumingIn: directory, after: state.epoch)
         reporter.status("resuming \(directory.path) at epoch \(state.epoch + 1), batch \(state.batch) of \(session.stepsPerEpoch)")
-        return Trainer(session: session, data: data, run: run, lock: lock, state: state, history: history, reporter: reporter)
+        return try Trainer(session: session, data: data, run: run, lock: lock, state: state, history: history, reporter: reporter)
     }
 
     private init(
-        session: TrainingSession, data: TrainingData, run: RunDirectory, lock: RunLock, state: ResumeState, history: HistoryLog,
+        session: TrainingSession, data: TrainingData, run: RunDirectory, lock: RunLock?, state: ResumeState, history: HistoryLog,
         reporter: TrainingReporter
-    ) {
+    ) throws {
         options = session.options
         self.session = session
         self.data = data
@@ -109,7 +136,10 @@ public final class Trainer {
         self.state = state
         self.history = history
         self.reporter = reporter
-        augmentationGenerator = state.augmentation
+        group = session.group
+        try DataAgreement.check(fingerprint: session.fingerprint, stepsPerEpoch: session.stepsPerEpoch, group: group)
+        averager = group.size > 1
+            ? try GradientAverager(parameters: session.network.parameters, context: session.context, group: group) : nil
     }
 
     /// The model being trained.
@@ -119,7 +149,8 @@ public final class Trainer {
     /// Training batches per epoch.
     public var stepsPerEpoch: Int { session.stepsPerEpoch }
 
-    /// Trains until the last epoch, early stopping, or `shouldStop` (checked before each batch).
+    /// Trains until the last epoch, early stopping, or `shouldStop` (checked before each batch,
+    /// on every rank: one rank's request stops them all after the same batch).
     public func train(shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
         let sessionStart = ProgressBar.monotonicSeconds()
         let elapsedBefore = state.elapsedSeconds
@@ -133,87 +164,112 @@ public final class Trainer {
             let stoppedAt = try trainBatches(epoch: epoch, from: state.batch, into: accumulator, shouldStop: shouldStop)
             try accumulator.collect()
             accumulator.addSeconds(ProgressBar.monotonicSeconds() - trainingStart)
-            if let batch = stoppedAt ?? (shouldStop() ? session.stepsPerEpoch : nil) {
-                try saveResume(epoch: epoch, batch: batch, totals: accumulator.totals,
+            let totals = try reducedOverRanks(accumulator.totals)
+            if let batch = try stoppedAt ?? (stopAgreed(shouldStop) ? session.stepsPerEpoch : nil) {
+                // The checkpoint holds one set of running statistics; they are linear in the
+                // batches, so their mean at the epoch's end comes out the same after a resume.
+                try RunningStatistics.average(session.network.namedBuffers, over: group)
+                try saveResume(epoch: epoch, batch: batch, totals: totals,
                                epochSeconds: ProgressBar.monotonicSeconds() - epochStart, elapsed: elapsed())
                 reporter.status("stopped at epoch \(epoch + 1), batch \(batch) of \(session.stepsPerEpoch); saved \(CheckpointPaths(run.resume).metadata.path)")
                 return .interrupted(epoch: epoch, batch: batch, run: run.url)
             }
-            try finishEpoch(epoch, totals: accumulator.totals, epochStart: epochStart, elapsed: elapsed)
+            try finishEpoch(epoch, totals: totals, epochStart: epochStart, elapsed: elapsed)
         }
-        run.removeResumeCheckpoint()
-        try finishAveragedCheckpoint()
-        calibrateCheckpoints()
-        writeModelCard()
+        reportExchange()
+        if group.isLeader {
+            run.removeResumeCheckpoint()
+            try finishAveragedCheckpoint()
+            calibrateCheckpoints()
+            writeModelCard()
+        }
         let summary = try makeSummary(wallSeconds: elapsed())
         reporter.status(TrainingLog.summary(summary))
         if !summary.warnings.isEmpty { reporter.status(CollapseCheck.banner(summary.warnings, checkpoint: run.best.path)) }
         return .finished(summary)
     }
 
-    /// Trains the batches of `epoch` from `first`; returns the batch position when `shouldStop` fired.
+    /// Trains the batches of `epoch` from `first`; returns the batch position when a stop was asked for.
     private func trainBatches(epoch: Int, from first: Int, into accumulator: EpochAccumulator, shouldStop: () -> Bool) throws -> Int? {
         let steps = session.stepsPerEpoch
         guard first < steps else { return nil }
-        let batches = session.loader.batches(epoch: epoch)
+        let batches = session.batches(epoch: epoch)
         defer { batches.cancel() }
         for _ in 0..<first { _ = batches.next() }
-        let batchSize = options.batchSize
-        let bar = reporter.progressBar?((steps - first) * batchSize, "epoch \(epoch + 1)/\(options.epochs)")
-        var lastRead = ProgressBar.monotonicSeconds()
-        var done = 0
+        let progress = EpochProgress(
+            bar: reporter.progressBar?((steps - first) * options.batchSize, "epoch \(epoch + 1)/\(options.epochs)"),
+            accumulator: accumulator, readInterval: lossReadInterval)
         for index in first..<steps {
-            if shouldStop() {
-                bar?.finish(loss: try collected(accumulator))
+            if try stopAgreed(shouldStop) {
+                try progress.finish()
                 return index
             }
             guard let batch = batches.next() else {
                 throw TrainingError.invalidOption("the batch loader ended after \(index) of \(steps) batches")
             }
             session.optimizer.learningRate = Float(state.scheduler.rate(epoch: epoch, step: index))
-            let (loss, logits) = try step(batch)
+            let (loss, logits) = try step(batch, shouldStop: shouldStop)
             accumulator.add(loss: loss, logits: logits, labels: batch.labels)
-            done += batch.count
-            let now = ProgressBar.monotonicSeconds()
-            if now - lastRead >= lossReadInterval || index == steps - 1 {
-                try accumulator.collect()
-                lastRead = now
-                bar?.update(completed: done, loss: accumulator.totals.meanLoss)
-            } else {
-                bar?.update(completed: done)
-            }
+            try progress.batchDone(images: batch.count, last: index == steps - 1)
         }
-        bar?.finish(loss: try collected(accumulator))
+        try progress.finish()
         return nil
     }
 
-    private func collected(_ accumulator: EpochAccumulator) throws -> Double {
-        try accumulator.collect()
-        return accumulator.totals.meanLoss
-    }
-
-    /// Uploads one batch, augments it and takes one optimizer step.
-    private func step(_ batch: Batch) throws -> (loss: Tensor, logits: Tensor) {
+    /// Uploads one batch, augments it and takes one optimizer step; under MPI the gradients
+    /// are averaged over the ranks between the backward pass and the update.
+    private func step(_ batch: Batch, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor) {
         let context = session.context
         var input = try session.preprocessing.tensor(pixels: batch.pixels, count: batch.count, context: context)
-        if let augmenter = session.augmenter {
-            let parameters = AugmentationParameters.draw(
-                count: batch.count, width: batch.side, height: batch.side, settings: augmenter.settings,
-                generator: &augmentationGenerator)
-            input = try augmenter.apply(input, parameters: parameters)
-        }
+        if let augmenter = session.augmenter { input = try augmenter(input) }
         let targets = try Tensor(context, shape: [batch.count], values: batch.targets)
-        return try session.network.trainStepKeepingLogits(
-            input: input, targets: targets, loss: session.loss, optimizer: session.optimizer)
+        let network = session.network
+        let logits = try network.forward(input, mode: .training)
+        let loss = try session.loss.forward(logits: logits, targets: targets)
+        try network.backwardToParameters(try session.loss.backward())
+        if let averager { agreedStop = try averager.average(stopRequested: shouldStop()) }
+        try session.optimizer.step(network.parameters)
+        return (loss, logits)
     }
 
-    /// Validation, threshold, early stopping, schedule, history and checkpoints after an epoch's batches.
+    /// Whether to stop before the next batch. A single process asks `shouldStop`; ranks use the
+    /// answer agreed at the last gradient exchange, or agree on it now.
+    private func stopAgreed(_ shouldStop: () -> Bool) throws -> Bool {
+        guard group.size > 1 else { return shouldStop() }
+        defer { agreedStop = nil }
+        if let agreedStop { return agreedStop }
+        return try group.any(shouldStop())
+    }
+
+    /// The epoch's sums over every rank (rank 0's wall time).
+    private func reducedOverRanks(_ totals: EpochTotals) throws -> EpochTotals {
+        guard group.size > 1 else { return totals }
+        var sums = [totals.weightedLoss, Double(totals.images), Double(totals.correct)]
+        try group.sum(&sums)
+        var reduced = totals
+        reduced.weightedLoss = sums[0]
+        reduced.images = Int(sums[1].rounded())
+        reduced.correct = Int(sums[2].rounded())
+        return reduced
+    }
+
+    /// Validation, threshold, early stopping, schedule, history and checkpoints after an epoch's
+    /// batches. Under MPI rank 0 validates and writes; every rank learns the monitored figure.
     private func finishEpoch(_ epoch: Int, totals: EpochTotals, epochStart: Double, elapsed: () -> Double) throws {
-        let lastRate = state.scheduler.rate(epoch: epoch, step: session.stepsPerEpoch - 1)
-        let result = try session.validation.evaluate(session.model)
-        let monitored = result.value(of: options.monitor)
+        try ReplicaCheck.verify(session.network.parameters, group: group, epoch: epoch + 1)
+        try RunningStatistics.average(session.network.namedBuffers, over: group)
+        let result = group.isLeader ? try session.validation.evaluate(session.model) : nil
+        let monitored = try group.broadcast([result?.value(of: options.monitor) ?? .nan])[0]
         let improved = state.earlyStopping.record(monitored, epoch: epoch + 1)
         if monitored.isFinite { state.scheduler.epochEnded(metric: monitored, lowerIsBetter: options.monitor.lowerIsBetter) }
+        let record = try result.map { try recordEpoch(epoch, result: $0, improved: improved, totals: totals, epochStart: epochStart) }
+        try saveResume(epoch: epoch + 1, batch: 0, totals: EpochTotals(), epochSeconds: 0, elapsed: elapsed())
+        if let record { reporter.epoch(TrainingLog.epochLine(record, of: options.epochs, improved: improved, monitor: options.monitor)) }
+    }
+
+    /// Rank 0's record of an epoch: threshold, history, best and last checkpoints, the running average.
+    private func recordEpoch(_ epoch: Int, result: ValidationResult, improved: Bool, totals: EpochTotals, epochStart: Double) throws -> EpochRecord {
+        let lastRate = state.scheduler.rate(epoch: epoch, step: session.stepsPerEpoch - 1)
         let threshold = try session.validation.chooseThreshold(options.threshold, probabilities: result.probabilities)
         let record = EpochRecord(
             epoch: epoch + 1, trainLoss: totals.meanLoss, trainAccuracy: totals.accuracy, validationLoss: result.loss,
@@ -228,21 +284,29 @@ public final class Trainer {
         if improved { try session.saveModel(to: run.best, threshold: threshold, metrics: metrics, warnings: warnings) }
         try session.saveModel(to: run.last, threshold: threshold, metrics: metrics, warnings: warnings)
         try foldIntoAverage(epoch: epoch + 1)
-        try saveResume(epoch: epoch + 1, batch: 0, totals: EpochTotals(), epochSeconds: 0, elapsed: elapsed())
-        reporter.epoch(TrainingLog.epochLine(record, of: options.epochs, improved: improved, monitor: options.monitor))
+        return record
     }
 
-    /// Records the loop's state (live objects included) and writes the resume checkpoint.
+    /// Records the loop's state (every rank's random streams included); rank 0 writes the resume checkpoint.
     private func saveResume(epoch: Int, batch: Int, totals: EpochTotals, epochSeconds: Double, elapsed: Double) throws {
         state.epoch = epoch
         state.batch = batch
         state.optimizerSteps = session.optimizer.stepCount
-        state.dropoutSteps = session.dropoutLayers.map(\.step)
-        state.augmentation = augmentationGenerator
+        state.allStreams = try RankStreams.gather(session.streams, over: group)
         state.epochTotals = totals
         state.epochSeconds = epochSeconds
         state.elapsedSeconds = elapsed
-        try session.saveResume(to: run.resume, state: state)
+        if group.isLeader { try session.saveResume(to: run.resume, state: state) }
+    }
+
+    /// Says how long the gradient exchange took per step, for judging what more processes buy.
+    private func reportExchange() {
+        guard let averager, averager.exchanges > 0 else { return }
+        let bytes = session.network.parameterCount * MemoryLayout<Float>.stride
+        let perStep = { (seconds: Double) in NumberFormat.fixed(seconds / Double(averager.exchanges) * 1000, 2) }
+        reporter.status(
+            "gradient exchange over \(group.size) processes: \(perStep(averager.exchangeSeconds)) ms per step, "
+                + "of which MPI_Allreduce \(perStep(averager.allreduceSeconds)) ms, for \(NumberFormat.fixed(Double(bytes) / 1_000_000, 2)) MB of gradients")
     }
 
     /// The named figures stored in a checkpoint's metadata.
@@ -336,8 +400,13 @@ public final class Trainer {
         reporter.status(
             "model \(session.spec.name): \(session.spec.input.size)px x\(session.spec.input.channels), \(session.network.parameterCount) parameters, "
                 + "\(session.classNames.count) classes; \(o.optimizer.rawValue) lr \(o.learningRate), \(o.schedule), weight decay \(o.weightDecay); "
-                + "batch \(o.batchSize) x \(session.stepsPerEpoch) per epoch; class weights \(weights)\(o.balancedSampling ? ", balanced sampling" : ""); "
+                + "\(batchDescription) x \(session.stepsPerEpoch) per epoch; class weights \(weights)\(o.balancedSampling ? ", balanced sampling" : ""); "
                 + "augmentation \(o.augmentation.summary); monitor val \(o.monitor.rawValue)")
+    }
+
+    private var batchDescription: String {
+        group.size > 1
+            ? "batch \(options.batchSize) per process x \(group.size) processes = \(options.batchSize * group.size)" : "batch \(options.batchSize)"
     }
 
     private func makeSummary(wallSeconds: Double) throws -> TrainingSummary {

@@ -12,14 +12,20 @@ extension TrainingSession {
     var trainingRecord: JSONValue {
         get throws {
             guard case var .object(fields) = try JSONValue(encoding: options) else { return try JSONValue(encoding: options) }
-            fields["resolved"] = .object([
+            var resolved: [String: JSONValue] = [
                 "class_weights": classWeights.map { .array($0.map(JSONValue.number)) } ?? .null,
                 "class_names": .array(classNames.map(JSONValue.string)),
                 "train_images_per_class": .array(trainCounts.map(JSONValue.integer)),
                 "validation_images_per_class": .array(validationCounts.map(JSONValue.integer)),
                 "batches_per_epoch": .integer(stepsPerEpoch),
                 "parameters": .integer(network.parameterCount),
-            ])
+            ]
+            if group.size > 1 {
+                // batch_size stays the per-process batch the run was started with.
+                resolved["processes"] = .integer(group.size)
+                resolved["global_batch_size"] = .integer(options.batchSize * group.size)
+            }
+            fields["resolved"] = .object(resolved)
             return .object(fields)
         }
     }
@@ -56,7 +62,7 @@ extension TrainingSession {
             metadata: try metadata(threshold: nil, metrics: [:], resumeState: state), to: location)
     }
 
-    /// Loads weights and optimizer state from a resume checkpoint and sets the dropout counters.
+    /// Loads weights and optimizer state from a resume checkpoint and continues this rank's random streams.
     func restore(from checkpoint: Checkpoint, state: ResumeState, file: String) throws {
         guard checkpoint.metadata.dataFingerprint == fingerprint else {
             throw TrainingError.resumeMismatch(
@@ -73,10 +79,6 @@ extension TrainingSession {
             throw TrainingError.resumeMismatch("the optimizer state in \(file) does not fit: \(error)")
         }
         optimizer.stepCount = state.optimizerSteps
-        let dropouts = dropoutLayers
-        guard dropouts.count == state.dropoutSteps.count else {
-            throw TrainingError.resumeMismatch("\(file) has \(state.dropoutSteps.count) dropout counters but the model has \(dropouts.count) dropout layers")
-        }
-        for (layer, step) in zip(dropouts, state.dropoutSteps) { layer.step = step }
+        try restore(try state.streams(rank: group.rank, file: file), file: file)
     }
 }

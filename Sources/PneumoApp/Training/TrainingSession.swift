@@ -20,10 +20,16 @@ final class TrainingSession {
     /// Images per class in the training and validation sets.
     let trainCounts: [Int]
     let validationCounts: [Int]
+    /// The processes training this model together; each takes its slice of every batch.
+    let group: ProcessGroup
 
-    init(options: TrainingOptions, spec: ArchitectureSpec, data: TrainingData, context: ComputeContext, reporter: TrainingReporter) throws {
+    init(
+        options: TrainingOptions, spec: ArchitectureSpec, data: TrainingData, context: ComputeContext, reporter: TrainingReporter,
+        group: ProcessGroup = .single
+    ) throws {
         try options.validate()
         self.options = options
+        self.group = group
         self.spec = spec
         let labels = options.labels
         let classNames = labels.classNames
@@ -44,8 +50,10 @@ final class TrainingSession {
         try ClassCoverage.check(
             trainCounts: trainCounts, validationCounts: validationCounts, classNames: classNames,
             validationFraction: options.validationFraction, trainFolder: data.root.appendingPathComponent("train"))
-        guard train.count >= options.batchSize else {
-            throw TrainingError.invalidOption("--batch-size \(options.batchSize) is larger than the \(train.count) training images; lower it")
+        let globalBatch = options.batchSize * group.size
+        guard train.count >= globalBatch else {
+            let batch = group.size > 1 ? "the global batch \(globalBatch) (--batch-size \(options.batchSize) x \(group.size) processes)" : "--batch-size \(options.batchSize)"
+            throw TrainingError.invalidOption("\(batch) is larger than the \(train.count) training images; lower it")
         }
 
         let weights = try options.classWeights.resolve(labels: train.labels, classes: classNames.count, balancedSampling: options.balancedSampling)
@@ -57,14 +65,17 @@ final class TrainingSession {
             : try SoftmaxCrossEntropy(context, classWeights: floatWeights, labelSmoothing: smoothing)
         optimizer = try options.optimizer.make(
             context: context, learningRate: options.learningRate, momentum: options.momentum, weightDecay: options.weightDecay)
+        let firstAugmentation = RankStreams.augmentation(Self.initialAugmentationGenerator(seed: options.seed), rank: group.rank)
         augmenter = options.augmentation.isIdentity
-            ? nil : try Augmenter(context: context, settings: options.augmentation, seed: options.seed)
-        // Full batches only: a tiny last batch gives batch norm noisy statistics.
+            ? nil : try Augmenter(context: context, settings: options.augmentation, seed: firstAugmentation.state)
+        // Full batches only: a tiny last batch gives batch norm noisy statistics. The loader cuts
+        // global batches; each rank builds its own slice of them.
         loader = try BatchLoader(train, options: BatchOptions(
-            batchSize: options.batchSize, shuffle: true, seed: options.seed, classBalanced: options.balancedSampling,
+            batchSize: globalBatch, shuffle: true, seed: options.seed, classBalanced: options.balancedSampling,
             dropLast: true, prefetch: 2))
         validation = ValidationPass(validationSet, classNames: classNames, batchSize: options.batchSize)
         fingerprint = DataFingerprint.compute(root: data.root, train: train.samples, validation: validationSet.samples)
+        for layer in dropoutLayers { layer.step = RankStreams.firstDropoutStep(rank: group.rank) }
     }
 
     var classNames: [String] { model.classNames }
@@ -77,9 +88,34 @@ final class TrainingSession {
     var dropoutLayers: [Dropout] { network.layers.compactMap { $0 as? Dropout } }
 
     /// The first augmentation generator of a run, derived from its seed.
-    var initialAugmentationGenerator: SeededGenerator {
-        var mixer = SeededGenerator(seed: options.seed ^ 0xA5A5_5A5A_0F0F_F0F0)
+    static func initialAugmentationGenerator(seed: UInt64) -> SeededGenerator {
+        var mixer = SeededGenerator(seed: seed ^ 0xA5A5_5A5A_0F0F_F0F0)
         return SeededGenerator(seed: mixer.next())
+    }
+
+    /// This rank's random streams, read from and restored into the augmenter and the dropout layers.
+    var streams: RankStreams {
+        get {
+            RankStreams(
+                augmentation: augmenter?.randomState
+                    ?? RankStreams.augmentation(Self.initialAugmentationGenerator(seed: options.seed), rank: group.rank),
+                dropoutSteps: dropoutLayers.map(\.step))
+        }
+    }
+
+    /// Continues the streams saved in a resume checkpoint.
+    func restore(_ streams: RankStreams, file: String) throws {
+        let dropouts = dropoutLayers
+        guard dropouts.count == streams.dropoutSteps.count else {
+            throw TrainingError.resumeMismatch("\(file) has \(streams.dropoutSteps.count) dropout counters but the model has \(dropouts.count) dropout layers")
+        }
+        for (layer, step) in zip(dropouts, streams.dropoutSteps) { layer.step = step }
+        augmenter?.randomState = streams.augmentation
+    }
+
+    /// The batches of `epoch` this rank trains on: its slice of every global batch.
+    func batches(epoch: Int) -> PrefetchingBatches {
+        loader.batches(epoch: epoch, part: group.rank, of: group.size)
     }
 
     private static func counts(_ labels: [Int], classes: Int) -> [Int] {
