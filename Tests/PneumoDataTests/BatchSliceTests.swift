@@ -22,7 +22,7 @@ final class BatchSliceTests: XCTestCase {
         }
         // Pixels follow the indices: slice 1 of batch 0 holds images whole[0][2] and whole[0][3].
         let first = try XCTUnwrap(Array(loader.batches(epoch: 2, part: 1, of: 3)).first)
-        XCTAssertEqual(first.images[0], Float(whole[0][2]) / 255, accuracy: 1e-6)
-        XCTAssertEqual(first.images[4], Float(whole[0][3]) / 255, accuracy: 1e-6)
+        XCTAssertEqual(first.pixels[0], UInt8(whole[0][2]))
+        XCTAssertEqual(first.pixels[4], UInt8(whole[0][3]))
     }
 }
