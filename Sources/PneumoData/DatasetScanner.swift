@@ -3,7 +3,7 @@ import Foundation
 /// Finds image files: the Kaggle layout, a plain folder, or a list of files.
 public enum DatasetScanner {
     /// File extensions taken as JPEG, compared without case.
-    public static let imageExtensions: Set<String> = ["jpg", "jpeg"]
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", DICOMFormat.fileExtension]
     /// The class folders of the Kaggle layout.
     public static let classFolders = ["NORMAL", "PNEUMONIA"]
 
@@ -119,7 +119,7 @@ public enum DatasetScanner {
         return DatasetScan(samples: samples, issues: issues, labelScheme: labels)
     }
 
-    /// True for names ending in .jpg or .jpeg, any case, that are not hidden files.
+    /// True for names ending in .jpg, .jpeg or .dcm, any case, that are not hidden files.
     public static func isImageName(_ name: String) -> Bool {
         guard !name.hasPrefix("."), let dot = name.lastIndex(of: ".") else { return false }
         return imageExtensions.contains(name[name.index(after: dot)...].lowercased())
@@ -146,10 +146,10 @@ public enum DatasetScanner {
             if case .directory = kind { continue }
             if let problem = kind.problem {
                 issues.append(DatasetIssue(path: url, problem: problem))
-            } else if isImageName(name) {
+            } else if isImageName(name) || DICOMFormat.fileMatches(url) {
                 files.append(url)
             } else {
-                issues.append(DatasetIssue(path: url, problem: "not a .jpg or .jpeg file, ignored"))
+                issues.append(DatasetIssue(path: url, problem: "not a .jpg, .jpeg or DICOM file, ignored"))
             }
         }
         return (files, issues)

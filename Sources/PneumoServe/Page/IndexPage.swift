@@ -53,8 +53,8 @@ enum IndexPage {
     <body>
     <header><h1>Pneumo · chest X-ray screening</h1><span id="model">Loading model…</span></header>
     <main>
-      <label id="drop" for="files">Drop chest X-ray JPEGs here, or click to choose files
-        <input id="files" type="file" accept="image/jpeg,.jpg,.jpeg" multiple hidden>
+      <label id="drop" for="files">Drop chest X-ray JPEGs or DICOM files here, or click to choose files
+        <input id="files" type="file" accept="image/jpeg,.jpg,.jpeg,application/dicom,.dcm" multiple hidden>
       </label>
       <div class="bar">
         <p class="note">Decision support only: a clinician makes the diagnosis. Images are analysed in this server's memory and never stored.</p>
