@@ -36,18 +36,25 @@ final class DICOMCommandTests: XCTestCase {
         return found
     }
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs the binary; standard output and standard error come back apart (progress bars go to the latter).
+    private func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        let errorFile = directory.appendingPathComponent("stderr-\(UUID().uuidString).txt")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        let errorHandle = try FileHandle(forWritingTo: errorFile)
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = errorHandle
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try errorHandle.close()
+        let errors = try String(contentsOf: errorFile, encoding: .utf8)
+        try FileManager.default.removeItem(at: errorFile)
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errors)
     }
 
     /// A small untrained CNN saved as `pneumo train` saves checkpoints.
@@ -74,7 +81,7 @@ final class DICOMCommandTests: XCTestCase {
     func testEveryCasePredictsLikeItsJPEGAndBrokenFilesAreNamed() throws {
         let model = try checkpoint()
         let run = try self.run(["predict", "--model", model, "--device", "cpu", "--format", "json", Self.fixtures.path])
-        XCTAssertEqual(run.status, 0, run.output)
+        XCTAssertEqual(run.status, 0, run.output + run.errors)
         let start = try XCTUnwrap(run.output.firstIndex(of: "{"), run.output)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.output[start...].utf8)) as? [String: Any])
         let entries = try XCTUnwrap(json["predictions"] as? [[String: Any]])
@@ -108,15 +115,15 @@ final class DICOMCommandTests: XCTestCase {
         for format in ["table", "csv", "json"] {
             let run = try self.run(["predict", "--model", model, "--device", "cpu", "--format", format, "--low-quality", "flag",
                                     "--grid", "grid-\(format).html", dicom, truncated.path])
-            XCTAssertEqual(run.status, 0, run.output)
+            XCTAssertEqual(run.status, 0, run.output + run.errors)
             XCTAssertTrue(run.output.contains("identifiers.dcm"), run.output)
-            texts.append(run.output)
+            texts += [run.output, run.errors]
         }
         let png = try self.run(["predict", "--model", model, "--device", "cpu", "--grid", "grid.png", dicom])
-        texts.append(png.output)
+        texts += [png.output, png.errors]
         let explain = try self.run(["explain", "--model", model, "--device", "cpu", "--out", "explained", dicom])
-        XCTAssertEqual(explain.status, 0, explain.output)
-        texts.append(explain.output)
+        XCTAssertEqual(explain.status, 0, explain.output + explain.errors)
+        texts += [explain.output, explain.errors]
 
         let written = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension != "safetensors" && $0.lastPathComponent != "cut.dcm" && !$0.hasDirectoryPath } ?? []
