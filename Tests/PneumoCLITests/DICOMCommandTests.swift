@@ -13,7 +13,7 @@ final class DICOMCommandTests: XCTestCase {
     private static let identifiers = ["Quixbyrne", "Zelphine", "PID-88412-QZX", "19230417", "1923-04-17", "ALT-55190-WKV",
                                       "ACC7731904", "Vexmoor", "Thrumbleck"]
     /// Most a DICOM's probability may differ from its JPEG's (see DICOMServeTests).
-    private static let tolerance = 0.01
+    private static let tolerance = 0.005
 
     private var directory: URL!
 
