@@ -41,7 +41,7 @@ public enum DatasetScanner {
                 let (files, skipped) = try imageFiles(in: classURL, fileSystem)
                 issues += skipped
                 if files.isEmpty {
-                    issues.append(DatasetIssue(path: classURL, problem: "empty class folder: no .jpg or .jpeg files"))
+                    issues.append(DatasetIssue(path: classURL, problem: "empty class folder: no .jpg, .jpeg or DICOM files"))
                 }
                 for file in files {
                     let name = file.lastPathComponent
@@ -56,7 +56,7 @@ public enum DatasetScanner {
         }
         if strict && !issues.isEmpty { throw DataError.strictScan(issues) }
         if samples.isEmpty {
-            throw DataError.noImages("no .jpg or .jpeg files in \(root.path)/{\(wanted.map(\.rawValue).joined(separator: ","))}/{NORMAL,PNEUMONIA}")
+            throw DataError.noImages("no .jpg, .jpeg or DICOM files in \(root.path)/{\(wanted.map(\.rawValue).joined(separator: ","))}/{NORMAL,PNEUMONIA}")
         }
         return DatasetScan(samples: samples, issues: issues, labelScheme: labels)
     }
@@ -72,7 +72,7 @@ public enum DatasetScanner {
         if strict && !found.issues.isEmpty { throw DataError.strictScan(found.issues) }
         if found.files.isEmpty {
             let skipped = found.issues.isEmpty ? "" : "; skipped:\n" + found.issues.map { "  \($0)" }.joined(separator: "\n")
-            throw DataError.noImages("no usable .jpg or .jpeg files under \(folder.path)\(skipped)")
+            throw DataError.noImages("no usable .jpg, .jpeg or DICOM files under \(folder.path)\(skipped)")
         }
         var scan = try scanFiles(found.files, labels: labels, strict: strict, fileSystem: fileSystem)
         scan.issues = found.issues + scan.issues
