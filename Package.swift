@@ -33,6 +33,13 @@ let package = Package(
             name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
 
+        // DICOM through GDCM (Debian's libgdcm-dev), behind a plain C API. GDCM ships no
+        // pkg-config file, so its header folder is named here; the path is Debian's.
+        .target(
+            name: "CDICOM", path: "Sources/CDICOM",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
+            linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon")]),
+
         // Embeds Kernels/*.cl into the Engine module at build time.
         .executableTarget(name: "EmbedKernels", path: "Sources/EmbedKernels"),
         .plugin(name: "KernelEmbedder", capability: .buildTool(), dependencies: ["EmbedKernels"],
@@ -44,8 +51,8 @@ let package = Package(
         .target(name: "OpenCLKit", dependencies: ["COpenCL"]),
         // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays.
         .target(name: "Engine", dependencies: ["OpenCLKit", "SeededRandom"], plugins: ["KernelEmbedder"]),
-        // JPEG decoding, dataset layout, splits, caching, batching.
-        .target(name: "PneumoData", dependencies: ["CTurboJPEG", "SeededRandom"]),
+        // JPEG and DICOM decoding, dataset layout, splits, caching, batching.
+        .target(name: "PneumoData", dependencies: ["CTurboJPEG", "CDICOM", "SeededRandom"]),
         // Models, training loop, metrics, reports, checkpoints.
         .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib", "CMPI"]),
         // The web page and JSON API.

@@ -3,7 +3,7 @@ import Foundation
 /// Finds image files: the Kaggle layout, a plain folder, or a list of files.
 public enum DatasetScanner {
     /// File extensions taken as JPEG, compared without case.
-    public static let imageExtensions: Set<String> = ["jpg", "jpeg"]
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", DICOMFormat.fileExtension]
     /// The class folders of the Kaggle layout.
     public static let classFolders = ["NORMAL", "PNEUMONIA"]
 
@@ -41,7 +41,7 @@ public enum DatasetScanner {
                 let (files, skipped) = try imageFiles(in: classURL, fileSystem)
                 issues += skipped
                 if files.isEmpty {
-                    issues.append(DatasetIssue(path: classURL, problem: "empty class folder: no .jpg or .jpeg files"))
+                    issues.append(DatasetIssue(path: classURL, problem: "empty class folder: no .jpg, .jpeg or DICOM files"))
                 }
                 for file in files {
                     let name = file.lastPathComponent
@@ -56,7 +56,7 @@ public enum DatasetScanner {
         }
         if strict && !issues.isEmpty { throw DataError.strictScan(issues) }
         if samples.isEmpty {
-            throw DataError.noImages("no .jpg or .jpeg files in \(root.path)/{\(wanted.map(\.rawValue).joined(separator: ","))}/{NORMAL,PNEUMONIA}")
+            throw DataError.noImages("no .jpg, .jpeg or DICOM files in \(root.path)/{\(wanted.map(\.rawValue).joined(separator: ","))}/{NORMAL,PNEUMONIA}")
         }
         return DatasetScan(samples: samples, issues: issues, labelScheme: labels)
     }
@@ -72,7 +72,7 @@ public enum DatasetScanner {
         if strict && !found.issues.isEmpty { throw DataError.strictScan(found.issues) }
         if found.files.isEmpty {
             let skipped = found.issues.isEmpty ? "" : "; skipped:\n" + found.issues.map { "  \($0)" }.joined(separator: "\n")
-            throw DataError.noImages("no usable .jpg or .jpeg files under \(folder.path)\(skipped)")
+            throw DataError.noImages("no usable .jpg, .jpeg or DICOM files under \(folder.path)\(skipped)")
         }
         var scan = try scanFiles(found.files, labels: labels, strict: strict, fileSystem: fileSystem)
         scan.issues = found.issues + scan.issues
@@ -119,7 +119,7 @@ public enum DatasetScanner {
         return DatasetScan(samples: samples, issues: issues, labelScheme: labels)
     }
 
-    /// True for names ending in .jpg or .jpeg, any case, that are not hidden files.
+    /// True for names ending in .jpg, .jpeg or .dcm, any case, that are not hidden files.
     public static func isImageName(_ name: String) -> Bool {
         guard !name.hasPrefix("."), let dot = name.lastIndex(of: ".") else { return false }
         return imageExtensions.contains(name[name.index(after: dot)...].lowercased())
@@ -146,10 +146,10 @@ public enum DatasetScanner {
             if case .directory = kind { continue }
             if let problem = kind.problem {
                 issues.append(DatasetIssue(path: url, problem: problem))
-            } else if isImageName(name) {
+            } else if isImageName(name) || DICOMFormat.fileMatches(url) {
                 files.append(url)
             } else {
-                issues.append(DatasetIssue(path: url, problem: "not a .jpg or .jpeg file, ignored"))
+                issues.append(DatasetIssue(path: url, problem: "not a .jpg, .jpeg or DICOM file, ignored"))
             }
         }
         return (files, issues)

@@ -1,11 +1,11 @@
 import Foundation
 
-/// Finds the JPEG files under a folder, at any depth, and names every entry met on the way
+/// Finds the JPEG and DICOM files under a folder, at any depth, and names every entry met on the way
 /// that cannot be used, so nothing is dropped without a word.
 struct ImageFileWalk {
     let fileSystem: FileSystemProbe
 
-    /// Regular `.jpg`/`.jpeg` files under `root`, sorted by path, and the problems met.
+    /// Regular `.jpg`/`.jpeg`/`.dcm` files, and files of other names that start like DICOM, under `root`, sorted by path, and the problems met.
     /// Throws when `root` itself cannot be listed; a subfolder that cannot be listed is an issue.
     func run(_ root: URL) throws -> (files: [URL], issues: [DatasetIssue]) {
         var files: [URL] = []
@@ -26,7 +26,7 @@ struct ImageFileWalk {
             let kind = fileSystem.kind(of: url)
             switch kind {
             case .regular:
-                if DatasetScanner.isImageName(name) { files.append(url) }
+                if DatasetScanner.isImageName(name) || DICOMFormat.fileMatches(url) { files.append(url) }
             case let .directory(identity):
                 if above.contains(identity) {
                     issues.append(DatasetIssue(path: url, problem: "symbolic link loop: leads back to a folder above it, not searched again"))

@@ -6,7 +6,7 @@ public struct ImageLoadError: Error, Equatable, Sendable, CustomStringConvertibl
     public enum Reason: Equatable, Sendable, Codable {
         /// The file could not be read (missing, no permission, a directory, too big to be an image).
         case unreadable(String)
-        /// The bytes were read but are not a usable JPEG.
+        /// The bytes were read but are not a usable JPEG or DICOM image.
         case decode(JPEGDecodeError)
     }
 
@@ -31,6 +31,7 @@ public struct ImageLoadError: Error, Equatable, Sendable, CustomStringConvertibl
             case .corrupt: return "corrupt"
             case .decoderFailure: return "decoder failure"
             case .invalidTargetSize: return "invalid size"
+            case let .dicom(error): return error.category
             }
         }
     }

@@ -16,6 +16,9 @@ public struct ImageQualityMeasures: Equatable, Sendable {
     public var entropy: Double
     /// Share of 8 x 8 blocks of the decoded image with no visible structure (max - min <= 2).
     public var flatShare: Double
+    /// A DICOM file: its size counts the dataset and often uncompressed pixels, so bits per
+    /// pixel says nothing about filler, and its length is checked against the image instead.
+    public var isDICOM = false
 
     /// Compressed bits per original pixel: a header that claims a large picture over a few bytes
     /// describes mostly filler.

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Each limit sits well outside what the 5,856 images of the Kermany et al. set and its 2,297
 /// recorded originals show: shorter side at least 140 px, width/height 0.84-3.27, at least 0.26
-/// compressed bits per pixel, and at the model's 128 px: contrast (standard deviation) at least
+/// compressed bits per pixel (JPEG only: a DICOM's size is not a compressed size), and at the model's 128 px: contrast (standard deviation) at least
 /// 19.7, histogram entropy at least 5.9 bits, at most 22% flat 8x8 blocks.
 public struct ImageQualityGate: Equatable, Sendable {
     /// One rule the gate applies.
@@ -59,7 +59,7 @@ public struct ImageQualityGate: Equatable, Sendable {
                 limit: "\(Self.format(aspectRange.lowerBound))-\(Self.format(aspectRange.upperBound))",
                 message: "width/height is \(Self.format(measures.aspectRatio)); chest X-rays lie between \(Self.format(aspectRange.lowerBound)) and \(Self.format(aspectRange.upperBound))"))
         }
-        if measures.bitsPerPixel < minimumBitsPerPixel {
+        if !measures.isDICOM, measures.bitsPerPixel < minimumBitsPerPixel {
             findings.append(QualityFinding(
                 rule: .bitsPerPixel, value: Self.format(measures.bitsPerPixel), limit: ">= \(Self.format(minimumBitsPerPixel))",
                 message: "the file holds \(measures.fileBytes) bytes for \(measures.width)x\(measures.height) px (\(Self.format(measures.bitsPerPixel)) bits per pixel); it is mostly filler, not a picture"))

@@ -14,6 +14,8 @@ public enum JPEGDecodeError: Error, Equatable, Sendable, Codable, CustomStringCo
     case decoderFailure(detail: String)
     /// The requested output side is not positive, or its square exceeds the pixel limit.
     case invalidTargetSize(side: Int, limit: Int)
+    /// DICOM bytes that could not be rendered.
+    case dicom(DICOMDecodeError)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum JPEGDecodeError: Error, Equatable, Sendable, Codable, CustomStringCo
             return "TurboJPEG failure: \(detail)"
         case let .invalidTargetSize(side, limit):
             return "cannot resize to \(side) x \(side): the side must be positive and its square at most \(limit) pixels"
+        case let .dicom(error):
+            return error.description
         }
     }
 }

@@ -21,9 +21,11 @@ extension JPEGDecoder {
         var pixels = [UInt8](repeating: 0, count: side * side)
         let measures = try pixels.withUnsafeMutableBufferPointer { output in
             let header = try decode(bytes, side: side, into: output.baseAddress!)
-            return ImageQualityMeasures(
+            var measures = ImageQualityMeasures(
                 header: header, fileBytes: bytes.count, decoderWarning: lastWarning,
                 pixels: UnsafeBufferPointer(output), side: side)
+            measures.isDICOM = DICOMFormat.matches(bytes)
+            return measures
         }
         return (GrayImage(width: side, height: side, pixels: pixels), measures)
     }

@@ -1,7 +1,7 @@
 import CTurboJPEG
 import Foundation
 
-/// Decodes JPEG bytes to 8-bit grayscale with TurboJPEG: the header is read first, the
+/// Decodes JPEG bytes (and DICOM, see `JPEGDecoder+DICOM`) to 8-bit grayscale with TurboJPEG: the header is read first, the
 /// decoder's IDCT scaling shrinks large images while decoding, and area averaging brings the
 /// result to the requested size.
 ///
@@ -41,6 +41,7 @@ public final class JPEGDecoder {
 
     /// Reads the header only: size and colour model.
     public func header(_ bytes: UnsafeRawBufferPointer) throws -> JPEGHeader {
+        if DICOMFormat.matches(bytes) { return try dicomHeader(bytes) }
         try checkSignature(bytes)
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
         let status = tjDecompressHeader3(
@@ -100,6 +101,10 @@ public final class JPEGDecoder {
         _ bytes: UnsafeRawBufferPointer, header: JPEGHeader, into output: UnsafeMutablePointer<UInt8>,
         width: Int, height: Int
     ) throws {
+        if DICOMFormat.matches(bytes) {
+            lastWarning = nil
+            return try decodeDICOM(bytes, into: output, width: width, height: height)
+        }
         let factor = DCTScaling.smallestFactor(width: header.width, height: header.height,
                                                atLeastWidth: width, atLeastHeight: height)
         let scaledWidth = factor.scaled(header.width), scaledHeight = factor.scaled(header.height)

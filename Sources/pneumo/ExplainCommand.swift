@@ -18,7 +18,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Checkpoint: its .json or .safetensors file, the stem they share, or a folder holding model.json.")
     var model: String
 
-    @Argument(help: "Chest X-ray JPEG files.")
+    @Argument(help: "Chest X-ray JPEG or DICOM files.")
     var files: [String]
 
     @Option(help: "Folder for the overlay images.")

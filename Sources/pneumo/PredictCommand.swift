@@ -8,7 +8,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Classify chest X-ray JPEGs with a checkpoint: class and probability per image.",
         discussion: """
-            Takes files and folders (searched at any depth for .jpg and .jpeg). A file that cannot be \
+            Takes files and folders (searched at any depth for .jpg, .jpeg and DICOM files). A file that cannot be \
             read or decoded, and anything a folder holds that cannot be used (a named pipe or other \
             special file, a broken link, a link loop, a folder that cannot be listed), is reported on \
             its own line and the rest are still predicted, unless --strict. Two-class models call an image positive at the checkpoint's threshold. The exit \

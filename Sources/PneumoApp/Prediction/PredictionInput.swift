@@ -29,7 +29,7 @@ enum PredictionInput {
                     continue
                 }
                 if files.isEmpty && skipped.isEmpty {
-                    items.append(.problem(path: path.path, reason: "folder holds no .jpg or .jpeg files"))
+                    items.append(.problem(path: path.path, reason: "folder holds no .jpg, .jpeg or DICOM files"))
                     continue
                 }
             case let other:

@@ -88,6 +88,8 @@ public enum ImageInputError: Error, Sendable, Equatable {
     case tooManyPixels(width: Int, height: Int, limit: Int)
     /// An image of a kind this server does not take (PNG, DICOM, lossless or 12-bit JPEG...).
     case unsupportedFormat(String)
+    /// A DICOM file that cannot be read: no pixel data, an unsupported syntax, cut off...
+    case dicom(DICOMDecodeError)
     /// A JPEG that decodes but fails the quality gate: not a usable chest X-ray.
     case lowQuality([QualityFinding])
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import PneumoData
 
 /// A failed request as the client sees it: an HTTP status, a stable code to branch on and a
 /// sentence saying what was wrong and what to do.
@@ -25,7 +26,7 @@ extension APIError {
     init(_ error: ImageInputError) {
         switch error {
         case .empty:
-            self.init(status: 400, code: "empty_body", message: "The request body is empty; send one JPEG image.")
+            self.init(status: 400, code: "empty_body", message: "The request body is empty; send one JPEG or DICOM image.")
         case .notJPEG(let detail):
             self.init(status: 400, code: "not_a_jpeg", message: "The image is not a readable JPEG: \(detail).")
         case .truncated(let detail):
@@ -37,12 +38,27 @@ extension APIError {
                     + "downscale it or start the server with a larger --max-pixels.")
         case .unsupportedFormat(let detail):
             self.init(status: 415, code: "unsupported_image_format", message: "Unsupported image: \(detail).")
+        case .dicom(let error):
+            self.init(dicom: error)
         case .lowQuality(let findings):
             self.init(
                 status: 422, code: "low_quality_image",
                 message: "Not a usable chest X-ray, so no prediction is given: "
                     + findings.map(\.description).joined(separator: "; ")
                     + ". Send the original radiograph, or add ?low_quality=flag to classify it anyway, marked as low quality.")
+        }
+    }
+
+    /// The answer for a DICOM file that cannot be read; the message never quotes the dataset.
+    private init(dicom error: DICOMDecodeError) {
+        let message = "The DICOM file cannot be used: \(error)."
+        switch error {
+        case .noPixelData: self.init(status: 422, code: "dicom_without_pixel_data", message: message)
+        case .unsupportedSyntax: self.init(status: 415, code: "unsupported_dicom_syntax", message: message)
+        case .unsupportedImage: self.init(status: 415, code: "unsupported_dicom_image", message: message)
+        case .badDimensions: self.init(status: 400, code: "bad_dicom_dimensions", message: message)
+        case .truncated: self.init(status: 400, code: "truncated_dicom", message: message)
+        case .unreadable, .decodeFailed: self.init(status: 400, code: "unreadable_dicom", message: message)
         }
     }
 

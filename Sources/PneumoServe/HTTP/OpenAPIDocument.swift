@@ -89,12 +89,19 @@ enum OpenAPIDocument {
             ],
             "requestBody": {
               "required": true,
-              "description": "One JPEG image; at most --max-body-mb bytes and --max-pixels pixels.",
+              "description": "One JPEG or DICOM image (DICOM is recognised by its bytes under any of these types); at most --max-body-mb bytes and --max-pixels pixels.",
               "content": {
                 "image/jpeg": {
                   "schema": {
                     "type": "string",
                     "contentMediaType": "image/jpeg",
+                    "minLength": 1
+                  }
+                },
+                "application/dicom": {
+                  "schema": {
+                    "type": "string",
+                    "contentMediaType": "application/dicom",
                     "minLength": 1
                   }
                 },
@@ -122,7 +129,7 @@ enum OpenAPIDocument {
                   },
                   "encoding": {
                     "file": {
-                      "contentType": "image/jpeg, application/octet-stream"
+                      "contentType": "image/jpeg, application/dicom, application/octet-stream"
                     }
                   }
                 }
@@ -140,7 +147,7 @@ enum OpenAPIDocument {
                 }
               },
               "400": {
-                "description": "The request cannot be used: bad_query (heatmap or low_quality not understood), empty_body, not_a_jpeg, truncated_jpeg, bad_multipart, missing_file, too_many_files, malformed_body or incomplete_body (the connection is then closed), bad_host (more than one Host header).",
+                "description": "The request cannot be used: bad_query (heatmap or low_quality not understood), empty_body, not_a_jpeg, truncated_jpeg, truncated_dicom, unreadable_dicom, bad_dicom_dimensions (zero rows or columns), bad_multipart, missing_file, too_many_files, malformed_body or incomplete_body (the connection is then closed), bad_host (more than one Host header).",
                 "content": {
                   "application/json": {
                     "schema": {
@@ -173,7 +180,7 @@ enum OpenAPIDocument {
                 }
               },
               "415": {
-                "description": "unsupported_media_type (no Content-Type, or not image/jpeg, application/octet-stream or multipart/form-data) or unsupported_image_format (another image type, or a kind of JPEG the decoder does not read).",
+                "description": "unsupported_media_type (no Content-Type, or not image/jpeg, application/dicom, application/octet-stream or multipart/form-data), unsupported_image_format (another image type, or a kind of JPEG the decoder does not read), unsupported_dicom_syntax (a transfer syntax without a decoder) or unsupported_dicom_image (colour, palette, or not 8 to 16 bits).",
                 "content": {
                   "application/json": {
                     "schema": {
@@ -186,7 +193,7 @@ enum OpenAPIDocument {
                 "$ref": "#/components/responses/HostNotAllowed"
               },
               "422": {
-                "description": "low_quality_image: not a usable chest X-ray (too small, flat, nearly uniform...); add low_quality=flag to classify it anyway.",
+                "description": "low_quality_image: not a usable chest X-ray (too small, flat, nearly uniform...); add low_quality=flag to classify it anyway. dicom_without_pixel_data: a DICOM object that holds no image.",
                 "content": {
                   "application/json": {
                     "schema": {

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOHTTP1
 
-/// Takes the image bytes out of a prediction request: a raw JPEG body or one file in a
+/// Takes the image bytes out of a prediction request: a raw JPEG or DICOM body or one file in a
 /// `multipart/form-data` form. Everything stays in memory.
 ///
 /// Body failures are the client's: broken chunked framing is 400 `malformed_body`, a
@@ -13,7 +13,7 @@ struct UploadReader: Sendable {
     /// Longest wait for the next bytes of the body.
     var bodyTimeout: Duration = .seconds(30)
 
-    private static let rawTypes: Set<String> = ["image/jpeg", "image/jpg", "image/pjpeg", "application/octet-stream"]
+    private static let rawTypes: Set<String> = ["image/jpeg", "image/jpg", "image/pjpeg", "application/dicom", "application/octet-stream"]
 
     /// Checks the declared type and size before reading, then reads at most `maxBodyBytes`.
     func read(_ request: Request, meter: BodyMeter) async throws -> [UInt8] {
@@ -28,7 +28,7 @@ struct UploadReader: Sendable {
     }
 
     private static func acceptedMediaType(_ header: String?) throws -> MediaType {
-        let allowed = "send image/jpeg, application/octet-stream or multipart/form-data"
+        let allowed = "send image/jpeg, application/dicom, application/octet-stream or multipart/form-data"
         guard let header, !header.isEmpty else {
             throw APIError(status: 415, code: "unsupported_media_type", message: "The request has no Content-Type; \(allowed).")
         }
@@ -42,7 +42,7 @@ struct UploadReader: Sendable {
         if mediaType.essence.hasPrefix("image/") {
             throw APIError(
                 status: 415, code: "unsupported_image_format",
-                message: "Images of type \(mediaType.essence) are not accepted; only JPEG is. Export the X-ray as JPEG.")
+                message: "Images of type \(mediaType.essence) are not accepted; only JPEG and DICOM are. Export the X-ray as JPEG or DICOM.")
         }
         throw APIError(
             status: 415, code: "unsupported_media_type",

@@ -1,6 +1,7 @@
 import PneumoData
 
-/// The checks an upload passes before it is queued for the model. The JPEG rule is
+/// The checks an upload passes before it is queued for the model. DICOM data (by its bytes)
+/// is read by GDCM through the same decoder, which checks its pixel data's length. The JPEG rule is
 /// PneumoData's: its decoder's header reader (TurboJPEG, the one `pneumo predict` uses)
 /// decides what is a JPEG, so the server accepts every JPEG the command line accepts
 /// (grayscale, YCbCr, RGB, CMYK and YCCK; baseline and progressive). On top of it the server
@@ -13,13 +14,15 @@ enum UploadCheck {
     /// The header of `bytes`, or the client error that refuses them.
     static func header(of bytes: [UInt8], maxPixels: Int) throws -> JPEGHeader {
         guard !bytes.isEmpty else { throw ImageInputError.empty }
-        if let format = OtherImageFormat.detect(bytes) {
-            throw ImageInputError.unsupportedFormat("the body is a \(format) image; only JPEG is accepted")
+        let isDICOM = DICOMFormat.matches(bytes)
+        if !isDICOM, let format = OtherImageFormat.detect(bytes) {
+            throw ImageInputError.unsupportedFormat("the body is a \(format) image; only JPEG and DICOM are accepted")
         }
         let header: JPEGHeader
         do {
             // A decoder is cheap to make (a TurboJPEG handle) and serves one thread: one per call.
-            header = try bytes.withUnsafeBytes { try JPEGDecoder().header($0) }
+            // It reads DICOM too, through GDCM, with the same pixel limit.
+            header = try bytes.withUnsafeBytes { try JPEGDecoder(maxPixels: maxPixels).header($0) }
         } catch let error as JPEGDecodeError {
             // Only a broken TurboJPEG set-up has no client-side form; that one is the server's (500).
             guard let inputError = ImageInputError(decoding: error) else { throw error }
@@ -28,7 +31,7 @@ enum UploadCheck {
         guard header.width * header.height <= maxPixels else {
             throw ImageInputError.tooManyPixels(width: header.width, height: header.height, limit: maxPixels)
         }
-        guard hasEndOfImage(bytes) else {
+        guard isDICOM || hasEndOfImage(bytes) else {
             throw ImageInputError.truncated(
                 detail: "no end-of-image marker (FF D9); the file was probably cut off during copy or upload")
         }
@@ -55,7 +58,6 @@ enum OtherImageFormat {
         if starts(with: Array("RIFF".utf8)) && starts(with: Array("WEBP".utf8), at: 8) { return "WebP" }
         if starts(with: [0x49, 0x49, 0x2A, 0x00]) || starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return "TIFF" }
         if starts(with: Array("BM".utf8)) && bytes.count >= 26 { return "BMP" }
-        if starts(with: Array("DICM".utf8), at: 128) { return "DICOM" }
         if starts(with: [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || starts(with: [0xFF, 0x4F, 0xFF, 0x51]) {
             return "JPEG 2000"
         }

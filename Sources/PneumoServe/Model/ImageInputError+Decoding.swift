@@ -14,6 +14,9 @@ extension ImageInputError {
             // libjpeg's words for valid JPEGs it was not built to decode (12-bit, lossless, hierarchical).
             self = .unsupportedFormat("the decoder does not support this kind of JPEG (\(detail)); export the image as an 8-bit baseline JPEG")
         case .corrupt(let detail): self = .notJPEG(detail: "the decoder rejected the image data (\(detail))")
+        case .dicom(.badDimensions(let width, let height, let limit)) where width > 0 && height > 0:
+            self = .tooManyPixels(width: width, height: height, limit: limit)
+        case .dicom(let error): self = .dicom(error)
         case .decoderFailure, .invalidTargetSize: return nil
         }
     }

@@ -39,6 +39,10 @@ enum IndexPage {
     .frame img { display: block; width: 100%; height: auto; }
     .frame img.heat { position: absolute; inset: 0; height: 100%; opacity: .5; pointer-events: none; }
     .frame.no-heat img.heat { display: none; }
+    /* Browsers cannot draw DICOM: its card shows the heatmap alone, on black, with a note. */
+    .frame.no-preview { min-height: 3em; }
+    .frame.no-preview img.heat { position: static; opacity: 1; }
+    .frame.no-preview::after { content: "DICOM: the browser cannot draw the X-ray itself"; position: absolute; left: .6em; bottom: .4em; color: #ddd; font-size: .8em; }
     .info { padding: 10px 14px 12px; }
     .name { font-size: 13px; color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .verdict { font-size: 19px; font-weight: 700; margin: 2px 0; }
@@ -53,8 +57,8 @@ enum IndexPage {
     <body>
     <header><h1>Pneumo · chest X-ray screening</h1><span id="model">Loading model…</span></header>
     <main>
-      <label id="drop" for="files">Drop chest X-ray JPEGs here, or click to choose files
-        <input id="files" type="file" accept="image/jpeg,.jpg,.jpeg" multiple hidden>
+      <label id="drop" for="files">Drop chest X-ray JPEGs or DICOM files here, or click to choose files
+        <input id="files" type="file" accept="image/jpeg,.jpg,.jpeg,application/dicom,.dcm" multiple hidden>
       </label>
       <div class="bar">
         <p class="note">Decision support only: a clinician makes the diagnosis. Images are analysed in this server's memory and never stored.</p>
@@ -93,6 +97,7 @@ enum IndexPage {
       const frame = element("div", "frame" + (allHeatmaps.checked ? "" : " no-heat"));
       const image = element("img");
       image.alt = "X-ray " + file.name;
+      image.addEventListener("error", () => { image.remove(); frame.classList.add("no-preview"); });
       image.src = URL.createObjectURL(file);
       frame.append(image);
       const info = element("div", "info");
