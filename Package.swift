@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // ONNX export: the message types generated once from onnx.proto (Scripts/generate-onnx-proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C APIs, found through pkg-config.
@@ -40,8 +42,13 @@ let package = Package(
         .target(name: "Engine", dependencies: ["OpenCLKit"], plugins: ["KernelEmbedder"]),
         // JPEG decoding, dataset layout, splits, caching, batching.
         .target(name: "PneumoData", dependencies: ["CTurboJPEG"]),
-        // Models, training loop, metrics, reports, checkpoints.
-        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib"]),
+        // ONNX's message types, generated from onnx.proto and committed (the build plugin is slow).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Models, training loop, metrics, reports, checkpoints, ONNX export.
+        .target(name: "PneumoApp", dependencies: [
+            "Engine", "PneumoData", "CZlib", "ONNXProto",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // The web page and JSON API.
         .target(name: "PneumoServe", dependencies: [
             "PneumoApp",
@@ -64,7 +71,9 @@ let package = Package(
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
-        .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp", "CZlib"]),
+        .testTarget(name: "PneumoAppTests", dependencies: [
+            "PneumoApp", "CZlib", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .testTarget(name: "PneumoServeTests", dependencies: [
             "PneumoServe",
             .product(name: "Logging", package: "swift-log"),
