@@ -7,7 +7,7 @@
 # Usage: Scripts/check-onnx.sh [DATA_DIR]
 #   DATA_DIR: a chest_xray folder with train/, val/ and test/ (default $PNEUMO_DATA, else
 #             ../shared/data/chest_xray)
-#   PNEUMO_BIN: a pneumo binary to use instead of building the debug one
+#   PNEUMO_BIN: a pneumo binary to use instead of the debug build
 #   PNEUMO_ONNX_VENV: the virtual environment (default .venv-onnx)
 #   PNEUMO_ONNX_KEEP: a folder to copy the exported .onnx models into (Scripts/peers/onnx_speed.sh)
 set -euo pipefail
@@ -28,7 +28,8 @@ fi
 
 pneumo="${PNEUMO_BIN:-}"
 if [ -z "$pneumo" ]; then
-    swift build --product pneumo
+    # The debug build Scripts/test.sh makes (with tests, so the two share one build).
+    swift build --build-tests
     pneumo="$(swift build --show-bin-path)/pneumo"
 fi
 
