@@ -116,23 +116,27 @@ def main():
     rows = []
     checkpoints = {}
     for name, training in MODELS:
+        begun = time.time()
         training = [value.format(architecture=architecture) for value in training]
         checkpoints[name] = train(arguments.pneumo, arguments.data, arguments.work, name, training, seed=1)
         rows.append(compare(arguments.pneumo, checkpoints[name], arguments.images, arguments.work, name))
+        rows[-1]["seconds"] = time.time() - begun
     # An ensemble of two pneumonet seeds validated on the same images.
+    begun = time.time()
     second = train(arguments.pneumo, arguments.data, arguments.work, "pneumonet", ["--model", "pneumonet"], seed=2)
     ensemble = os.path.join(arguments.work, "runs", "ensemble")
     run([arguments.pneumo, "ensemble", checkpoints["pneumonet"], second, "--out", ensemble, "--data", arguments.data,
          "--no-cache"], ensemble + ".log")
     rows.append(compare(arguments.pneumo, ensemble, arguments.images, arguments.work, "ensemble of 2 pneumonet"))
+    rows[-1]["seconds"] = time.time() - begun
 
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}; tolerance {TOLERANCE:g} on calibrated probabilities")
-    print("| model | classes | ONNX nodes | opset | images | p(last class) range | checker | max abs difference | result |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | classes | ONNX nodes | opset | images | p(last class) range | checker | max abs difference | result | s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         low, high = row["range"]
         print(f"| {row['model']} | {row['classes']} | {row['nodes']} | {row['opset']} | {row['images']} | {low:.3f}-{high:.3f} | passes | "
-              f"{row['difference']:.2e} | {'ok' if row['ok'] else 'FAILS'} |")
+              f"{row['difference']:.2e} | {'ok' if row['ok'] else 'FAILS'} | {row['seconds']:.0f} |")
     print(f"{len(rows)} models in {time.time() - started:.0f} s")
     failed = sum(not row["ok"] for row in rows)
     print(f"{failed} of {len(rows)} models differ by more than {TOLERANCE:g}" if failed

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import ONNXProto
 @testable import PneumoApp
+import PneumoData
 import SwiftProtobuf
 import XCTest
 
@@ -242,6 +243,31 @@ final class ONNXExportTests: XCTestCase {
         assertThrows(FileWriteError.self, { _ = try ONNXModelExport.export(checkpointAt: stem, to: folder) }, check: {
             XCTAssertTrue($0.reason.contains("directory"), $0.reason)
         })
+    }
+
+    func testPixelsAreThePlanesTheDecoderGivesInTheOrderGiven() throws {
+        let (stem, _) = try saveCheckpoint(try BuiltinModels.resolve("seed-cnn").resized(inputSize: 16))
+        let files = try [(40, 30), (23, 57)].enumerated().map { index, size -> URL in
+            let pixels = (0..<(size.0 * size.1)).map { UInt8(($0 * 7 + index * 50) % 256) }
+            let url = directory.appendingPathComponent("image\(index).jpeg")
+            try Data(JPEGEncoder.encodeGray(GrayImage(width: size.0, height: size.1, pixels: pixels))).write(to: url)
+            return url
+        }
+        let output = directory.appendingPathComponent("pixels.npy")
+        XCTAssertEqual(try InputPixelsExport.export(files: files.reversed(), checkpointAt: stem, to: output), 16)
+        let data = try Data(contentsOf: output)
+        let expected = try files.reversed().flatMap { try JPEGDecoder().decode(file: $0, side: 16).pixels }
+        XCTAssertEqual(Array(data.suffix(2 * 16 * 16)), expected)
+        XCTAssertEqual(data.count % 64, (2 * 16 * 16) % 64, "the header is padded to 64 bytes")
+
+        let notJPEG = directory.appendingPathComponent("notes.jpeg")
+        try Data("not an image".utf8).write(to: notJPEG)
+        let refused = directory.appendingPathComponent("refused.npy")
+        assertThrows(InputPixelsError.self, { _ = try InputPixelsExport.export(files: files + [notJPEG], checkpointAt: stem, to: refused) }, check: {
+            XCTAssertEqual($0.file, notJPEG.path)
+            XCTAssertTrue($0.description.contains("pass only JPEG files"), $0.description)
+        })
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
     }
 
     func testNPYHeaderIsAlignedAndDescribesTheArray() throws {
