@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // ONNX export: the message types generated once from onnx.proto (Scripts/generate-onnx-proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C APIs, found through pkg-config.
@@ -53,8 +55,13 @@ let package = Package(
         .target(name: "Engine", dependencies: ["OpenCLKit", "SeededRandom"], plugins: ["KernelEmbedder"]),
         // JPEG and DICOM decoding, dataset layout, splits, caching, batching.
         .target(name: "PneumoData", dependencies: ["CTurboJPEG", "CDICOM", "SeededRandom"]),
-        // Models, training loop, metrics, reports, checkpoints.
-        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib", "CMPI"]),
+        // ONNX's message types, generated from onnx.proto and committed (the build plugin is slow).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Models, training loop, metrics, reports, checkpoints, ONNX export.
+        .target(name: "PneumoApp", dependencies: [
+            "Engine", "PneumoData", "CZlib", "CMPI", "ONNXProto",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // The web page and JSON API.
         .target(name: "PneumoServe", dependencies: [
             "PneumoApp",
@@ -78,7 +85,9 @@ let package = Package(
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
-        .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp", "CZlib"]),
+        .testTarget(name: "PneumoAppTests", dependencies: [
+            "PneumoApp", "CZlib", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .testTarget(name: "PneumoServeTests", dependencies: [
             "PneumoServe", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),

@@ -8,7 +8,7 @@ struct Pneumo: AsyncParsableCommand {
         subcommands: [
             DevicesCommand.self, EDACommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
             SweepCommand.self, ServeCommand.self, ExplainCommand.self, CalibrateCommand.self, EnsembleCommand.self,
-            CardCommand.self, AuditCommand.self, BenchCommand.self,
+            CardCommand.self, AuditCommand.self, BenchCommand.self, ExportCommand.self,
         ])
 
     // A flag rather than the configuration's `version:`, which is a fixed string built on every

@@ -1,0 +1,148 @@
+"""Checks `pneumo export --format onnx` against ONNX Runtime.
+
+For each model: train a throwaway checkpoint (1 epoch on a few X-rays), export it, run
+onnx.checker, and compare ONNX Runtime's probabilities on the exported pixels of real test images
+with `pneumo predict --format json` on the same files. Prints a table; exits 1 when any model
+differs by more than the tolerance or fails the checker.
+
+Run through Scripts/check-onnx.sh, which makes the virtual environment and the small data set.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+TOLERANCE = 1e-5
+
+# name, training arguments. Each trains for one epoch on the small data set given.
+MODELS = [
+    ("pneumonet", ["--model", "pneumonet"]),
+    ("seed-cnn", ["--model", "seed-cnn"]),
+    ("seed-cnn-tuned", ["--model", "seed-cnn-tuned"]),
+    ("seed-dense", ["--model", "seed-dense"]),
+    ("pneumonet, 3 classes", ["--model", "pneumonet", "--classes", "3", "--input-size", "64", "--width", "8"]),
+    ("architecture file", ["--model", "{architecture}"]),
+]
+
+# Every mapping the sequential exporter has: stride-2 `same` convolutions (asymmetric padding),
+# 2 input channels, average pooling, leaky ReLU, tanh, sigmoid, batch norm on features.
+ARCHITECTURE = {
+    "name": "export-check",
+    "input": {"channels": 2, "size": 45},
+    "layers": [
+        {"type": "Conv2D", "filters": 6, "kernel": 3, "stride": 2, "padding": "same", "activation": "leaky_relu", "slope": 0.2},
+        {"type": "Conv2D", "filters": 8, "kernel": 4, "stride": 2, "padding": "same"},
+        {"type": "BatchNorm"}, {"type": "Tanh"},
+        {"type": "AvgPool2D", "size": 3, "stride": 2},
+        {"type": "Conv2D", "filters": 8, "kernel": 1, "padding": "valid", "activation": "sigmoid"},
+        {"type": "MaxPool2D", "size": 2},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 12, "activation": "relu"},
+        {"type": "BatchNorm"},
+        {"type": "Dropout", "rate": 0.2},
+        {"type": "Dense", "units": "output"},
+    ],
+}
+
+
+def run(command, log):
+    """Runs a pneumo command; its output goes to `log`, and a failure shows it."""
+    with open(log, "w") as out:
+        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        sys.stderr.write(open(log).read())
+        raise SystemExit(f"failed: {' '.join(command)}")
+
+
+def train(pneumo, data, work, name, arguments, seed):
+    folder = os.path.join(work, "runs", f"{name.replace(' ', '-').replace(',', '')}-{seed}")
+    os.makedirs(os.path.dirname(folder), exist_ok=True)
+    run([pneumo, "train", "--data", data, "--epochs", "1", "--batch-size", "8", "--seed", str(seed),
+         "--val-fraction", "0", "--no-cache", "--out", folder] + arguments, folder + ".log")
+    return os.path.join(folder, "best")
+
+
+def compare(pneumo, checkpoint, images, work, label):
+    """Exports `checkpoint` and returns one table row for it."""
+    stem = os.path.join(work, label.replace(" ", "-").replace(",", ""))
+    model_path, pixels_path = stem + ".onnx", stem + ".npy"
+    run([pneumo, "export", "--model", checkpoint, "--format", "onnx", "--out", model_path], stem + ".export.log")
+    run([pneumo, "export", "--model", checkpoint, "--format", "pixels", "--out", pixels_path] + images, stem + ".pixels.log")
+    predicted = subprocess.run(
+        [pneumo, "predict", "--model", checkpoint, "--format", "json", "--low-quality", "flag"] + images,
+        capture_output=True, text=True, check=True)
+    expected = {entry["file"]: entry["probabilities"] for entry in json.loads(predicted.stdout)["predictions"]}
+
+    model = onnx.load(model_path)
+    onnx.checker.check_model(model, full_check=True)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+    pixels = np.load(pixels_path)
+    probabilities, = session.run(["probability"], {"image": pixels})
+    reference = np.array([expected[path] for path in images], dtype=np.float64)
+    difference = float(np.max(np.abs(probabilities.astype(np.float64) - reference)))
+    return {
+        "model": label,
+        "classes": probabilities.shape[1],
+        "nodes": len(model.graph.node),
+        "opset": model.opset_import[0].version,
+        "images": len(images),
+        "difference": difference,
+        "range": (float(reference[:, -1].min()), float(reference[:, -1].max())),
+        "ok": difference <= TOLERANCE,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pneumo", required=True)
+    parser.add_argument("--data", required=True, help="small chest_xray folder to train on")
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--images", nargs="+", required=True, help="real test images to compare on")
+    arguments = parser.parse_args()
+    started = time.time()
+    architecture = os.path.join(arguments.work, "export-check.json")
+    with open(architecture, "w") as out:
+        json.dump(ARCHITECTURE, out)
+
+    rows = []
+    checkpoints = {}
+    for name, training in MODELS:
+        begun = time.time()
+        training = [value.format(architecture=architecture) for value in training]
+        checkpoints[name] = train(arguments.pneumo, arguments.data, arguments.work, name, training, seed=1)
+        rows.append(compare(arguments.pneumo, checkpoints[name], arguments.images, arguments.work, name))
+        rows[-1]["seconds"] = time.time() - begun
+    # An ensemble of two pneumonet seeds validated on the same images.
+    begun = time.time()
+    second = train(arguments.pneumo, arguments.data, arguments.work, "pneumonet", ["--model", "pneumonet"], seed=2)
+    ensemble = os.path.join(arguments.work, "runs", "ensemble")
+    run([arguments.pneumo, "ensemble", checkpoints["pneumonet"], second, "--out", ensemble, "--data", arguments.data,
+         "--no-cache"], ensemble + ".log")
+    rows.append(compare(arguments.pneumo, ensemble, arguments.images, arguments.work, "ensemble of 2 pneumonet"))
+    rows[-1]["seconds"] = time.time() - begun
+
+    print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}; tolerance {TOLERANCE:g} on calibrated probabilities")
+    print("| model | classes | ONNX nodes | opset | images | p(last class) range | checker | max abs difference | result | s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        low, high = row["range"]
+        print(f"| {row['model']} | {row['classes']} | {row['nodes']} | {row['opset']} | {row['images']} | {low:.3f}-{high:.3f} | passes | "
+              f"{row['difference']:.2e} | {'ok' if row['ok'] else 'FAILS'} | {row['seconds']:.0f} |")
+    print(f"{len(rows)} models in {time.time() - started:.0f} s")
+    failed = sum(not row["ok"] for row in rows)
+    print(f"{failed} of {len(rows)} models differ by more than {TOLERANCE:g}" if failed
+          else f"all {len(rows)} models within {TOLERANCE:g}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The `metadata_props` of an exported model: what happens before its input and after its
+/// output, stated exactly, and what the checkpoint recorded about its calibration.
+enum ONNXMetadata {
+    /// Key-value pairs in a fixed order, every key prefixed `pneumo.`.
+    static func properties(of source: ExportSource) -> [(String, String)] {
+        let metadata = source.metadata
+        let side = source.input.size
+        var properties: [(String, String)] = [
+            ("pneumo.format", "pneumo-onnx-1"),
+            ("pneumo.model", source.name),
+            ("pneumo.class_names", json(metadata.classNames)),
+            ("pneumo.input",
+             "image: uint8 [N, 1, \(side), \(side)], one 8-bit grayscale plane per image, rows top to bottom"),
+            ("pneumo.preprocessing.outside_graph",
+             "Decode the JPEG with libjpeg-turbo to 8-bit grayscale (TJPF_GRAY; a CMYK JPEG is decoded as CMYK, its stored "
+                + "values taken as inverted ink, and turned into BT.601 luma: round((299 C + 587 M + 114 Y) K / 255000)), "
+                + "with the smallest IDCT scaling factor (n/8) that keeps both sides at least \(side) px; then resize to "
+                + "\(side) x \(side) ignoring the aspect ratio, by area averaging along an axis that shrinks and bilinear "
+                + "interpolation along one that grows. pneumo export --format pixels writes these planes for given files."),
+            ("pneumo.preprocessing.in_graph",
+             "x = float32(image) * float32(1/255), the plane repeated to \(source.input.channels) channel(s), NCHW"),
+            ("pneumo.calibration.in_graph", calibrationText(source)),
+            ("pneumo.temperature", String(source.temperature)),
+            ("pneumo.decision", decisionText(source)),
+            ("pneumo.engine_version", metadata.engineVersion),
+        ]
+        if let threshold = metadata.threshold, source.classes == 2 {
+            properties.append(("pneumo.threshold", String(threshold.threshold)))
+            properties.append(("pneumo.threshold_rule", "\(threshold.strategy), chosen on \(threshold.chosenOn)"))
+        }
+        if let points = metadata.operatingPoints, !points.isEmpty,
+           let data = try? JSONEncoder.sorted.encode(points) {
+            properties.append(("pneumo.operating_points", String(decoding: data, as: UTF8.self)))
+        }
+        if let checkpoint = metadata.weights?.checkpointID { properties.append(("pneumo.checkpoint_id", checkpoint)) }
+        return properties
+    }
+
+    private static func calibrationText(_ source: ExportSource) -> String {
+        let head = source.classes == 2
+            ? "probability = [1 - p, p] with p = sigmoid(logit / T)"
+            : "probability = softmax(logit / T)"
+        let t = "T = \(source.temperature) (pneumo.temperature; 1 when the checkpoint was never calibrated)"
+        guard source.isEnsemble else { return "\(head), \(t)" }
+        let members = source.networks.map { String($0.memberTemperature ?? 1) }.joined(separator: ", ")
+        return "\(head), \(t); logit is the ensemble's: its \(source.networks.count) members' calibrated probabilities "
+            + "(member temperatures \(members)) averaged, clamped to [1e-7, 1 - 1e-7] and turned back into "
+            + (source.classes == 2 ? "log(p / (1 - p))" : "log(p) per class")
+    }
+
+    private static func decisionText(_ source: ExportSource) -> String {
+        if source.classes == 2 {
+            return "class 1 (\(source.metadata.classNames[1])) when probability[:, 1] >= pneumo.threshold, else class 0"
+        }
+        return "the class of the largest probability (the lowest index among ties)"
+    }
+
+    private static func json(_ values: [String]) -> String {
+        (try? JSONEncoder.sorted.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? values.joined(separator: ",")
+    }
+}
+
+private extension JSONEncoder {
+    /// Compact JSON with sorted keys, so the same checkpoint always gives the same bytes.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
