@@ -4,9 +4,12 @@ import Foundation
 /// output, stated exactly, and what the checkpoint recorded about its calibration.
 enum ONNXMetadata {
     /// Key-value pairs in a fixed order, every key prefixed `pneumo.`.
-    static func properties(of source: ExportSource) -> [(String, String)] {
+    static func properties(of source: ExportSource) throws -> [(String, String)] {
         let metadata = source.metadata
         let side = source.input.size
+        let record = try metadata.inputPreprocessing()
+        let shift = record.offset == 0 ? "" : " + float32(\(record.offset))"
+        let scale = record.scale == InputPreprocessing.unitScale ? "float32(1/255)" : "float32(\(record.scale))"
         var properties: [(String, String)] = [
             ("pneumo.format", "pneumo-onnx-1"),
             ("pneumo.model", source.name),
@@ -20,7 +23,7 @@ enum ONNXMetadata {
                 + "\(side) x \(side) ignoring the aspect ratio, by area averaging along an axis that shrinks and bilinear "
                 + "interpolation along one that grows. pneumo export --format pixels writes these planes for given files."),
             ("pneumo.preprocessing.in_graph",
-             "x = float32(image) * float32(1/255), the plane repeated to \(source.input.channels) channel(s), NCHW"),
+             "x = float32(image) * \(scale)\(shift), the plane repeated to \(source.input.channels) channel(s), NCHW"),
             ("pneumo.calibration.in_graph", calibrationText(source)),
             ("pneumo.temperature", String(source.temperature)),
             ("pneumo.decision", decisionText(source)),

@@ -48,7 +48,7 @@ public enum ONNXModelExport {
         let input = source.input
         let classes = source.classes
         graph.input(inputName, type: .uint8, shape: [batch, .size(1), .size(input.size), .size(input.size)])
-        let pixels = preprocessing(channels: input.channels, into: &graph)
+        let pixels = try preprocessing(source.metadata.inputPreprocessing(), into: &graph)
         let inputShape = [input.channels, input.size, input.size]
 
         let logit: String
@@ -87,7 +87,7 @@ public enum ONNXModelExport {
         opset.version = self.opset
         model.opsetImport = [opset]
         model.graph = graph.graph
-        model.metadataProps = ONNXMetadata.properties(of: source).map { key, value in
+        model.metadataProps = try ONNXMetadata.properties(of: source).map { key, value in
             var entry = Onnx_StringStringEntryProto()
             entry.key = key
             entry.value = value
@@ -96,12 +96,17 @@ public enum ONNXModelExport {
         return model
     }
 
-    /// uint8 [N, 1, S, S] -> float32 in [0, 1] (x * float32(1/255), as `ImageScoring` computes
-    /// it), the plane repeated for each channel the network takes.
-    private static func preprocessing(channels: Int, into graph: inout ONNXGraphBuilder) -> String {
+    /// uint8 [N, 1, S, S] -> float32 by the checkpoint's preprocessing record (x * float32(scale),
+    /// plus the offset when there is one), the plane repeated for each channel the network takes.
+    private static func preprocessing(_ record: InputPreprocessing, into graph: inout ONNXGraphBuilder) -> String {
         let cast = graph.node("Cast", [inputName], "pre/float", attributes: [ONNXAttribute.int("to", Int(Onnx_TensorProto.DataType.float.rawValue))])
-        let scale = graph.initializer("pre/scale", shape: [], values: [Float(1) / 255])
-        let scaled = graph.node("Mul", [cast, scale], "pre/scaled")
+        let scale = graph.initializer("pre/scale", shape: [], values: [record.floatScale])
+        var scaled = graph.node("Mul", [cast, scale], "pre/scaled")
+        if record.offset != 0 {
+            let offset = graph.initializer("pre/offset", shape: [], values: [record.floatOffset])
+            scaled = graph.node("Add", [scaled, offset], "pre/shifted")
+        }
+        let channels = record.channels
         guard channels > 1 else { return scaled }
         return graph.node("Concat", Array(repeating: scaled, count: channels), "pre/channels", attributes: [ONNXAttribute.int("axis", 1)])
     }
