@@ -29,15 +29,17 @@ inline int panel_index(const int row, const int k, const int K, const int T)
 // 2ty - padTop .. +3 and columns 2tx - padLeft .. +3, zero outside the plane.
 // tileIsRow: 1 when tiles are panel rows and channels the inner index (forward: V is C x tiles,
 // the B operand holds its columns), 0 for the weight gradient (rows are channels, inner index
-// the tile). xiStride: floats between the matrices of consecutive xi.
+// the tile). xiStride: floats between the matrices of consecutive xi. Neighbouring work-items
+// write neighbouring floats: with tileIsRow the work-item is (tile, channel, image), without it
+// (channel, tile, image), as scattered writes cost far more than scattered reads.
 __kernel void winograd_input_tiles(
     const int C, const int H, const int W, const int padTop, const int padLeft,
     const int tilesHigh, const int tilesWide, const int images,
     __global const float *src, const int srcOffset,
     __global float *dst, const int xiStride, const int tileIsRow, const int T)
 {
-    const int t = get_global_id(0);
-    const int c = get_global_id(1);
+    const int t = get_global_id(tileIsRow ? 0 : 1);
+    const int c = get_global_id(tileIsRow ? 1 : 0);
     const int image = get_global_id(2);
     const int tilesPerImage = tilesHigh * tilesWide;
     if (t >= tilesPerImage || c >= C || image >= images) return;
@@ -171,14 +173,15 @@ __kernel void winograd_output_tiles(
 
 // Output-gradient tiles -> Winograd domain: S = A dY At (4 x 4 from a 2 x 2 block, zero past
 // the plane), written as panels of the weight gradient's A operand (rows: filters, inner
-// index: the tile of the chunk). Work-item (tile within image, filter, image of the chunk).
+// index: the tile of the chunk). Work-item (filter, tile within image, image of the chunk), so
+// neighbouring work-items write neighbouring floats.
 __kernel void winograd_gradient_tiles(
     const int F, const int OH, const int OW, const int tilesHigh, const int tilesWide, const int images,
     __global const float *dy, const int dyOffset,
     __global float *dst, const int xiStride, const int T)
 {
-    const int t = get_global_id(0);
-    const int f = get_global_id(1);
+    const int f = get_global_id(0);
+    const int t = get_global_id(1);
     const int image = get_global_id(2);
     const int tilesPerImage = tilesHigh * tilesWide;
     if (t >= tilesPerImage || f >= F || image >= images) return;

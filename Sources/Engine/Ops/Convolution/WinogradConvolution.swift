@@ -9,8 +9,9 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
     public let name = "winograd"
     public let context: ComputeContext
     public let gemm: GEMM
-    /// Upper bound on the Winograd-domain scratch of one chunk of images.
-    public var scratchLimitBytes = 64 << 20
+    /// Upper bound on the Winograd-domain scratch of one chunk of images: small, so the
+    /// transformed tiles are still in cache when the GEMMs and the output transform read them.
+    public var scratchLimitBytes = 4 << 20
     /// Fewest input channels taken: below it the GEMMs' inner dimension is too short to pay
     /// for the transforms.
     public var minimumChannels = 8
@@ -108,7 +109,7 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
             to.channels, from.channels, weight, Int32(flipped ? 1 : 0), filters, filterStride, tuning.tileRows)
         WorkLedger.record(context, filterTilesKernel, bytes: floatBytes((9 + points) * to.channels * from.channels))
 
-        let perImage = points * tiles.count * (roundUp(from.channels, to: tuning.tileColumns) + to.channels)
+        let perImage = points * tiles.count * (from.channels + to.channels)
         let chunk = try imagesPerChunk(batch: batch, floatsPerImage: perImage, planeFloats: max(from.count, to.count))
         let tileMatrices = try DeviceBuffer<Float>(context, count: points * gemm.packedCount(rows: tiles.count * chunk, k: from.channels, tile: tuning.tileColumns))
         let products = try DeviceBuffer<Float>(context, count: points * to.channels * tiles.count * chunk)

@@ -12,7 +12,9 @@ extension WinogradConvolution {
         let from = WinogradPlane(channels: g.inChannels, height: g.height, width: g.width)
         let to = WinogradPlane(channels: g.filters, height: g.outHeight, width: g.outWidth)
         let tiles = to.tiles
-        let tuning = gemm.tuning(for: TunedProduct(kernel: .gemm, m: g.filters, n: g.inChannels, k: tiles.count * g.batch, batch: points))
+        let tuning = WinogradConvolution.fitted(
+            gemm.tuning(for: TunedProduct(kernel: .gemm, m: g.filters, n: g.inChannels, k: tiles.count * g.batch, batch: points)),
+            columns: g.inChannels)
         let paddedFilters = roundUp(g.filters, to: tuning.tileRows)
         let paddedChannels = roundUp(g.inChannels, to: tuning.tileColumns)
         let perImage = points * tiles.count * (paddedFilters + paddedChannels)
@@ -26,12 +28,12 @@ extension WinogradConvolution {
             let gradientStride = gemm.packedCount(rows: g.filters, k: k, tile: tuning.tileRows)
             let inputStride = gemm.packedCount(rows: g.inChannels, k: k, tile: tuning.tileColumns)
             try context.launch(
-                gradientTilesKernel, global: [tiles.count, g.filters, images], local: [16, 1, 1],
+                gradientTilesKernel, global: [g.filters, tiles.count, images], local: [16, 1, 1],
                 g.filters, g.outHeight, g.outWidth, tiles.high, tiles.wide, images,
                 outputGradient, first * to.count, gradientTiles, gradientStride, tuning.tileRows)
             WorkLedger.record(context, gradientTilesKernel, bytes: floatBytes(images * to.count + points * gradientStride))
             try context.launch(
-                inputTilesKernel, global: [tiles.count, g.inChannels, images], local: [16, 1, 1],
+                inputTilesKernel, global: [g.inChannels, tiles.count, images], local: [16, 1, 1],
                 g.inChannels, g.height, g.width, g.padTop, g.padLeft, tiles.high, tiles.wide, images,
                 input, first * from.count, inputTiles, inputStride, Int32(0), tuning.tileColumns)
             WorkLedger.record(context, inputTilesKernel, bytes: floatBytes(images * from.count + points * inputStride))
@@ -44,5 +46,16 @@ extension WinogradConvolution {
         try context.launch(
             filterGradientKernel, global: [g.filters, g.inChannels], local: [1, 1], g.filters, g.inChannels, sums, weightGradient)
         WorkLedger.record(context, filterGradientKernel, bytes: floatBytes((points + 9) * g.filters * g.inChannels))
+    }
+
+    /// Narrower GEMM tiles when the product has fewer columns (input channels) than a tile,
+    /// so zero padding does not multiply the work; the rows grow to keep about as many
+    /// accumulators in registers.
+    static func fitted(_ tuning: GEMMTuning, columns: Int) -> GEMMTuning {
+        guard columns < tuning.tileColumns else { return tuning }
+        var narrow = tuning
+        narrow.tileColumns = roundUp(columns, to: tuning.vectorWidth)
+        narrow.tileRows = min(16, max(tuning.tileRows, tuning.tileRows * tuning.tileColumns / narrow.tileColumns))
+        return (try? narrow.validate()) != nil ? narrow : tuning
     }
 }
