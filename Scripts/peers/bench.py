@@ -149,10 +149,9 @@ def print_table(results):
                              f"in images per CPU-second")
     for line in summaries:
         print(line)
-    print("peak MiB: pneumo, the high-water mark of its device allocations over the timed training steps "
-          "(pneumo bench); PyTorch on the CPU, how far the process's resident high-water mark (getrusage) "
-          "rose above its size before the model was built, so it also counts allocator caches and, with "
-          "torch.compile, the compiler's own memory; Keras: not measured")
+    print("peak MiB: pneumo, the high-water mark of its device allocations in the training steps (pneumo bench); "
+          "PyTorch on the CPU, the largest total of live tensors over one step in torch.profiler's memory timeline; "
+          "Keras: not measured")
 
 
 def main():
