@@ -35,11 +35,13 @@ from architectures import ARCHITECTURES, architecture  # noqa: E402
 RUNNERS = {
     "pytorch": ["torch_runner.py"],
     "pytorch-channels-last": ["torch_runner.py", "--channels-last"],
+    "pytorch-compile": ["torch_runner.py", "--compile"],
     "keras": ["keras_runner.py"],
 }
 PNEUMO_RATE = re.compile(r"^images_per_second\s*=\s*([0-9.eE+-]+)\s*$", re.MULTILINE)
 PNEUMO_CPU_RATE = re.compile(r"^cpu_images_per_second\s*=\s*([0-9.eE+-]+)\s*$", re.MULTILINE)
 PNEUMO_PARAMETERS = re.compile(r"^parameters\s*=\s*([0-9]+)\s*$", re.MULTILINE)
+PNEUMO_PEAK = re.compile(r"^peak_device_bytes\s*=\s*([0-9]+)\s*$", re.MULTILINE)
 REPOSITORY = os.path.dirname(os.path.dirname(HERE))
 PNEUMO_BINARY = os.path.join(REPOSITORY, ".build", "release", "pneumo")
 # PoCL takes its thread count from POCL_MAX_PTHREAD_COUNT, which thread_environment sets.
@@ -109,9 +111,11 @@ def run_pneumo(template, arch, args):
         return None
     cpu_rates = [float(value) for value in PNEUMO_CPU_RATE.findall(finished.stdout)]
     parameters = PNEUMO_PARAMETERS.findall(finished.stdout)
+    peak = PNEUMO_PEAK.findall(finished.stdout)
     return {"framework": "pneumo", "arch": arch.name, "rates": rates, "median": statistics.median(rates),
             "cpu_rates": cpu_rates, "cpu_median": statistics.median(cpu_rates) if cpu_rates else None,
-            "parameters": int(parameters[-1]) if parameters else None}
+            "parameters": int(parameters[-1]) if parameters else None,
+            "peak_bytes": int(peak[-1]) if peak else None}
 
 
 def ratio(value, baseline):
@@ -120,7 +124,7 @@ def ratio(value, baseline):
 
 def print_table(results):
     header = f"{'architecture':20s} {'framework':22s} {'images/s':>9s} {'min-max':>13s} {'img/CPU-s':>9s} " \
-             f"{'vs pytorch':>10s} {'vs keras':>9s} {'vs pneumo':>9s} {'params':>10s}"
+             f"{'vs pytorch':>10s} {'vs keras':>9s} {'vs pneumo':>9s} {'params':>10s} {'peak MiB':>9s}"
     print(header)
     print("-" * len(header))
     summaries = []
@@ -132,8 +136,9 @@ def print_table(results):
             cpu = f"{row['cpu_median']:.1f}" if row.get("cpu_median") else "-"
             versus = [ratio(row["median"], baselines.get(name)) for name in ("pytorch", "keras-tensorflow", "pneumo")]
             parameters = f"{row['parameters']:,}" if row.get("parameters") else "-"
+            peak = f"{row['peak_bytes'] / 2**20:.0f}" if row.get("peak_bytes") else "-"
             print(f"{arch_name:20s} {row['framework']:22s} {row['median']:9.1f} {spread:>13s} {cpu:>9s} "
-                  f"{versus[0]:>10s} {versus[1]:>9s} {versus[2]:>9s} {parameters:>10s}")
+                  f"{versus[0]:>10s} {versus[1]:>9s} {versus[2]:>9s} {parameters:>10s} {peak:>9s}")
         ours = next((row for row in rows if row["framework"] == "pneumo"), None)
         peers = [row for row in rows if row["framework"] != "pneumo"]
         if ours and peers:
@@ -144,6 +149,9 @@ def print_table(results):
                              f"in images per CPU-second")
     for line in summaries:
         print(line)
+    print("peak MiB: pneumo, the high-water mark of its device allocations in the training steps (pneumo bench); "
+          "PyTorch on the CPU, the largest total of live tensors over one step in torch.profiler's memory timeline; "
+          "Keras: not measured")
 
 
 def main():

@@ -18,6 +18,7 @@ def runner_arguments(description):
     parser.add_argument("--steps", type=int, default=5, help="training steps per timed window")
     parser.add_argument("--channels-last", action="store_true", help="PyTorch only: NHWC memory format")
     parser.add_argument("--device", default="cpu", help="PyTorch only: cpu or cuda")
+    parser.add_argument("--compile", action="store_true", help="PyTorch only: torch.compile (inductor) the model")
     return parser.parse_args()
 
 
@@ -45,7 +46,7 @@ def measure(train_step, batch, warmup, windows, steps):
     return rates, cpu_rates
 
 
-def report(framework, version, arch, batch, threads, parameters, measured, last_loss):
+def report(framework, version, arch, batch, threads, parameters, measured, last_loss, peak_bytes=None):
     """Prints the runner's result as one JSON line, the last line of its output."""
     rates, cpu_rates = measured
     print(json.dumps({
@@ -53,5 +54,5 @@ def report(framework, version, arch, batch, threads, parameters, measured, last_
         "threads": threads, "parameters": parameters,
         "rates": rates, "median": statistics.median(rates),
         "cpu_rates": cpu_rates, "cpu_median": statistics.median(cpu_rates),
-        "last_loss": last_loss,
+        "last_loss": last_loss, "peak_bytes": peak_bytes,
     }))

@@ -1,5 +1,8 @@
 """Trains one architecture with PyTorch on the CPU on random data and reports images/s."""
 
+import json
+import os
+
 from timing import limit_threads, measure, report, runner_arguments
 
 args = runner_arguments(__doc__)
@@ -48,6 +51,28 @@ def build(arch):
     return nn.Sequential(*modules)
 
 
+def step_peak_bytes(train_step):
+    """Peak tensor memory of one CPU training step by torch.profiler's memory timeline
+    (profile_memory with shapes and stacks, export_memory_timeline): the largest total over
+    the step of the tensors it sees, by category (parameters, gradients, optimizer state,
+    inputs, activations, temporaries). Counts what the tensor allocator hands out, as
+    pneumo's figure counts its device buffers; not the framework's code or thread stacks."""
+    import tempfile
+    import warnings
+
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True, with_stack=True) as profiler:
+        train_step()
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecated in favour of a CUDA-only snapshot API
+        path = os.path.join(folder, "timeline.json")
+        profiler.export_memory_timeline(path, device="cpu")
+        with open(path) as file:
+            _, sizes = json.load(file)
+    return max((sum(point) for point in sizes), default=0)
+
+
 def main():
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
@@ -63,20 +88,25 @@ def main():
     # eps 1e-7 is Keras's default, so both frameworks run the same update.
     optimizer = torch.optim.Adam(model.parameters(), lr=arch.learning_rate, betas=(0.9, 0.999), eps=1e-7)
     loss_function = nn.BCEWithLogitsLoss()
+    # Inductor compiles forward and backward on the first step, which the warm-up absorbs.
+    network = torch.compile(model) if args.compile else model
     labels = torch.randint(0, 2, (batch, 1), device=device).float()
     last_loss = [0.0]
 
     def train_step():
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_function(model(images), labels)
+        loss = loss_function(network(images), labels)
         loss.backward()
         optimizer.step()
         last_loss[0] = loss.item()
 
     measured = measure(train_step, batch, args.warmup, args.windows, args.steps)
     parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    framework = ("pytorch-channels-last" if args.channels_last else "pytorch") + ("" if args.device == "cpu" else f"-{args.device}")
-    report(framework, torch.__version__, arch, batch, args.threads, parameters, measured, last_loss[0])
+    framework = ("pytorch-channels-last" if args.channels_last else "pytorch") + ("-compile" if args.compile else "") \
+        + ("" if args.device == "cpu" else f"-{args.device}")
+    peak = torch.cuda.max_memory_allocated(device) if device.type == "cuda" \
+        else step_peak_bytes(train_step)
+    report(framework, torch.__version__, arch, batch, args.threads, parameters, measured, last_loss[0], peak)
 
 
 main()

@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
             layer-by-layer profile of a training step (each kernel's time, GFLOP/s or GB/s and \
             share of the step). Then GEMM shapes timed alone: those of --gemm, and with \
             --model-shapes or --compare every shape the models run. --rate-only prints just `images_per_second=<n>` and `cpu_images_per_second=<n>` lines per \
-            training window and `parameters=<n>`, for scripts (Scripts/peers/bench.py).
+            training window, `parameters=<n>` and `peak_device_bytes=<n>`, for scripts (Scripts/peers/bench.py).
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -54,6 +54,9 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(help: "Tune GEMM and convolution tiles for this device on the models' shapes first, and store the choices.")
     var tune = false
+
+    @Flag(help: "Instead of the models: time each 3x3 stride-1 convolution they run under the direct kernels, im2col and Winograd (medians of --windows repeats).")
+    var convolutions = false
 
     @Flag(help: "Print only `images_per_second=<n>` per training window of one model at one batch size, for scripts.")
     var rateOnly = false
@@ -101,6 +104,11 @@ struct BenchCommand: ParsableCommand {
             let spec = try BuiltinModels.resolve(name)
             return inputSize.map { spec.resized(inputSize: $0) } ?? spec
         }
+        if convolutions {
+            let rows = try ConvolutionAlgorithmBenchmark.run(specs: specs, batch: batchSizes[0], device: device, repeats: windows) { Console.log($0) }
+            print(json ? String(decoding: try JSONEncoder().encode(rows), as: UTF8.self) : ConvolutionAlgorithmBenchmark.render(rows))
+            return
+        }
         if rateOnly {
             guard let spec = specs.first else { throw ValidationError("--rate-only needs a model (--models NAME).") }
             let plan = ModelBenchmarkPlan(warmup: warmup, windows: windows, steps: steps, inference: false, profileSteps: 0)
@@ -109,6 +117,7 @@ struct BenchCommand: ParsableCommand {
                 fflush(stdout)
             }
             print("parameters=\(result.parameters)")
+            print("peak_device_bytes=\(result.peakDeviceBytes)")
             return
         }
         var notes: [String] = []

@@ -32,6 +32,8 @@ public final class Convolution {
     let col2imKernel: Kernel
     let biasGradientKernel: Kernel
     private var direct: [DirectConvolutionKernels.Key: DirectConvolutionKernels] = [:]
+    /// Opt-in Winograd for the shapes it supports (`WinogradOptIn`); nil unless asked for.
+    let winograd: WinogradConvolution?
 
     /// Builds the kernels; shares `gemm` (and its tuning) when given.
     public init(_ context: ComputeContext, gemm: GEMM? = nil) throws {
@@ -42,6 +44,7 @@ public final class Convolution {
         im2colPackTransposedKernel = try context.kernel("conv.cl", "im2col_pack_transposed", defines: defines)
         col2imKernel = try context.kernel("conv.cl", "col2im", defines: defines)
         biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: defines)
+        winograd = try WinogradOptIn.algorithm(context, gemm: self.gemm)
     }
 
     /// The tile configuration of the direct kernels for one pass of a convolution: a stored
@@ -71,6 +74,9 @@ public final class Convolution {
         try require(output, g.outputShape, "output")
         if let bias { try require(bias, [g.filters], "bias") }
         WorkLedger.record(context, product: ConvolutionShapes.product(g, .forward), convolution: g, pass: .forward)
+        if let winograd, winograd.supports(g) {  // opt-in, see WinogradOptIn
+            return try winograd.forward(input: input, weight: weight, bias: bias, output: output, geometry: g)
+        }
         let directTuning = tuning(for: g, pass: .forward)
         if useDirect(g, Convolution.forwardProduct(g), directTuning) {
             try forwardDirect(input: input, weight: weight, bias: bias, output: output, geometry: g, tuning: directTuning)

@@ -17,6 +17,11 @@ extension Convolution {
         if let inputGradient { try require(inputGradient, g.inputShape, "input gradient") }
         if let biasGradient { try require(biasGradient, [g.filters], "bias gradient") }
         recordProducts(g, input: inputGradient != nil, weights: true)
+        if let winograd, winograd.supports(g) {  // opt-in, see WinogradOptIn
+            return try winograd.backward(
+                input: input, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
+                weightGradient: weightGradient, biasGradient: biasGradient, geometry: g)
+        }
         var biasDone = false
         if g.stride == 1 && path != .im2col {
             biasDone = try backwardDirect(
@@ -39,6 +44,11 @@ extension Convolution {
         try require(weight, g.weightShape, "weight")
         try require(inputGradient, g.inputShape, "input gradient")
         recordProducts(g, input: true, weights: false)
+        if let winograd, winograd.supports(g) {  // opt-in, see WinogradOptIn
+            return try winograd.backward(
+                input: nil, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
+                weightGradient: nil, biasGradient: nil, geometry: g)
+        }
         if g.stride == 1 && path != .im2col {
             try backwardDirect(
                 input: nil, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, weightGradient: nil, geometry: g)
@@ -58,6 +68,11 @@ extension Convolution {
         try require(weightGradient, g.weightShape, "weight gradient")
         if let biasGradient { try require(biasGradient, [g.filters], "bias gradient") }
         recordProducts(g, input: false, weights: true)
+        if let winograd, winograd.supports(g) {  // opt-in, see WinogradOptIn
+            return try winograd.backward(
+                input: input, outputGradient: outputGradient, weight: nil, inputGradient: nil,
+                weightGradient: weightGradient, biasGradient: biasGradient, geometry: g)
+        }
         var biasDone = false
         if g.stride == 1 && path != .im2col {
             biasDone = try backwardDirect(
