@@ -36,15 +36,16 @@ let package = Package(
 
         // OpenCL host layer: devices, programs, kernels, buffers, events. Knows no neural networks.
         .target(name: "OpenCLKit", dependencies: ["COpenCL"]),
-        // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays.
+        // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays, and does
+        // not re-export the host layer: modules that use its types import it.
         .target(name: "Engine", dependencies: ["OpenCLKit"], plugins: ["KernelEmbedder"]),
         // JPEG decoding, dataset layout, splits, caching, batching.
         .target(name: "PneumoData", dependencies: ["CTurboJPEG"]),
         // Models, training loop, metrics, reports, checkpoints.
-        .target(name: "PneumoApp", dependencies: ["Engine", "PneumoData", "CZlib"]),
+        .target(name: "PneumoApp", dependencies: ["Engine", "OpenCLKit", "PneumoData", "CZlib"]),
         // The web page and JSON API.
         .target(name: "PneumoServe", dependencies: [
-            "PneumoApp",
+            "PneumoApp", "OpenCLKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -56,17 +57,17 @@ let package = Package(
         .executableTarget(name: "DecodeBench", dependencies: ["PneumoData"]),
         // The command line; thin.
         .executableTarget(name: "pneumo", dependencies: [
-            "Engine", "PneumoApp", "PneumoServe",
+            "Engine", "OpenCLKit", "PneumoApp", "PneumoServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "OpenCLKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
-        .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp", "CZlib"]),
+        .testTarget(name: "PneumoAppTests", dependencies: ["PneumoApp", "OpenCLKit", "CZlib"]),
         .testTarget(name: "PneumoServeTests", dependencies: [
-            "PneumoServe",
+            "PneumoServe", "OpenCLKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Parsing of the command line: option values, option groups, --version.

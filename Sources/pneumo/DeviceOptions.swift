@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OpenCLKit
 
 /// `--device` and `--require-gpu`, shared by every command that computes.
 struct DeviceOptions: ParsableArguments {

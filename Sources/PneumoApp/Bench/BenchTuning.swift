@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// `pneumo bench --tune`: finds the products and convolutions the models run, tunes the tiles
 /// of their shape classes and races the convolution algorithms on each pass, and stores the
