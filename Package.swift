@@ -51,7 +51,8 @@ let package = Package(
         .target(name: "SeededRandom"),
         // OpenCL host layer: devices, programs, kernels, buffers, events. Knows no neural networks.
         .target(name: "OpenCLKit", dependencies: ["COpenCL"]),
-        // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays.
+        // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays, and does
+        // not re-export the host layer: modules that use its types import it.
         .target(name: "Engine", dependencies: ["OpenCLKit", "SeededRandom"], plugins: ["KernelEmbedder"]),
         // JPEG and DICOM decoding, dataset layout, splits, caching, batching.
         .target(name: "PneumoData", dependencies: ["CTurboJPEG", "CDICOM", "SeededRandom"]),
@@ -59,12 +60,12 @@ let package = Package(
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Models, training loop, metrics, reports, checkpoints, ONNX export.
         .target(name: "PneumoApp", dependencies: [
-            "Engine", "PneumoData", "CZlib", "CMPI", "ONNXProto",
+            "Engine", "OpenCLKit", "PneumoData", "CZlib", "CMPI", "ONNXProto",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         // The web page and JSON API.
         .target(name: "PneumoServe", dependencies: [
-            "PneumoApp",
+            "PneumoApp", "OpenCLKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -76,20 +77,20 @@ let package = Package(
         .executableTarget(name: "DecodeBench", dependencies: ["PneumoData"]),
         // The command line; thin.
         .executableTarget(name: "pneumo", dependencies: [
-            "Engine", "PneumoApp", "PneumoServe",
+            "Engine", "OpenCLKit", "PneumoApp", "PneumoServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "OpenCLKit"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
         .testTarget(name: "PneumoAppTests", dependencies: [
-            "PneumoApp", "CZlib", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "PneumoApp", "OpenCLKit", "CZlib", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .testTarget(name: "PneumoServeTests", dependencies: [
-            "PneumoServe", "SeededRandom",
+            "PneumoServe", "OpenCLKit", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Parsing of the command line: option values, option groups, --version.

@@ -137,7 +137,9 @@ __kernel void conv_direct(
             const VEC value = acc[r][v] + shift;
             if (ow + VW <= OW && oh < OH) {
                 VSTORE(value, 0, o + oh * OW + ow);
+                // With a kernel one column wide a row has no padding after it: wrap here.
                 ow += VW;
+                if (ow == Wp) { ow = 0; ++oh; }
             } else {
                 float lanes[VW];
                 VSTORE(value, 0, lanes);

@@ -37,19 +37,24 @@ step "devices"
 "$pneumo" devices --check | tee "$results/devices.txt" || status=1
 "$pneumo" devices --json > "$results/devices.json" 2>/dev/null || true
 
-step "kernel tests on the $device"
-(
-    cd "$here/tests" || exit 1
-    export LD_LIBRARY_PATH="$here/tests/lib:$LD_LIBRARY_PATH" PNEUMO_TEST_DEVICE=$device
-    classes=$(./pneumoPackageTests.xctest --list-tests 2>/dev/null | grep -o '^EngineTests\.[A-Za-z0-9_]*' | sort -u | paste -sd, -)
-    [ -n "$classes" ] || { echo "error: the test bundle lists no engine tests"; exit 1; }
-    ./pneumoPackageTests.xctest "$classes" 2>&1
-) | tee "$results/kernel-tests.txt" | grep -E "error|failed|Executed [0-9]+ tests" | tail -20
-summary=$(grep -E "Executed [0-9]+ tests" "$results/kernel-tests.txt" | tail -1)
-if ! echo "$summary" | grep -qE "Executed [1-9][0-9]* tests?, with (.* and )?0 failures"; then
-    echo "kernel tests FAILED or did not run (see $results/kernel-tests.txt)"
-    status=1
-fi
+# Once with the device's own profile, once with the CPU profile forced onto it, so both
+# families' kernel variants run on this driver too.
+for profile in own cpu; do
+    step "kernel tests on the $device ($profile profile)"
+    (
+        cd "$here/tests" || exit 1
+        export LD_LIBRARY_PATH="$here/tests/lib:$LD_LIBRARY_PATH" PNEUMO_TEST_DEVICE=$device
+        [ "$profile" = own ] || export PNEUMO_DEVICE_PROFILE=$profile
+        classes=$(./pneumoPackageTests.xctest --list-tests 2>/dev/null | grep -o '^EngineTests\.[A-Za-z0-9_]*' | sort -u | paste -sd, -)
+        [ -n "$classes" ] || { echo "error: the test bundle lists no engine tests"; exit 1; }
+        ./pneumoPackageTests.xctest "$classes" 2>&1
+    ) | tee "$results/kernel-tests-$profile.txt" | grep -E "error|failed|Executed [0-9]+ tests" | tail -20
+    summary=$(grep -E "Executed [0-9]+ tests" "$results/kernel-tests-$profile.txt" | tail -1)
+    if ! echo "$summary" | grep -qE "Executed [1-9][0-9]* tests?, with (.* and )?0 failures"; then
+        echo "kernel tests FAILED or did not run (see $results/kernel-tests-$profile.txt)"
+        status=1
+    fi
+done
 
 step "tuning and pneumo bench on the $device"
 # shellcheck disable=SC2086

@@ -11,6 +11,8 @@ public final class ComputeContext: @unchecked Sendable {
     public let profiler: Profiler?
     let programs: ProgramCache
     let pool: BufferPool
+    /// Values the layers above keep with this context (see `ContextAttachmentKey`).
+    let attachments = ContextAttachments()
 
     public init(device: Device, profiling: Bool = false, binaryCache: BinaryCache? = .standard) throws {
         self.device = device

@@ -91,6 +91,13 @@ public struct Device: @unchecked Sendable, CustomStringConvertible {
     /// `P:D`, the address used by `--device`.
     public var address: String { "\(platform.index):\(index)" }
 
+    /// The driver's preferred float vector width (16 for AVX-512 CPUs under PoCL, 8 for AVX2);
+    /// 4 when the driver does not say.
+    public var preferredFloatVectorWidth: Int {
+        let width = (try? deviceValue(id, cl_device_info(CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT)) as cl_uint) ?? 0
+        return width > 0 ? Int(width) : 4
+    }
+
     /// True for the Portable Computing Language runtime, which keeps its own kernel cache.
     public var isPoCL: Bool { platform.name.contains("Portable Computing Language") || platform.vendor.contains("pocl") }
 

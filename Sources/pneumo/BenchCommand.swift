@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoApp
 
 /// `pneumo bench`: kernel times, model throughput and memory on the chosen device.

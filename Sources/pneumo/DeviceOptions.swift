@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import PneumoApp
 import Foundation
+import OpenCLKit
 
 /// `--device` and `--require-gpu`, shared by every command that computes.
 struct DeviceOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OpenCLKit
 
 /// `pneumo devices`: every OpenCL platform and device, and optionally a kernel run on each.
 struct DevicesCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoApp
 
 /// `pneumo sweep`: the notebook's experiments, short training runs over a grid of settings.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoApp
 
 /// What `pneumo --version` prints: the product, the engine, and the native libraries found.

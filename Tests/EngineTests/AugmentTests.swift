@@ -33,7 +33,7 @@ final class AugmentTests: XCTestCase {
         let shape = [3, 3, 11, 8]
         let values = randomImages(shape, seed: 3)
         let input = try Tensor(context, shape: shape, values: values)
-        let augmenter = try Augmenter(context: context, settings: AugmentationSettings.standard.scaled(by: 0), seed: 9)
+        let augmenter = try Augmenter(context: context, settings: AugmentationSettings(rotationDegrees: 10, shift: 0.1, zoom: 0.1, contrast: 0.1).scaled(by: 0), seed: 9)
         XCTAssertTrue(augmenter.settings.isIdentity)
         XCTAssertEqual(try augmenter(input).toArray(), values)
         XCTAssertEqual(AugmentReference.apply(values, shape: shape, parameters: AugmentationParameters.identity(count: 3)), values)
@@ -78,8 +78,8 @@ final class AugmentTests: XCTestCase {
         let settings = try JSONDecoder().decode(AugmentationSettings.self, from: Data(old.utf8))
         XCTAssertEqual(settings.aspect, 0)
         XCTAssertEqual(settings.zoom, 0.1)
-        let roundTrip = try JSONDecoder().decode(AugmentationSettings.self, from: JSONEncoder().encode(AugmentationSettings.standard))
-        XCTAssertEqual(roundTrip, .standard)
+        let mild = AugmentationSettings(rotationDegrees: 10, shift: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1, aspect: 0.2)
+        XCTAssertEqual(try JSONDecoder().decode(AugmentationSettings.self, from: JSONEncoder().encode(mild)), mild)
     }
 
     func testParametersMeanWhatTheySay() {
@@ -108,9 +108,10 @@ final class AugmentTests: XCTestCase {
 
     func testSameSeedSameDrawsAndSettingsAreChecked() throws {
         var a = SeededGenerator(seed: 1), b = SeededGenerator(seed: 1), c = SeededGenerator(seed: 2)
-        let first = AugmentationParameters.draw(count: 4, width: 8, height: 8, settings: .standard, generator: &a)
-        XCTAssertEqual(first, AugmentationParameters.draw(count: 4, width: 8, height: 8, settings: .standard, generator: &b))
-        XCTAssertNotEqual(first, AugmentationParameters.draw(count: 4, width: 8, height: 8, settings: .standard, generator: &c))
+        let mild = AugmentationSettings(rotationDegrees: 10, shift: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1, aspect: 0.2)
+        let first = AugmentationParameters.draw(count: 4, width: 8, height: 8, settings: mild, generator: &a)
+        XCTAssertEqual(first, AugmentationParameters.draw(count: 4, width: 8, height: 8, settings: mild, generator: &b))
+        XCTAssertNotEqual(first, AugmentationParameters.draw(count: 4, width: 8, height: 8, settings: mild, generator: &c))
         // Ranges hold: gain within 1 +- 0.1, shifts within 0.8 pixels.
         for n in 0..<4 {
             XCTAssertEqual(first[n * 8 + 6], 1, accuracy: 0.1 + 1e-6)

@@ -20,17 +20,19 @@ final class ConvolutionPathsTests: XCTestCase {
         Case(n: 1, c: 5, h: 11, w: 19, f: 3, k: 1, padding: .valid),
         Case(n: 2, c: 2, h: 8, w: 21, f: 6, k: 3, kw: 5, padding: .same),
         Case(n: 1, c: 1, h: 4, w: 5, f: 2, k: 3, padding: .same),  // tiny: most of a tile unused
+        // 1 x 1 with rows a whole number of vectors wide: a tile's vector stores end exactly at a row end.
+        Case(n: 1, c: 3, h: 5, w: 16, f: 4, k: 1, padding: .valid),
     ]
 
     func testDirectPathMatchesReference() throws {
         let convolution = try Convolution(TestDevice.context())
-        convolution.path = .direct
+        convolution.pinnedAlgorithm = "direct"
         for c in cases { try check(c, convolution) }
     }
 
     func testIm2colPathMatchesReference() throws {
         let convolution = try Convolution(TestDevice.context())
-        convolution.path = .im2col
+        convolution.pinnedAlgorithm = "im2col"
         for c in cases.prefix(3) { try check(c, convolution) }
     }
 
@@ -38,7 +40,7 @@ final class ConvolutionPathsTests: XCTestCase {
         let context = try TestDevice.context()
         let gemm = try GEMM(context, tuning: GEMMTuning(tileRows: 3, tileColumns: 8, vectorWidth: 4, localSize: 2))
         let convolution = try Convolution(context, gemm: gemm)
-        convolution.path = .direct
+        convolution.pinnedAlgorithm = "direct"
         convolution.scratchLimitBytes = 1
         for c in cases.prefix(2) { try check(c, convolution) }
     }
@@ -62,6 +64,29 @@ final class ConvolutionPathsTests: XCTestCase {
             XCTAssertEqual(ledger.entries["im2col_pack"] != nil, !direct, "\(size) x \(size): \(ledger.entries.keys.sorted())")
             // An interior pixel sees 3 x 3 taps of 2 channels of ones.
             XCTAssertEqual(try y.read(offset: size + 1, count: 1), [18])
+        }
+    }
+
+    /// The chooser splits a backward pass when the input and the weight gradients take
+    /// different algorithms (each writes its own part, the bias going with the weights): both
+    /// splits against the reference, on a context whose profile forces them.
+    func testBackwardSplitBetweenAlgorithmsMatchesReference() throws {
+        let device = try TestDevice.context().device
+        var inputDirect = try TestDevice.context().profile
+        inputDirect.directUtilizationLimit = 0
+        inputDirect.directWeightGradientPixels = Int.max
+        var weightsDirect = inputDirect
+        weightsDirect.directUtilizationLimit = 1
+        weightsDirect.directWeightGradientPixels = 0
+        for (profile, names) in [(inputDirect, ["direct", "im2col"]), (weightsDirect, ["im2col", "direct"])] {
+            let context = try ComputeContext(device: device)
+            context.setDeviceTuning(DeviceTuning(profile: profile))
+            let convolution = try Convolution(context, environment: [:])
+            let c = cases[1]
+            let g = try ConvGeometry(batch: c.n, inChannels: c.c, height: c.h, width: c.w, filters: c.f,
+                                     kernelHeight: c.k, kernelWidth: c.k, stride: 1, padding: c.padding)
+            XCTAssertEqual(try [ConvolutionPass.backwardInput, .backwardWeights].map { try convolution.algorithm(for: g, $0).name }, names)
+            try check(c, convolution)
         }
     }
 

@@ -1,4 +1,5 @@
 import Engine
+import OpenCLKit
 import XCTest
 
 /// The whole engine together: a small CNN must learn a synthetic two-class image task

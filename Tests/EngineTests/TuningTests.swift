@@ -99,7 +99,7 @@ final class TuningTests: XCTestCase {
             try ConvolutionTrial(context, geometry: geometry, pass: .forward),
         ]
         var table = GEMMTuningTable(device: context.device)
-        let results = GEMMTuner(candidates: [small]).tune(trials, baseline: { GEMMTuning.defaults(for: context.device, product: $0) }, table: &table)
+        let results = GEMMTuner(candidates: [small]).tune(trials, baseline: { context.profile.tiles(for: $0) }, table: &table)
         XCTAssertEqual(results.map(\.shapeClass), trials.map { $0.product.shapeClass.description })
         for result in results {
             XCTAssertTrue(result.rejected.isEmpty, "\(result.rejected)")
@@ -111,7 +111,7 @@ final class TuningTests: XCTestCase {
             XCTAssertEqual(gemm.tuning(for: trial.product), result.winner)
         }
         let unknown = TunedProduct(kernel: .gemm, m: 5000, n: 5000, k: 5000)
-        XCTAssertEqual(gemm.tuning(for: unknown), GEMMTuning.defaults(for: context.device, product: unknown), "unknown classes keep the default")
+        XCTAssertEqual(gemm.tuning(for: unknown), context.profile.tiles(for: unknown), "unknown classes keep the profile's tiles")
         XCTAssertEqual(try GEMM(context, tuning: small, choices: table).tuning(for: trials[0].product), small, "an explicit tuning wins")
 
         // A convolution on the tuned GEMM still matches the reference with the chosen tiles.
@@ -125,12 +125,12 @@ final class TuningTests: XCTestCase {
     }
 
     func testCandidatesAreValidAndDistinct() throws {
-        let device = try TestDevice.context().device
-        let candidates = GEMMTuner.candidates(for: device)
+        let profile = try TestDevice.context().profile
+        let candidates = GEMMTuner.candidates(for: profile)
         XCTAssertGreaterThanOrEqual(candidates.count, 3)
         XCTAssertEqual(Set(candidates).count, candidates.count)
         for candidate in candidates { XCTAssertNoThrow(try candidate.validate(), "\(candidate)") }
-        XCTAssertTrue(candidates.contains(GEMMTuning.defaults(for: device)))
+        XCTAssertTrue(candidates.contains(profile.gemmTiles))
     }
 }
 

@@ -1,10 +1,11 @@
 import Engine
 import Foundation
 import ONNXProto
-@testable import PneumoApp
+import OpenCLKit
 import PneumoData
 import SwiftProtobuf
 import XCTest
+@testable import PneumoApp
 
 /// The ONNX exporter, read back with swift-protobuf: node types, attributes, initializers equal
 /// to the checkpoint's tensors, metadata, and the errors for input it cannot export. Whether

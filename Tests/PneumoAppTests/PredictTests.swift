@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoData
 import XCTest
 @testable import PneumoApp

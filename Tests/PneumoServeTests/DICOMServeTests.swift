@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoApp
 import PneumoData
 import XCTest

@@ -1,4 +1,3 @@
-import COpenCL
 import Foundation
 import OpenCLKit
 
@@ -12,13 +11,14 @@ public final class CLBlastSGEMM {
     // CLBlast's C API: layout, transposes and status codes are C enums (int); sizes are size_t.
     private static let rowMajor: Int32 = 101
     private static let noTranspose: Int32 = 111
+    // Buffers (cl_mem), the queue (cl_command_queue) and events (cl_event) are opaque pointers.
     private typealias Sgemm = @convention(c) (
-        Int32, Int32, Int32, Int, Int, Int, Float, cl_mem?, Int, Int, cl_mem?, Int, Int, Float, cl_mem?, Int, Int,
-        UnsafeMutablePointer<cl_command_queue?>?, UnsafeMutablePointer<cl_event?>?
+        Int32, Int32, Int32, Int, Int, Int, Float, OpaquePointer?, Int, Int, OpaquePointer?, Int, Int, Float, OpaquePointer?, Int, Int,
+        UnsafeMutablePointer<OpaquePointer?>?, UnsafeMutablePointer<OpaquePointer?>?
     ) -> Int32
     private typealias SgemmStridedBatched = @convention(c) (
-        Int32, Int32, Int32, Int, Int, Int, Float, cl_mem?, Int, Int, Int, cl_mem?, Int, Int, Int, Float, cl_mem?, Int, Int, Int, Int,
-        UnsafeMutablePointer<cl_command_queue?>?, UnsafeMutablePointer<cl_event?>?
+        Int32, Int32, Int32, Int, Int, Int, Float, OpaquePointer?, Int, Int, Int, OpaquePointer?, Int, Int, Int, Float, OpaquePointer?, Int, Int,
+        Int, Int, UnsafeMutablePointer<OpaquePointer?>?, UnsafeMutablePointer<OpaquePointer?>?
     ) -> Int32
 
     private let handle: UnsafeMutableRawPointer
@@ -62,15 +62,17 @@ public final class CLBlastSGEMM {
         guard m >= 1, n >= 1, k >= 1, batch >= 1, runs >= 1 else {
             throw EngineError.invalidConfiguration("CLBlast benchmark needs positive sizes, got \(m)x\(n)x\(k) x\(batch)")
         }
-        let session = try RawOpenCLSession(device: device)
+        let session = try ComputeContext(device: device)
         var rng = SeededGenerator(seed: 5)
         let aItems = sharedA ? 1 : batch
         let a = (0..<m * k * aItems).map { _ in rng.nextUniform() * 2 - 1 }
         let b = (0..<k * n * batch).map { _ in rng.nextUniform() * 2 - 1 }
-        let aBuffer = try session.buffer(a)
-        let bBuffer = try session.buffer(b)
-        let cBuffer = try session.buffer([Float](repeating: 0, count: m * n * batch))
-        var queue: cl_command_queue? = session.queue
+        let aStorage = try DeviceBuffer(session, a), bStorage = try DeviceBuffer(session, b)
+        let cStorage = try DeviceBuffer(session, [Float](repeating: 0, count: m * n * batch))
+        // CLBlast sees only the raw handles: the buffers must outlive every call.
+        defer { withExtendedLifetime((aStorage, bStorage, cStorage)) {} }
+        let aBuffer = aStorage.nativeMemory, bBuffer = bStorage.nativeMemory, cBuffer = cStorage.nativeMemory
+        var queue: OpaquePointer? = session.nativeQueue
         func call() throws {
             let status: Int32
             if batch == 1 {
@@ -88,7 +90,7 @@ public final class CLBlastSGEMM {
         }
         try call()
         try session.finish()
-        let c = try session.read(cBuffer, count: m * n * batch)
+        let c = try cStorage.read()
         var check = SeededGenerator(seed: 6)
         for _ in 0..<16 {
             let item = Int(check.next() % UInt64(batch)), i = Int(check.next() % UInt64(m)), j = Int(check.next() % UInt64(n))
@@ -110,59 +112,5 @@ public final class CLBlastSGEMM {
         }
         times.sort()
         return 2 * Double(m) * Double(n) * Double(k) * Double(batch) / times[times.count / 2] / 1e9
-    }
-}
-
-/// A bare OpenCL context, queue and buffers, for libraries that take raw handles.
-private final class RawOpenCLSession {
-    let context: cl_context
-    let queue: cl_command_queue
-    private var buffers: [cl_mem] = []
-
-    init(device: Device) throws {
-        var status: cl_int = 0
-        var id: cl_device_id? = device.id
-        guard let context = clCreateContext(nil, 1, &id, nil, nil, &status), status == CL_SUCCESS else {
-            throw OpenCLError.call("clCreateContext on \(device.name)", code: status)
-        }
-        guard let queue = clCreateCommandQueue(context, device.id, 0, &status), status == CL_SUCCESS else {
-            clReleaseContext(context)
-            throw OpenCLError.call("clCreateCommandQueue on \(device.name)", code: status)
-        }
-        self.context = context
-        self.queue = queue
-    }
-
-    deinit {
-        clFinish(queue)
-        for buffer in buffers { clReleaseMemObject(buffer) }
-        clReleaseCommandQueue(queue)
-        clReleaseContext(context)
-    }
-
-    func buffer(_ values: [Float]) throws -> cl_mem {
-        var status: cl_int = 0
-        let memory = values.withUnsafeBytes { raw in
-            clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR), raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), &status)
-        }
-        guard let memory, status == CL_SUCCESS else {
-            throw OpenCLError.call("clCreateBuffer (\(values.count) floats)", code: status)
-        }
-        buffers.append(memory)
-        return memory
-    }
-
-    func read(_ buffer: cl_mem, count: Int) throws -> [Float] {
-        var values = [Float](repeating: 0, count: count)
-        let status = values.withUnsafeMutableBytes { raw in
-            clEnqueueReadBuffer(queue, buffer, cl_bool(CL_TRUE), 0, raw.count, raw.baseAddress, 0, nil, nil)
-        }
-        guard status == CL_SUCCESS else { throw OpenCLError.call("clEnqueueReadBuffer", code: status) }
-        return values
-    }
-
-    func finish() throws {
-        let status = clFinish(queue)
-        guard status == CL_SUCCESS else { throw OpenCLError.call("clFinish", code: status) }
     }
 }

@@ -3,7 +3,7 @@ import OpenCLKit
 
 /// Arithmetic and memory traffic of kernel launches, reported by the ops that know them, so a
 /// benchmark can turn profiled device times into GFLOP/s and GB/s. Off (and nearly free)
-/// unless a ledger has been started for the context.
+/// unless a ledger has been attached to the context with `start(for:)`.
 public final class WorkLedger: @unchecked Sendable {
     /// What the launches of one kernel did in total.
     public struct Work: Sendable, Codable, Equatable {
@@ -24,39 +24,29 @@ public final class WorkLedger: @unchecked Sendable {
     private var productLog: [RecordedProduct] = []
     private let lock = NSLock()
 
-    private static let registryLock = NSLock()
-    private static var ledgers: [ObjectIdentifier: WorkLedger] = [:]
-
     private init() {}
 
-    /// Starts recording the work of launches on `context` (replacing an earlier ledger).
+    /// Starts recording the work of launches on `context` (replacing an earlier ledger): the
+    /// ledger is attached to the context, as an observer of its launches.
     public static func start(for context: ComputeContext) -> WorkLedger {
-        registryLock.lock(); defer { registryLock.unlock() }
         let ledger = WorkLedger()
-        ledgers[ObjectIdentifier(context)] = ledger
+        context.attach(WorkLedgerKey.self, ledger)
         return ledger
     }
 
     /// Stops recording for `context`.
     public static func stop(for context: ComputeContext) {
-        registryLock.lock(); defer { registryLock.unlock() }
-        ledgers[ObjectIdentifier(context)] = nil
+        context.attach(WorkLedgerKey.self, nil)
     }
 
     /// Adds one launch of `kernel` to the context's ledger, when one is recording.
     static func record(_ context: ComputeContext, _ kernel: Kernel, flops: Double = 0, bytes: Double) {
-        registryLock.lock()
-        let ledger = ledgers.isEmpty ? nil : ledgers[ObjectIdentifier(context)]
-        registryLock.unlock()
-        ledger?.add(kernel.name, Work(flops: flops, bytes: bytes, launches: 1))
+        context.attachment(WorkLedgerKey.self)?.add(kernel.name, Work(flops: flops, bytes: bytes, launches: 1))
     }
 
     /// Notes a matrix product an op ran (a GEMM, or a convolution pass in GEMM terms).
     static func record(_ context: ComputeContext, product: TunedProduct, convolution: ConvGeometry? = nil, pass: ConvolutionPass? = nil) {
-        registryLock.lock()
-        let ledger = ledgers.isEmpty ? nil : ledgers[ObjectIdentifier(context)]
-        registryLock.unlock()
-        guard let ledger else { return }
+        guard let ledger = context.attachment(WorkLedgerKey.self) else { return }
         ledger.lock.lock(); defer { ledger.lock.unlock() }
         ledger.productLog.append(RecordedProduct(product: product, convolution: convolution, pass: pass))
     }
@@ -92,6 +82,11 @@ public struct RecordedProduct: Sendable, Equatable {
     public let product: TunedProduct
     public let convolution: ConvGeometry?
     public let pass: ConvolutionPass?
+}
+
+/// Where a context keeps its recording ledger.
+private enum WorkLedgerKey: ContextAttachmentKey {
+    typealias Value = WorkLedger
 }
 
 /// Bytes of `count` floats (or 32-bit integers), as a Double for the ledger.

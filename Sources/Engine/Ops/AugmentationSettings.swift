@@ -11,11 +11,12 @@ public struct AugmentationSettings: Equatable, Sendable, Codable {
     /// Largest contrast change either way: the gain around mid-gray is drawn from [1 - c, 1 + c].
     public var contrast: Float
     /// Largest change of the width-to-height ratio: the ratio is scaled by a factor drawn
-    /// log-uniformly from [1 / (1 + aspect), 1 + aspect]. Every image was squashed to a square
-    /// from its original shape, and in the training split the pneumonia originals are wider
-    /// (median 1.49 vs 1.22), so without this a model can learn the squash instead of the lungs.
+    /// log-uniformly from [1 / (1 + aspect), 1 + aspect]. Useful when images were resized to a
+    /// square from shapes that differ by class: a model then cannot learn the squash instead
+    /// of the content.
     public var aspect: Float
-    /// Mirror half of the images left to right. Off by default: the heart is on the left.
+    /// Mirror half of the images left to right. Off by default: in many images left and right
+    /// differ in meaning.
     public var horizontalFlip: Bool
 
     public init(rotationDegrees: Float = 0, shift: Float = 0, zoom: Float = 0, brightness: Float = 0,
@@ -45,9 +46,6 @@ public struct AugmentationSettings: Equatable, Sendable, Codable {
 
     /// No augmentation at all.
     public static let none = AugmentationSettings()
-    /// Mild changes that keep an X-ray plausible: 10 degrees, 10% shift and zoom, 10% brightness
-    /// and contrast, and a 20% aspect-ratio change.
-    public static let standard = AugmentationSettings(rotationDegrees: 10, shift: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1, aspect: 0.2)
 
     /// Every strength multiplied by `factor` (the flip switch is kept).
     public func scaled(by factor: Float) -> AugmentationSettings {

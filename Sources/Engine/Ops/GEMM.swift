@@ -10,6 +10,8 @@ public final class GEMM {
     public let choices: GEMMTuningTable?
     /// True when `tuning` was given and applies to every product.
     let fixed: Bool
+    /// The context's profile when built: the starting tiles of products with no stored choice.
+    let profile: DeviceProfile
     let naiveKernel: Kernel
     let packKernel: Kernel
     let columnSumKernel: Kernel
@@ -20,15 +22,17 @@ public final class GEMM {
 
     /// Builds the kernels. With `tuning`, every product uses it; without, each product uses
     /// the stored tuner choice for its shape class (`choices`, by default those that
-    /// `pneumo bench --tune` stored for this device), else `GEMMTuning.defaults(for:product:)`.
+    /// `pneumo bench --tune` stored for this device), else the context profile's tiles.
     public init(_ context: ComputeContext, tuning: GEMMTuning? = nil, choices: GEMMTuningTable? = nil) throws {
-        let fallback = tuning ?? GEMMTuning.defaults(for: context.device)
+        let deviceTuning = try context.deviceTuning()
+        let fallback = tuning ?? deviceTuning.profile.gemmTiles
         try fallback.validate()
         self.context = context
         self.tuning = fallback
+        profile = deviceTuning.profile
         fixed = tuning != nil
         if tuning == nil {
-            let table = choices ?? TuningStore.choices(for: context.device)
+            let table = choices ?? deviceTuning.choices
             self.choices = table?.matches(context.device) == true ? table : nil
         } else {
             self.choices = nil
@@ -40,11 +44,11 @@ public final class GEMM {
     }
 
     /// The configuration for `product`: the explicit `tuning` if one was given, else the
-    /// stored choice for its shape class, else `GEMMTuning.defaults(for:product:)`.
+    /// stored choice for its shape class, else the profile's tiles for it.
     public func tuning(for product: TunedProduct) -> GEMMTuning {
         if fixed { return tuning }
         if let choice = choices?.tuning(for: product.shapeClass), (try? choice.validate()) != nil { return choice }
-        return GEMMTuning.defaults(for: context.device, product: product)
+        return profile.tiles(for: product)
     }
 
     /// The register-blocked kernel built for `tuning` (once per configuration).

@@ -1,8 +1,7 @@
-import COpenCL
 import OpenCLKit
 
 /// Tile sizes of the packed GEMM kernel, compiled in as `-D` constants. A tuner may pick
-/// them per device; `defaults(for:)` gives a sound starting point.
+/// them per device; the device profile gives a sound starting point.
 public struct GEMMTuning: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Rows of C each work-item computes (TM).
     public var tileRows: Int
@@ -20,32 +19,12 @@ public struct GEMMTuning: Hashable, Sendable, Codable, CustomStringConvertible {
         self.localSize = localSize
     }
 
-    /// CPU: a 6 x 64 block in 24 AVX-512 registers per work-item (4 vector loads and 6
-    /// broadcasts per 24 FMAs), one work-item per group (PoCL spreads groups over its threads).
-    /// Measured on PoCL/AVX-512 at 1024^3 it edged out 12 x 32, 8 x 32 and 4 x 64.
-    /// GPU: small blocks so many work-items stay resident (untuned).
-    /// CPUs whose driver prefers narrower vectors (AVX2: 8 floats, 16 registers) get a 6 x 16
-    /// block of 8-wide vectors instead, which fits their registers.
-    public static func defaults(for device: Device) -> GEMMTuning {
-        switch device.kind {
-        case .cpu:
-            return device.preferredFloatVectorWidth >= 16
-                ? GEMMTuning(tileRows: 6, tileColumns: 64, vectorWidth: 16, localSize: 1)
-                : GEMMTuning(tileRows: 6, tileColumns: 16, vectorWidth: 8, localSize: 1)
-        default: return GEMMTuning(tileRows: 4, tileColumns: 8, vectorWidth: 4, localSize: 32)
-        }
-    }
+    /// The device's own profile's GEMM tiles (see `DeviceProfile`).
+    public static func defaults(for device: Device) -> GEMMTuning { DeviceProfile.defaults(for: device).gemmTiles }
 
-    /// The starting point for one product: for the direct convolution on AVX-512 CPUs, 8 x 48
-    /// blocks (4 x 64 when there are at most 16 output channels), which the tuner found
-    /// ahead of the GEMM's 6 x 64 on every convolution of the built-in models; otherwise
-    /// `defaults(for:)`.
+    /// The device's own profile's starting tiles for one product (see `DeviceProfile.tiles(for:)`).
     public static func defaults(for device: Device, product: TunedProduct) -> GEMMTuning {
-        let general = defaults(for: device)
-        guard product.kernel == .convolution, device.kind == .cpu, general.vectorWidth == 16 else { return general }
-        return product.m <= 16
-            ? GEMMTuning(tileRows: 4, tileColumns: 64, vectorWidth: 16, localSize: 1)
-            : GEMMTuning(tileRows: 8, tileColumns: 48, vectorWidth: 16, localSize: 1)
+        DeviceProfile.defaults(for: device).tiles(for: product)
     }
 
     /// Throws when the combination cannot compile or run.
@@ -68,14 +47,4 @@ public struct GEMMTuning: Hashable, Sendable, Codable, CustomStringConvertible {
     var defines: [String: Int] { ["TM": tileRows, "TN": tileColumns, "VW": vectorWidth] }
 
     public var description: String { "TM=\(tileRows) TN=\(tileColumns) VW=\(vectorWidth) local=\(localSize)" }
-}
-
-extension Device {
-    /// The driver's preferred float vector width (16 for AVX-512 CPUs under PoCL, 8 for AVX2);
-    /// 4 when the driver does not say.
-    var preferredFloatVectorWidth: Int {
-        var width: cl_uint = 0
-        let status = clGetDeviceInfo(id, cl_device_info(CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT), MemoryLayout<cl_uint>.size, &width, nil)
-        return status == CL_SUCCESS && width > 0 ? Int(width) : 4
-    }
 }

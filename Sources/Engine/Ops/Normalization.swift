@@ -20,8 +20,8 @@ public enum Normalization {
     /// statistics in place: running = (1 - momentum) * running + momentum * batch value,
     /// the variance taken unbiased there (PyTorch's convention).
     /// With `fusedReLU` the output is max(normalised, 0): batch norm and ReLU in one pass.
-    /// `onePass` picks how the statistics are reduced (nil: one pass on CPUs, two elsewhere;
-    /// see norm.cl), for tests that check both.
+    /// `onePass` picks how the statistics are reduced (nil: as the device profile says; see
+    /// norm.cl), for tests that check both.
     public static func trainingForward(
         _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
         momentum: Float, epsilon: Float, fusedReLU: Bool = false, onePass: Bool? = nil
@@ -49,7 +49,7 @@ public enum Normalization {
         let reduction = layout.reductionGeometry(context)
         let mean = try Tensor(context, shape: [layout.channels])
         let inverseStd = try Tensor(context, shape: [layout.channels])
-        if onePass ?? (context.device.kind == .cpu) {
+        if onePass ?? context.profile.onePassStatistics {
             // One pass with per-run moments (see channel_moments_partial).
             let moments = try DeviceBuffer<Float>(context, count: 4 * layout.channels * reduction.groups)
             try context.launch(
@@ -221,7 +221,7 @@ public enum Normalization {
     ) throws -> Kernel {
         var defines: [String: Int] = ["RUN": run]
         if pooled { defines["POOLED_GRADIENT"] = 1 }
-        if contiguousRuns ?? (context.device.kind == .cpu) { defines["CONTIGUOUS_RUNS"] = 1 }
+        if contiguousRuns ?? context.profile.contiguousRuns { defines["CONTIGUOUS_RUNS"] = 1 }
         if fusedReLU { defines["FUSED_RELU"] = 1 }
         return try context.kernel("norm.cl", name, defines: defines)
     }
@@ -278,9 +278,9 @@ public enum Normalization {
         /// per channel enough groups for about eight values a work-item (256 a group at least),
         /// no more than one per image and at most 64.
         func reductionGeometry(_ context: ComputeContext) -> (local: Int, groups: Int, global: [Int], localSizes: [Int]) {
-            // On CPUs a work-item adds a contiguous run (see norm.cl): a few long runs per group
-            // beat many short ones, whose tree reduction would cost as much as the sums.
-            let largest = context.device.kind == .cpu ? 16 : Pointwise.reductionGroupSize(context)
+            // With contiguous runs (CPUs, see norm.cl) a few long runs per group beat many short
+            // ones, whose tree reduction would cost as much as the sums: the profile caps the group.
+            let largest = min(context.profile.statisticsGroupLimit ?? Int.max, Pointwise.reductionGroupSize(context))
             var local = 1
             while local < spatial && local < largest { local *= 2 }
             let perGroup = max(local * 8, 256)

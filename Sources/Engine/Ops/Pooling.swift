@@ -116,16 +116,17 @@ public final class Pooling {
         WorkLedger.record(context, globalBackwardKernel, bytes: floatBytes(planes * pixels + planes))
     }
 
-    /// Output rows per work-item, items and group size for the row kernels: on a CPU about 16
-    /// items per compute unit (few groups, little scheduling overhead); elsewhere one row per
-    /// item in groups of 64.
+    /// Output rows per work-item, items and group size for the row kernels, as the profile
+    /// says: on CPUs a few items per compute unit (few groups, little scheduling overhead);
+    /// elsewhere one row per item in wide groups.
     private func rowSplit(_ g: PoolGeometry) -> (perItem: Int, items: Int, local: Int) {
         let rows = g.planes * g.outHeight
-        if context.device.kind == .cpu {
-            let perItem = max(1, rows / (16 * max(1, context.device.computeUnits)))
+        let profile = context.profile
+        if let perUnit = profile.rowItemsPerComputeUnit {
+            let perItem = max(1, rows / (perUnit * max(1, context.device.computeUnits)))
             return (perItem, (rows + perItem - 1) / perItem, 1)
         }
-        return (1, rows, min(64, context.device.maxWorkGroupSize))
+        return (1, rows, min(profile.rowGroupSize, context.device.maxWorkGroupSize))
     }
 
     private func outputGlobal(_ g: PoolGeometry) -> [Int] { [g.outWidth, g.outHeight, g.planes] }

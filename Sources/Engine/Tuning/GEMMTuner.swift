@@ -110,10 +110,14 @@ public struct GEMMTuner {
 
     /// A small set of candidates for a device: register blocks of about 24 accumulators for
     /// CPUs (vector width as the driver prefers), small blocks in wide groups for GPUs.
-    public static func candidates(for device: Device) -> [GEMMTuning] {
-        switch device.kind {
+    public static func candidates(for device: Device) -> [GEMMTuning] { candidates(for: DeviceProfile.defaults(for: device)) }
+
+    /// The candidates for a profile's kernel variants: the vector width of its GEMM tiles on
+    /// CPUs, wide groups on GPUs.
+    public static func candidates(for profile: DeviceProfile) -> [GEMMTuning] {
+        switch profile.family {
         case .cpu:
-            if device.preferredFloatVectorWidth >= 16 {
+            if profile.gemmTiles.vectorWidth >= 16 {
                 return [
                     GEMMTuning(tileRows: 6, tileColumns: 64, vectorWidth: 16), GEMMTuning(tileRows: 4, tileColumns: 64, vectorWidth: 16),
                     GEMMTuning(tileRows: 8, tileColumns: 48, vectorWidth: 16), GEMMTuning(tileRows: 12, tileColumns: 32, vectorWidth: 16),
@@ -125,7 +129,7 @@ public struct GEMMTuner {
                 GEMMTuning(tileRows: 3, tileColumns: 32, vectorWidth: 8), GEMMTuning(tileRows: 6, tileColumns: 32, vectorWidth: 16),
                 GEMMTuning(tileRows: 4, tileColumns: 16, vectorWidth: 8),
             ]
-        default:
+        case .gpu:
             return [
                 GEMMTuning(tileRows: 4, tileColumns: 8, vectorWidth: 4, localSize: 32), GEMMTuning(tileRows: 4, tileColumns: 8, vectorWidth: 4, localSize: 64),
                 GEMMTuning(tileRows: 8, tileColumns: 8, vectorWidth: 4, localSize: 64), GEMMTuning(tileRows: 4, tileColumns: 4, vectorWidth: 4, localSize: 128),

@@ -1,6 +1,7 @@
 import OpenCLKit
 
-/// The tile configurations the tuner chose on one device and driver, by shape class.
+/// What the tuner chose on one device and driver: tile configurations by shape class, and the
+/// device profile.
 public struct GEMMTuningTable: Codable, Sendable, Equatable {
     /// One shape class's winner, with the speeds that made it win.
     public struct Choice: Codable, Sendable, Equatable {
@@ -28,6 +29,8 @@ public struct GEMMTuningTable: Codable, Sendable, Equatable {
     public var driver: String
     /// Shape class (`ShapeClass.description`) -> choice.
     public var choices: [String: Choice]
+    /// The tuned device profile stored with the choices (absent in files written before profiles).
+    public var profile: DeviceProfile?
 
     /// An empty table for `device`.
     public init(device: Device) {

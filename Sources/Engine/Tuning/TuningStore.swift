@@ -1,8 +1,9 @@
 import Foundation
 import OpenCLKit
 
-/// Tuner choices on disk: one JSON file per device and driver under the user's cache
-/// directory, written atomically, read back by every GEMM made on that device.
+/// Tuner choices and tuned profiles on disk: one JSON file per device and driver under the
+/// user's cache directory, written atomically, read once by each context made on that device
+/// (see `DeviceTuning.standard`).
 public struct TuningStore: Sendable {
     public let directory: URL
 
@@ -63,28 +64,5 @@ public struct TuningStore: Sendable {
             throw EngineError.invalidConfiguration(
                 "cannot write the GEMM tuning file in \(directory.path) (\(error)); set PNEUMO_TUNING_DIR to a writable directory")
         }
-        TuningStore.remember(table, for: device, in: self)
-    }
-
-    // MARK: Process-wide cache, so building many layers reads the file once.
-
-    private static let lock = NSLock()
-    private static var loaded: [String: GEMMTuningTable?] = [:]
-
-    /// The table every `GEMM` made without an explicit tuning uses: the standard store's
-    /// table for the device, read once per process; nil when there is none or it is unreadable.
-    public static func choices(for device: Device) -> GEMMTuningTable? {
-        guard let store = standard else { return nil }
-        let key = store.url(for: device).path
-        lock.lock(); defer { lock.unlock() }
-        if let cached = loaded[key] { return cached }
-        let table = try? store.load(for: device)
-        loaded[key] = .some(table)
-        return table
-    }
-
-    private static func remember(_ table: GEMMTuningTable, for device: Device, in store: TuningStore) {
-        lock.lock(); defer { lock.unlock() }
-        loaded[store.url(for: device).path] = .some(table)
     }
 }

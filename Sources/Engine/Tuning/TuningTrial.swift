@@ -109,7 +109,7 @@ public struct ConvolutionTrial: TuningTrial {
 
     public func seconds(_ tuning: GEMMTuning) throws -> Double {
         let convolution = try Convolution(context, gemm: GEMM(context, tuning: tuning))
-        convolution.path = .direct
+        convolution.pinnedAlgorithm = "direct"
         let (input, weight, output) = try buffers(geometry)
         return try medianSeconds(context, warmup: warmup, runs: runs) {
             try launch(convolution, geometry, input: input, weight: weight, output: output)
@@ -119,7 +119,7 @@ public struct ConvolutionTrial: TuningTrial {
     /// The pass's input (x, or dY), weights and output after one run with `tuning`.
     private func run(_ tuning: GEMMTuning, _ g: ConvGeometry) throws -> (input: [Float], weight: [Float], output: [Float]) {
         let convolution = try Convolution(context, gemm: GEMM(context, tuning: tuning))
-        convolution.path = .direct
+        convolution.pinnedAlgorithm = "direct"
         let (input, weight, output) = try buffers(g)
         try launch(convolution, g, input: input, weight: weight, output: output)
         return (try input.read(), try weight.read(), try output.read())

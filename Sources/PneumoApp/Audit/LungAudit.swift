@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoData
 
 /// What the lung audit found: the model's ROC AUC on a split as is, with the lungs hidden and

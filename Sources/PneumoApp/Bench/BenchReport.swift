@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// The device a benchmark ran on, as reports name it.
 public struct BenchDeviceInfo: Codable, Sendable {

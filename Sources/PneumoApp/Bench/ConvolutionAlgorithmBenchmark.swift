@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Median times of one pass of one convolution shape under each algorithm that computes it.
 public struct ConvolutionAlgorithmTiming: Codable, Sendable {
@@ -13,7 +14,8 @@ public struct ConvolutionAlgorithmTiming: Codable, Sendable {
 }
 
 /// `pneumo bench --convolutions`: each 3x3 stride-1 convolution a training step of the models
-/// runs, timed alone under the direct kernels, im2col + GEMM and Winograd, for the forward
+/// runs, timed alone under every registered algorithm that computes it (direct kernels,
+/// im2col + GEMM, Winograd), for the forward
 /// pass and both gradients. Algorithms alternate within each repeat so load on a shared
 /// machine falls on all of them alike; medians are reported.
 public enum ConvolutionAlgorithmBenchmark {
@@ -24,21 +26,16 @@ public enum ConvolutionAlgorithmBenchmark {
         specs: [ArchitectureSpec], batch: Int, device: Device, repeats: Int, progress: (String) -> Void = { _ in }
     ) throws -> [ConvolutionAlgorithmTiming] {
         let context = try ComputeContext(device: device)
-        let direct = try Convolution(context)
-        direct.path = .direct
-        let im2col = try Convolution(context, gemm: direct.gemm)
-        im2col.path = .im2col
-        let winograd = try WinogradConvolution(context, gemm: direct.gemm)
+        let chooser = try Convolution(context, environment: [:])
         var rows: [ConvolutionAlgorithmTiming] = []
         for spec in specs {
             for g in try geometries(spec, batch: batch, context: context) {
                 progress("timing \(spec.name) \(label(g))")
                 let buffers = try Buffers(context, g)
                 for pass in passes {
-                    var runs: [(String, () throws -> Void)] = [
-                        ("direct", { try run(direct, pass, buffers, g) }), ("im2col", { try run(im2col, pass, buffers, g) }),
-                    ]
-                    if winograd.supports(g) { runs.append(("winograd", { try run(winograd, pass, buffers, g) })) }
+                    let runs: [(String, () throws -> Void)] = chooser.algorithms.filter { $0.supports(g) }.map { algorithm in
+                        (algorithm.name, { try run(algorithm, pass, buffers, g) })
+                    }
                     var times: [String: [Double]] = [:]
                     for repeatIndex in -1..<repeats {  // -1: untimed warm-up (kernel builds, pool)
                         for (name, body) in runs {
@@ -90,18 +87,6 @@ public enum ConvolutionAlgorithmBenchmark {
             inputGradient = try DeviceBuffer(context, count: inputCount)
             weightGradient = try DeviceBuffer(context, count: weightCount)
             biasGradient = try DeviceBuffer(context, count: g.filters)
-        }
-    }
-
-    private static func run(_ convolution: Convolution, _ pass: String, _ b: Buffers, _ g: ConvGeometry) throws {
-        switch pass {
-        case "forward":
-            try convolution.forward(input: b.input, weight: b.weight, bias: b.bias, output: b.output, geometry: g)
-        case "backward-input":
-            try convolution.backwardInput(outputGradient: b.outputGradient, weight: b.weight, inputGradient: b.inputGradient, geometry: g)
-        default:
-            try convolution.backwardWeights(
-                input: b.input, outputGradient: b.outputGradient, weightGradient: b.weightGradient, biasGradient: b.biasGradient, geometry: g)
         }
     }
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Training and inference speed of one model at one batch size, with its memory peak and
 /// (optionally) where a training step's device time goes.

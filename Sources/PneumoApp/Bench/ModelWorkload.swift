@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// A built-in (or user) architecture set up to time training and inference steps on random
 /// data: the model, binary cross-entropy on its single logit, Adam, and host batches that

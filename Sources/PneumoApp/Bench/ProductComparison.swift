@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// The models' matrix products as plain GEMMs, timed with the engine's packed GEMM and,
 /// when asked, with CLBlast on the same device.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Charges profiled kernel time and counted work to the segment of the step that ran it, by
 /// taking differences of the profiler's and the ledger's running totals around each segment.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Where the device time of one training step goes: by layer and pass, and by kernel.
 public struct StepProfile: Codable, Sendable {

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Images per second over timed windows of steps, after untimed warm-up steps.
 public enum ThroughputMeter {

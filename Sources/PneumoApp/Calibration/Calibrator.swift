@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoData
 
 /// Fits a checkpoint's temperature and operating points on the validation data it was trained

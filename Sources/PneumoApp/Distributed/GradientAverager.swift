@@ -1,4 +1,5 @@
 import Engine
+import OpenCLKit
 
 /// Averages the parameter gradients of every rank after each backward pass: the gradients are
 /// copied into one device buffer, read once, summed over ranks with one MPI_Allreduce, scaled

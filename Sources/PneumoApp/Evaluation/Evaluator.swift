@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoData
 
 /// An evaluation with what its report draws besides the numbers: the images and the training history.

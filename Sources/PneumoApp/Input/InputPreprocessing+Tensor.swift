@@ -1,4 +1,5 @@
 import Engine
+import OpenCLKit
 
 extension InputPreprocessing {
     /// The input tensor `[count, channels, side, side]` for `count` gray images of `side` x

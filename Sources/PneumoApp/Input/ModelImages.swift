@@ -1,4 +1,5 @@
 import Engine
+import OpenCLKit
 
 /// Images on their way into a model: gray bytes that the model's preprocessing turns into input
 /// on the device, or input values already prepared (NCHW floats of the model's input shape).

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Joins trained checkpoints into one ensemble checkpoint: `pneumo ensemble`. Its probability
 /// is the mean of its members' calibrated probabilities, calibrated again as a whole and given

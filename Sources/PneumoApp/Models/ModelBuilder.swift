@@ -1,4 +1,5 @@
 import Engine
+import OpenCLKit
 
 /// Turns an architecture description into engine layers with seeded initial weights.
 public enum ModelBuilder {

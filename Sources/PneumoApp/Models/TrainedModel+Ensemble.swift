@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Loading and running an ensemble checkpoint: member i's tensors are stored under `m<i>.`.
 extension TrainedModel {

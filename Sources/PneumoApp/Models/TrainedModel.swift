@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// A network together with what it takes to use it: its architecture, class names,
 /// decision threshold and the checkpoint it came from. Train, evaluate, predict and serve

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoData
 
 /// Identifies the images a model was trained and validated on: a SHA-256 over each image's

@@ -1,4 +1,5 @@
 import Engine
+import OpenCLKit
 
 /// The optimizers `--optimizer` offers.
 public enum OptimizerKind: String, Codable, CaseIterable, Sendable {

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoData
 
 /// How a call to `Trainer.train` ended.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Writes a session's model and resume checkpoints, and restores a session from a resume checkpoint.
 extension TrainingSession {

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 import PneumoData
 
 /// The parts of a run built from its options: data, model, loss, optimizer and augmentation.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import OpenCLKit
 
 /// Runs one configuration of `pneumo sweep` with the training loop: the sweep's optimizer,
 /// batch size and learning rate on top of `base`, its model, epochs and seed.

@@ -33,7 +33,7 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
         outputTilesKernel = try context.kernel("winograd.cl", "winograd_output_tiles")
         gradientTilesKernel = try context.kernel("winograd.cl", "winograd_gradient_tiles")
         filterGradientKernel = try context.kernel("winograd.cl", "winograd_filter_gradient")
-        biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: Convolution.defines(self.gemm.tuning))
+        biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: ConvolutionResources.defines(self.gemm.tuning))
     }
 
     public func supports(_ g: ConvGeometry) -> Bool {

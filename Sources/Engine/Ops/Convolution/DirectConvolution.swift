@@ -51,7 +51,7 @@ final class DirectConvolutionKernels {
     /// The width is built in (KWIDTH) so the tap loop unrolls.
     init(_ context: ComputeContext, tuning: GEMMTuning, kernelWidth: Int) throws {
         self.tuning = tuning
-        let defines = Convolution.defines(tuning).merging(["KWIDTH": kernelWidth]) { $1 }
+        let defines = ConvolutionResources.defines(tuning).merging(["KWIDTH": kernelWidth]) { $1 }
         pad = try context.kernel("conv.cl", "pad_planes", defines: defines)
         forward = try context.kernel("conv.cl", "conv_direct", defines: defines)
         weightGradient = try context.kernel("conv.cl", "conv_weight_grad_direct", defines: defines)
@@ -81,43 +81,66 @@ struct DirectProduct {
     }
 }
 
-extension Convolution {
-    /// Below this share of useful positions per tile, the im2col + GEMM path is faster.
-    static let directUtilizationLimit = 0.75
+/// Stride-1 convolution straight on zero-padded copies of the planes: no im2col matrix (see
+/// `Kernels/conv.cl`). Computes every pass it is given; the chooser sends it only the passes
+/// where its tiles are mostly filled.
+public final class DirectConvolution: ConvolutionAlgorithm {
+    public let name = "direct"
+    let resources: ConvolutionResources
+    private var kernels: [DirectConvolutionKernels.Key: DirectConvolutionKernels] = [:]
 
-    /// True when `pass` of `g` runs on the direct kernels (else im2col + GEMM, or for the
-    /// weight gradient the im2col dot products).
-    public func runsDirect(_ g: ConvGeometry, _ pass: ConvolutionPass) -> Bool {
-        switch pass {
-        case .forward: return useDirect(g, Convolution.forwardProduct(g), tuning(for: g, pass: .forward))
-        case .backwardInput: return useDirect(g, Convolution.backwardInputProduct(g), tuning(for: g, pass: .backwardInput))
-        case .backwardWeights: return useDirectWeightGradient(g)
+    var context: ComputeContext { resources.context }
+    var profile: DeviceProfile { resources.profile }
+
+    /// Kernels are built on first use, per tile configuration and kernel width.
+    public init(_ resources: ConvolutionResources) throws {
+        self.resources = resources
+    }
+
+    /// Stride 1, any kernel size and padding.
+    public func supports(_ geometry: ConvGeometry) -> Bool { geometry.stride == 1 }
+
+    public func forward(
+        input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry
+    ) throws {
+        try requireSupported(g)
+        try resources.requireForward(input: input, weight: weight, bias: bias, output: output, g)
+        try forwardDirect(input: input, weight: weight, bias: bias, output: output, geometry: g,
+                          tuning: resources.directTuning(for: g, pass: .forward))
+    }
+
+    public func backward(
+        input: DeviceBuffer<Float>?, outputGradient: DeviceBuffer<Float>, weight: DeviceBuffer<Float>?,
+        inputGradient: DeviceBuffer<Float>?, weightGradient: DeviceBuffer<Float>?, biasGradient: DeviceBuffer<Float>?,
+        geometry g: ConvGeometry
+    ) throws {
+        try requireSupported(g)
+        try resources.requireBackward(
+            input: input, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
+            weightGradient: weightGradient, biasGradient: biasGradient, g)
+        var biasDone = false
+        if inputGradient != nil || weightGradient != nil {
+            biasDone = try backwardDirect(
+                input: input, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
+                weightGradient: weightGradient, biasGradient: biasGradient, geometry: g)
+        }
+        if let biasGradient, !biasDone {
+            try resources.backwardBias(outputGradient: outputGradient, biasGradient: biasGradient, geometry: g)
         }
     }
 
-    /// Output planes at least this large take the direct weight-gradient kernel; smaller
-    /// ones give its work-items too little to do per launch and row, and go through a GEMM.
-    /// Measured on pneumonet's backward (2 cores, PoCL): at 16 x 16 the direct kernel takes
-    /// 10–12% of the step against 16% for im2col + GEMM; at 8 x 8 it loses (17% against 12%).
-    static let directWeightGradientPixels = 200
-
-    func useDirectWeightGradient(_ g: ConvGeometry) -> Bool {
-        guard g.stride == 1 else { return false }
-        switch path {
-        case .automatic: return g.outputPixels >= Convolution.directWeightGradientPixels
-        case .direct: return true
-        case .im2col: return false
-        }
+    private func requireSupported(_ g: ConvGeometry) throws {
+        guard supports(g) else { throw EngineError.invalidConfiguration("the direct convolution runs stride 1 only, not \(g)") }
     }
 
-    /// Stride 1 and tiles mostly filled with real outputs.
-    func useDirect(_ g: ConvGeometry, _ product: DirectProduct, _ tuning: GEMMTuning) -> Bool {
-        guard g.stride == 1 else { return false }
-        switch path {
-        case .automatic: return product.utilization(tileColumns: tuning.tileColumns) >= Convolution.directUtilizationLimit
-        case .direct: return true
-        case .im2col: return false
-        }
+    /// The direct kernels built for `tuning` and a kernel width (built once per pair).
+    func directKernels(_ tuning: GEMMTuning, kernelWidth: Int) throws -> DirectConvolutionKernels {
+        let key = DirectConvolutionKernels.Key(tuning: tuning, kernelWidth: kernelWidth)
+        if let built = kernels[key] { return built }
+        let built = try DirectConvolutionKernels(context, tuning: tuning, kernelWidth: kernelWidth)
+        kernels[key] = built
+        return built
     }
 
     static func forwardProduct(_ g: ConvGeometry) -> DirectProduct {
@@ -157,44 +180,29 @@ extension Convolution {
                      kernelHeight: g.kernelHeight, slack: slack)
     }
 
-    /// Packs the weights as A panels: as stored for the forward pass, flipped in space with
-    /// filters and channels swapped for backward to the input (A[c][(f, t)] = W[f][c][taps-1-t]).
-    func packWeights(_ weight: DeviceBuffer<Float>, _ g: ConvGeometry, flipped: Bool, tile: Int) throws -> DeviceBuffer<Float> {
-        let taps = g.kernelHeight * g.kernelWidth
-        let rows = flipped ? g.inChannels : g.filters
-        let k = flipped ? g.filters * taps : g.patchSize
-        let panels = try DeviceBuffer<Float>(context, count: gemm.packedCount(rows: rows, k: k, tile: tile))
-        let source = flipped
-            ? PanelSource(buffer: weight, offset: taps - 1, rowStride: taps, kStride: -1, kInner: taps,
-                          kOuterStride: g.inChannels * taps, batchStride: 0)
-            : PanelSource(buffer: weight, offset: 0, rowStride: g.patchSize, kStride: 1, kInner: g.patchSize, kOuterStride: 0, batchStride: 0)
-        try gemm.pack(source, rows: rows, k: k, tile: tile, batch: 1, into: panels)
-        return panels
-    }
-
     /// Stride-1 forward: pad each chunk of images, then `conv_direct`.
     func forwardDirect(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, output: DeviceBuffer<Float>,
         geometry g: ConvGeometry, tuning: GEMMTuning
     ) throws {
         let kernels = try directKernels(tuning, kernelWidth: g.kernelWidth)
-        let panels = try packWeights(weight, g, flipped: false, tile: tuning.tileRows)
-        let layout = Convolution.forwardLayout(g, slack: Convolution.slack(g, tuning))
-        let chunk = try imagesPerChunk(g, floatsPerImage: g.inChannels * layout.plane)
+        let panels = try resources.packWeights(weight, g, flipped: false, tile: tuning.tileRows)
+        let layout = DirectConvolution.forwardLayout(g, slack: DirectConvolution.slack(g, tuning))
+        let chunk = try resources.imagesPerChunk(g, floatsPerImage: g.inChannels * layout.plane)
         let padded = try DeviceBuffer<Float>(context, count: g.inChannels * layout.plane * chunk)
         let imageSize = g.inChannels * g.height * g.width
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
             try pad(kernels, input, offset: first * imageSize, planes: images * g.inChannels, height: g.height, width: g.width,
                     layout: layout, into: padded)
-            try runDirect(kernels, Convolution.forwardProduct(g), padded: padded, layout: layout, panels: panels,
+            try runDirect(kernels, DirectConvolution.forwardProduct(g), padded: padded, layout: layout, panels: panels,
                           output: output, outputOffset: first * g.filters * g.outputPixels, bias: bias, images: images)
         }
     }
 
     /// Stride-1 backward with padded planes shared by both gradients: pads dY once, then the
     /// weight gradient (when `weightGradient` is given) and the input gradient (when
-    /// `inputGradient` is given, through `conv_direct` or, for tiny images, im2col + GEMM).
+    /// `inputGradient` is given, through `conv_direct`).
     /// Returns true when the direct weight-gradient kernels also wrote `biasGradient`.
     @discardableResult
     func backwardDirect(
@@ -202,17 +210,10 @@ extension Convolution {
         inputGradient: DeviceBuffer<Float>?, weightGradient: DeviceBuffer<Float>?, biasGradient: DeviceBuffer<Float>? = nil,
         geometry g: ConvGeometry
     ) throws -> Bool {
-        let inputTuning = tuning(for: g, pass: .backwardInput)
-        let weightsTuning = tuning(for: g, pass: .backwardWeights)
-        let directInput = inputGradient != nil && useDirect(g, Convolution.backwardInputProduct(g), inputTuning)
-        if let inputGradient, let weight, !directInput {
-            try backwardInputIm2col(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, geometry: g)
-        }
-        var weightGradient = weightGradient
-        if let gradient = weightGradient, let input, !useDirectWeightGradient(g) {
-            try backwardWeightsIm2col(input: input, outputGradient: outputGradient, weightGradient: gradient, geometry: g)
-            weightGradient = nil
-        }
+        let inputTuning = resources.directTuning(for: g, pass: .backwardInput)
+        let weightsTuning = resources.directTuning(for: g, pass: .backwardWeights)
+        let directInput = inputGradient != nil && weight != nil
+        let weightGradient = input == nil ? nil : weightGradient
         guard directInput || weightGradient != nil else { return false }
         if !directInput, let weightGradient, let input, g.outWidth >= weightsTuning.vectorWidth {
             try weightGradientFromRows(
@@ -221,21 +222,21 @@ extension Convolution {
             return biasGradient != nil
         }
         // Both passes read dY's padded copy, so it has the slack either needs.
-        let slack = Convolution.slack(g, inputTuning, weightsTuning)
-        let gradientLayout = Convolution.gradientLayout(g, slack: slack)
-        let inputLayout = Convolution.weightGradientInputLayout(g, slack: slack)
+        let slack = DirectConvolution.slack(g, inputTuning, weightsTuning)
+        let gradientLayout = DirectConvolution.gradientLayout(g, slack: slack)
+        let inputLayout = DirectConvolution.weightGradientInputLayout(g, slack: slack)
         let gradientPerImage = g.filters * gradientLayout.plane
         let inputPerImage = weightGradient == nil ? 0 : g.inChannels * inputLayout.plane
         let weightCount = g.filters * g.patchSize
-        let chunk = try imagesPerChunk(g, floatsPerImage: gradientPerImage + inputPerImage + (weightGradient == nil ? 0 : weightCount))
+        let chunk = try resources.imagesPerChunk(g, floatsPerImage: gradientPerImage + inputPerImage + (weightGradient == nil ? 0 : weightCount))
         let paddedGradient = try DeviceBuffer<Float>(context, count: gradientPerImage * chunk)
         let inputKernels = try directKernels(inputTuning, kernelWidth: g.kernelWidth)
         let weightsKernels = try directKernels(weightsTuning, kernelWidth: g.kernelWidth)
-        let panels = try weight.flatMap { directInput ? try packWeights($0, g, flipped: true, tile: inputTuning.tileRows) : nil }
+        let panels = try weight.flatMap { directInput ? try resources.packWeights($0, g, flipped: true, tile: inputTuning.tileRows) : nil }
         var weightScratch: (padded: DeviceBuffer<Float>, partials: DeviceBuffer<Float>, bias: BiasSums?, imagesPerGroup: Int)?
         if weightGradient != nil {
             // Enough positions per work-item that its loop, not its launch, dominates.
-            let imagesPerGroup = min(chunk, max(1, 4096 / max(1, g.outHeight * gradientLayout.width)))
+            let imagesPerGroup = min(chunk, max(1, profile.weightGradientPositions / max(1, g.outHeight * gradientLayout.width)))
             let groups = (chunk + imagesPerGroup - 1) / imagesPerGroup
             weightScratch = (try DeviceBuffer<Float>(context, count: inputPerImage * chunk),
                              try DeviceBuffer<Float>(context, count: weightCount * groups),
@@ -255,7 +256,7 @@ extension Convolution {
                     into: weightGradient, bias: scratch.bias, accumulate: first > 0)
             }
             if directInput, let inputGradient, let panels {
-                try runDirect(inputKernels, Convolution.backwardInputProduct(g), padded: paddedGradient, layout: gradientLayout,
+                try runDirect(inputKernels, DirectConvolution.backwardInputProduct(g), padded: paddedGradient, layout: gradientLayout,
                               panels: panels, output: inputGradient, outputOffset: first * g.inChannels * g.height * g.width,
                               bias: nil, images: images)
             }
@@ -297,14 +298,14 @@ extension Convolution {
         paddedInput: DeviceBuffer<Float>, inputLayout: PaddedPlanes, images: Int, imagesPerGroup: Int,
         partials: DeviceBuffer<Float>, into weightGradient: DeviceBuffer<Float>, bias: BiasSums?, accumulate: Bool
     ) throws {
-        let block = Convolution.weightGradientBlock
+        let block = ConvolutionResources.weightGradientBlock
         let groups = (images + imagesPerGroup - 1) / imagesPerGroup
         let weightCount = g.filters * g.patchSize
         try context.launch(
             kernels.weightGradient,
             global: [(g.patchSize + block.taps - 1) / block.taps, (g.filters + block.filters - 1) / block.filters, groups],
             // CPUs want one work-item per group; GPUs want wide groups (padded, the kernel checks bounds).
-            local: [context.device.kind == .cpu ? 1 : kernels.tuning.localSize, 1, 1],
+            local: [profile.weightGradientGroupSize ?? kernels.tuning.localSize, 1, 1],
             g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, gradientLayout.width,
             paddedGradient, gradientLayout.plane, gradientLayout.top * gradientLayout.width + gradientLayout.left,
             paddedInput, inputLayout.plane, images, imagesPerGroup, partials, bias?.partials ?? partials, Int32(bias == nil ? 0 : 1))
@@ -324,7 +325,7 @@ extension Convolution {
         into weightGradient: DeviceBuffer<Float>, accumulate: Bool
     ) throws {
         try context.launch(
-            kernels.reduce, global: [weightCount], local: [min(64, context.device.maxWorkGroupSize)],
+            kernels.reduce, global: [weightCount], local: [min(profile.partialSumGroupSize, context.device.maxWorkGroupSize)],
             groups, weightCount, partials, weightGradient, Float(accumulate ? 1 : 0))
         WorkLedger.record(context, kernels.reduce, bytes: floatBytes((groups + (accumulate ? 2 : 1)) * weightCount))
     }
@@ -336,17 +337,17 @@ extension Convolution {
         biasGradient: DeviceBuffer<Float>?, geometry g: ConvGeometry, tuning: GEMMTuning
     ) throws {
         let kernels = try directKernels(tuning, kernelWidth: g.kernelWidth)
-        let layout = Convolution.weightGradientInputLayout(g, slack: Convolution.slack(g, tuning))
+        let layout = DirectConvolution.weightGradientInputLayout(g, slack: DirectConvolution.slack(g, tuning))
         let inputPerImage = g.inChannels * layout.plane
         let weightCount = g.filters * g.patchSize
-        let chunk = try imagesPerChunk(g, floatsPerImage: inputPerImage + weightCount)
+        let chunk = try resources.imagesPerChunk(g, floatsPerImage: inputPerImage + weightCount)
         // Enough positions per work-item that its loop, not its launch, dominates.
-        let imagesPerGroup = min(chunk, max(1, 4096 / max(1, g.outputPixels)))
+        let imagesPerGroup = min(chunk, max(1, profile.weightGradientPositions / max(1, g.outputPixels)))
         let groups = (chunk + imagesPerGroup - 1) / imagesPerGroup
         let padded = try DeviceBuffer<Float>(context, count: inputPerImage * chunk)
         let partials = try DeviceBuffer<Float>(context, count: weightCount * groups)
         let bias = try biasGradient.map { BiasSums(partials: try DeviceBuffer<Float>(context, count: g.filters * groups), gradient: $0) }
-        let block = Convolution.weightGradientBlock
+        let block = ConvolutionResources.weightGradientBlock
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
             try pad(kernels, input, offset: first * g.inChannels * g.height * g.width, planes: images * g.inChannels,
@@ -355,7 +356,7 @@ extension Convolution {
             try context.launch(
                 kernels.weightGradientRows,
                 global: [(g.patchSize + block.taps - 1) / block.taps, (g.filters + block.filters - 1) / block.filters, launchedGroups],
-                local: [context.device.kind == .cpu ? 1 : tuning.localSize, 1, 1],
+                local: [profile.weightGradientGroupSize ?? tuning.localSize, 1, 1],
                 g.inChannels, g.kernelHeight, g.kernelWidth, g.filters, g.outHeight, g.outWidth, layout.width,
                 outputGradient, first * g.filters * g.outputPixels, padded, layout.plane, images, imagesPerGroup, partials,
                 bias?.partials ?? partials, Int32(bias == nil ? 0 : 1))
@@ -376,20 +377,10 @@ extension Convolution {
         _ kernels: DirectConvolutionKernels, _ source: DeviceBuffer<Float>, offset: Int, planes: Int, height: Int, width: Int,
         layout: PaddedPlanes, into padded: DeviceBuffer<Float>
     ) throws {
-        let split = rowSplit(planes * layout.rows)
+        let split = resources.rowSplit(planes * layout.rows)
         try context.launch(
             kernels.pad, global: [split.items], local: [split.local], height, width, layout.rows, layout.width, layout.plane,
             layout.top, layout.left, planes, split.perItem, source, offset, padded)
         WorkLedger.record(context, kernels.pad, bytes: floatBytes(planes * (height * width + layout.rows * layout.width)))
-    }
-
-    /// Rows per work-item for row-wise copies: about 16 items per compute unit on a CPU, one
-    /// row per item in groups of 64 elsewhere.
-    func rowSplit(_ rows: Int) -> (perItem: Int, items: Int, local: Int) {
-        if context.device.kind == .cpu {
-            let perItem = max(1, rows / (16 * max(1, context.device.computeUnits)))
-            return (perItem, (rows + perItem - 1) / perItem, 1)
-        }
-        return (1, rows, min(64, context.device.maxWorkGroupSize))
     }
 }

@@ -1,0 +1,135 @@
+import Engine
+import Foundation
+import OpenCLKit
+import XCTest
+
+/// How `Convolution` picks among its algorithms: the profile's rule, pins by property and by
+/// environment, tuned entries, registered algorithms, and clear errors for unknown names.
+final class ConvolutionChooserTests: XCTestCase {
+    private func geometry(_ size: Int, stride: Int = 1, channels: Int = 2) throws -> ConvGeometry {
+        try ConvGeometry(batch: 1, inChannels: channels, height: size, width: size, filters: 4, kernelHeight: 3, kernelWidth: 3,
+                         stride: stride, padding: .same)
+    }
+
+    private func names(_ convolution: Convolution, _ g: ConvGeometry) throws -> [String] {
+        try ConvolutionPass.allCases.map { try convolution.algorithm(for: g, $0).name }
+    }
+
+    func testRuleTakesDirectKernelsForStrideOneWithFullTiles() throws {
+        let convolution = try Convolution(TestDevice.context(), environment: [:])
+        XCTAssertEqual(convolution.algorithms.map(\.name), ["direct", "im2col"])
+        XCTAssertEqual(try names(convolution, geometry(40)), ["direct", "direct", "direct"])
+        XCTAssertEqual(try names(convolution, geometry(40, stride: 2)), ["im2col", "im2col", "im2col"])
+        // Tiny planes: most of a tile is wasted, and the weight gradient has too few pixels.
+        XCTAssertEqual(try names(convolution, geometry(4)), ["im2col", "im2col", "im2col"])
+    }
+
+    func testPinnedAlgorithmRunsWhereItSupportsTheShape() throws {
+        let convolution = try Convolution(TestDevice.context(), environment: [:])
+        convolution.pinnedAlgorithm = "direct"
+        XCTAssertEqual(try names(convolution, geometry(4)), ["direct", "direct", "direct"])
+        XCTAssertEqual(try names(convolution, geometry(40, stride: 2)), ["im2col", "im2col", "im2col"], "direct runs stride 1 only")
+        convolution.pinnedAlgorithm = "im2col"
+        XCTAssertEqual(try names(convolution, geometry(40)), ["im2col", "im2col", "im2col"])
+        convolution.pinnedAlgorithm = "fourier"
+        XCTAssertThrowsError(try convolution.algorithm(for: geometry(40), .forward)) { error in
+            XCTAssertTrue("\(error)".contains("fourier") && "\(error)".contains("direct, im2col"), "\(error)")
+        }
+    }
+
+    func testEnvironmentPinsAnAlgorithmAndRejectsUnknownNames() throws {
+        let context = try TestDevice.context()
+        let pinned = try Convolution(context, environment: [Convolution.algorithmVariable: "im2col"])
+        XCTAssertEqual(pinned.pinnedAlgorithm, "im2col")
+        XCTAssertEqual(try names(pinned, geometry(40)), ["im2col", "im2col", "im2col"])
+        XCTAssertThrowsError(try Convolution(context, environment: [Convolution.algorithmVariable: "fft"])) { error in
+            XCTAssertTrue("\(error)".contains("PNEUMO_CONV_ALGORITHM=fft") && "\(error)".contains("direct, im2col"), "\(error)")
+        }
+    }
+
+    func testTunedEntryOfTheProfileWinsOverTheRule() throws {
+        let g = try geometry(40)
+        var profile = try TestDevice.context().profile
+        profile.convolutionAlgorithms[ConvolutionChoice.key(g, .backwardInput)] = "im2col"
+        profile.convolutionAlgorithms[ConvolutionChoice.key(try geometry(40, stride: 2), .forward)] = "direct"
+        let context = try ComputeContext(device: TestDevice.context().device)
+        context.setDeviceTuning(DeviceTuning(profile: profile))
+        let convolution = try Convolution(context, environment: [:])
+        XCTAssertEqual(ConvolutionChoice.key(g, .backwardInput), "backward-input 2x40x40 f4 k3x3 s1 same")
+        XCTAssertEqual(try names(convolution, g), ["direct", "im2col", "direct"])
+        XCTAssertEqual(try convolution.algorithm(for: geometry(40, stride: 2), .forward).name, "im2col", "a tuned entry must support the shape")
+        convolution.pinnedAlgorithm = "direct"
+        XCTAssertEqual(try names(convolution, g), ["direct", "direct", "direct"], "a pin wins over the table")
+    }
+
+    /// A registered algorithm is chosen by name and gets exactly the gradients asked of it.
+    func testRegisteredAlgorithmIsChosenAndGetsEachPass() throws {
+        let context = try TestDevice.context()
+        var recorder: RecordingAlgorithm?
+        let convolution = try Convolution(context, algorithms: Convolution.standardAlgorithms + [{
+            let made = RecordingAlgorithm(try Im2colConvolution($0))
+            recorder = made
+            return made
+        }], environment: [:])
+        convolution.pinnedAlgorithm = "recording"
+        let g = try geometry(9, channels: 3)
+        var rng = SeededGenerator(seed: 5)
+        func random(_ shape: [Int]) -> [Float] { (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() } }
+        let x = random(g.inputShape), w = random(g.weightShape), dy = random(g.outputShape)
+        let y = try DeviceBuffer<Float>(context, count: g.outputShape.reduce(1, *))
+        try convolution.forward(input: DeviceBuffer(context, x), weight: DeviceBuffer(context, w), bias: nil, output: y, geometry: g)
+        assertClose(try y.read(), ConvolutionReference.forward(input: x, weight: w, bias: nil, geometry: g), absolute: 2e-4)
+        let dx = try DeviceBuffer<Float>(context, count: x.count)
+        try convolution.backwardInput(outputGradient: DeviceBuffer(context, dy), weight: DeviceBuffer(context, w), inputGradient: dx, geometry: g)
+        assertClose(try dx.read(), ConvolutionReference.backwardInput(outputGradient: dy, weight: w, geometry: g), absolute: 2e-4)
+        XCTAssertEqual(recorder?.calls, ["forward", "backward input"])
+        convolution.pinnedAlgorithm = nil
+        try convolution.forward(input: DeviceBuffer(context, x), weight: DeviceBuffer(context, w), bias: nil, output: y, geometry: g)
+        XCTAssertEqual(recorder?.calls.count, 2, "unpinned, the rule never names it")
+    }
+
+    func testMissingOperandsOfAGradientAreReported() throws {
+        let context = try TestDevice.context()
+        let convolution = try Convolution(context, environment: [:])
+        let g = try geometry(8)
+        let dy = try DeviceBuffer<Float>(context, count: g.outputShape.reduce(1, *))
+        let dx = try DeviceBuffer<Float>(context, count: g.inputShape.reduce(1, *))
+        XCTAssertThrowsError(try convolution.backward(
+            input: nil, outputGradient: dy, weight: nil, inputGradient: dx, weightGradient: nil, biasGradient: nil, geometry: g)) { error in
+            XCTAssertTrue("\(error)".contains("needs its weights"), "\(error)")
+        }
+        XCTAssertThrowsError(try DirectConvolution(convolution.resources).forward(
+            input: dx, weight: dx, bias: nil, output: dy, geometry: geometry(8, stride: 2))) { error in
+            XCTAssertTrue("\(error)".contains("stride 1 only"), "\(error)")
+        }
+    }
+}
+
+/// Passes everything to another algorithm, noting which passes it was asked for.
+private final class RecordingAlgorithm: ConvolutionAlgorithm {
+    let name = "recording"
+    let inner: ConvolutionAlgorithm
+    var calls: [String] = []
+
+    init(_ inner: ConvolutionAlgorithm) { self.inner = inner }
+
+    func supports(_ geometry: ConvGeometry) -> Bool { geometry.stride == 1 }
+
+    func forward(
+        input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, output: DeviceBuffer<Float>, geometry: ConvGeometry
+    ) throws {
+        calls.append("forward")
+        try inner.forward(input: input, weight: weight, bias: bias, output: output, geometry: geometry)
+    }
+
+    func backward(
+        input: DeviceBuffer<Float>?, outputGradient: DeviceBuffer<Float>, weight: DeviceBuffer<Float>?,
+        inputGradient: DeviceBuffer<Float>?, weightGradient: DeviceBuffer<Float>?, biasGradient: DeviceBuffer<Float>?, geometry: ConvGeometry
+    ) throws {
+        calls.append([inputGradient.map { _ in "input" }, weightGradient.map { _ in "weights" }, biasGradient.map { _ in "bias" }]
+            .compactMap { $0 }.reduce("backward") { $0 + " " + $1 })
+        try inner.backward(
+            input: input, outputGradient: outputGradient, weight: weight, inputGradient: inputGradient,
+            weightGradient: weightGradient, biasGradient: biasGradient, geometry: geometry)
+    }
+}
