@@ -87,13 +87,15 @@ extension ArchitectureSpec {
         var copy = self
         if let inputSize { copy.input.size = inputSize }
         if let channels { copy.input.channels = channels }
-        if let width, let first = layers.first(where: { $0.type == "Conv2D" })?.filters, first > 0 {
-            copy.layers = layers.map { layer in
+        if let width, let first = allLayers.first(where: { $0.type == "Conv2D" })?.filters, first > 0 {
+            func scaled(_ layer: LayerSpec) -> LayerSpec {
                 guard layer.type == "Conv2D", let filters = layer.filters else { return layer }
                 var scaled = layer
                 scaled.filters = max(1, Int((Double(filters) * Double(width) / Double(first)).rounded()))
                 return scaled
             }
+            copy.layers = layers.map(scaled)
+            copy.nodes = nodes?.map { node in NodeSpec(name: node.name, inputs: node.inputs, scaled(node.layer)) }
         }
         return copy
     }

@@ -203,7 +203,7 @@ public final class Trainer {
             input = try augmenter.apply(input, parameters: parameters)
         }
         let targets = try Tensor(context, shape: [batch.count], values: batch.targets)
-        return try session.network.trainStepKeepingLogits(
+        return try session.network.trainStep(
             input: input, targets: targets, loss: session.loss, optimizer: session.optimizer)
     }
 

@@ -70,10 +70,10 @@ final class TrainingSession {
 
     var classNames: [String] { model.classNames }
     var context: ComputeContext { model.context }
-    var network: Sequential { model.network }
+    var network: Graph { model.network }
     var stepsPerEpoch: Int { loader.batchesPerEpoch }
     /// Dropout layers in network order: their mask counters are part of the resume state.
-    var dropoutLayers: [Dropout] { network.layers.compactMap { $0 as? Dropout } }
+    var dropoutLayers: [Dropout] { network.ops.compactMap { $0 as? Dropout } }
 
     /// The first augmentation generator of a run, derived from its seed.
     var initialAugmentationGenerator: SeededGenerator {
