@@ -80,13 +80,14 @@ public final class GradCAM {
         self.modes = modes
     }
 
-    /// The last convolution, moved past the activation, normalisation and dropout nodes that
-    /// alone read it (so A is what the next block sees); without convolutions, the last
+    /// For a chain, the last convolution, moved past the activation, normalisation and dropout
+    /// nodes that alone read it (so A is what the next block sees); for a graph with branches
+    /// (where the last convolution may sit on a shortcut), and without convolutions, the last
     /// node with an image-shaped output; nil when there is none.
     public static func defaultNode(in network: Graph) throws -> String? {
         let shapes = try network.shapes(batch: 1)
         let nodes = network.nodes
-        guard var index = nodes.lastIndex(where: { $0.op is Conv2D }) else {
+        guard network.isChain, var index = nodes.lastIndex(where: { $0.op is Conv2D }) else {
             return nodes.last { shapes[$0.name]?.count == 4 }?.name
         }
         func readers(_ name: String) -> [Graph.Node] { nodes.filter { $0.inputs.contains(name) } }
