@@ -37,7 +37,8 @@ final class ArchitectureGraphTests: XCTestCase {
         XCTAssertEqual(try network.outputShapes(batch: 2).last, [2, 1])
         let plan = try ArchitecturePlan.make(spec, classes: 2)
         XCTAssertEqual(plan.parameterCount, network.parameterCount)
-        XCTAssertTrue(try network.summary().contains("<- sum.relu, side"), try network.summary())
+        let summary = try network.summary()
+        XCTAssertTrue(summary.contains("<- sum.relu, side"), summary)
         // Weights go out and back in under the node names.
         let model = try TrainedModel(spec: spec, classNames: ["a", "b"], context: try cpu(), seed: 3)
         let tensors = try model.weightTensors()
