@@ -64,3 +64,9 @@ __kernel void sum_final(__global const float *partials, __global float *out, con
     tree_reduce(scratch);
     if (lid == 0) out[0] = scale * scratch[0];
 }
+
+// out = max(a + b, 0): a residual sum and its ReLU in one pass (out may alias a or b).
+__kernel void add_relu(__global const float *a, __global const float *b, __global float *out, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) out[i] = fmax(a[i] + b[i], 0.0f);
+}

@@ -294,6 +294,65 @@ def optimizer_cases():
 
 
 # ---------------------------------------------------------------------------------------------
+# A whole residual block, as pneumoresnet's stride-2 blocks are built
+
+
+def residual_block_case(name, seed, shape=(2, 3, 6, 8), out_channels=4, stride=2):
+    """conv3x3 (stride, TensorFlow "same") -> batch norm -> ReLU -> conv3x3 -> batch norm, plus
+    a 1x1 stride-2 projection with batch norm, added, then ReLU; all batch norms in training
+    mode. Node names are those of the graph the test builds: conv1, bn1, conv2, bn2, proj, proj_bn."""
+    batch, channels, height, width = shape
+    case = Case(name, "residual_block", seed, {
+        "stride": stride, "out_channels": out_channels, "momentum": 0.1, "eps": 1e-5,
+        "nodes": "conv1 -> bn1 -> relu -> conv2 -> bn2; proj -> proj_bn; add; relu",
+    })
+    x = leaf(case.add("input", case.randn(*shape)))
+    parameters = {}
+
+    def conv(node, inputs, kernel):
+        fan_in = inputs * kernel * kernel
+        parameters[node + ".weight"] = leaf(case.add(node + ".weight", case.randn(out_channels, inputs, kernel, kernel, scale=1 / math.sqrt(fan_in))))
+        parameters[node + ".bias"] = leaf(case.add(node + ".bias", case.randn(out_channels, scale=0.1)))
+
+    def norm(node):
+        parameters[node + ".weight"] = leaf(case.add(node + ".weight", case.uniform(out_channels, low=0.5, high=1.5)))
+        parameters[node + ".bias"] = leaf(case.add(node + ".bias", case.randn(out_channels, scale=0.2)))
+        running = (case.add(node + ".running_mean_before", case.randn(out_channels, scale=0.1)),
+                   case.add(node + ".running_var_before", case.uniform(out_channels, low=0.5, high=1.5)))
+        return running
+
+    conv("conv1", channels, 3)
+    running1 = norm("bn1")
+    conv("conv2", out_channels, 3)
+    running2 = norm("bn2")
+    conv("proj", channels, 1)
+    running3 = norm("proj_bn")
+
+    def same_conv(value, node, kernel, step):
+        top, bottom = same_padding(value.shape[2], kernel, step)
+        left, right = same_padding(value.shape[3], kernel, step)
+        return F.conv2d(F.pad(value, (left, right, top, bottom)), parameters[node + ".weight"], parameters[node + ".bias"], stride=step)
+
+    def batch_norm(value, node, running):
+        return F.batch_norm(value, running[0], running[1], parameters[node + ".weight"], parameters[node + ".bias"],
+                            training=True, momentum=0.1, eps=1e-5)
+
+    body = batch_norm(same_conv(torch.relu(batch_norm(same_conv(x, "conv1", 3, stride), "bn1", running1)), "conv2", 3, 1), "bn2", running2)
+    shortcut = batch_norm(same_conv(x, "proj", 1, stride), "proj_bn", running3)
+    y = torch.relu(body + shortcut)
+    case.add("output", y)
+    for node, running in (("bn1", running1), ("bn2", running2), ("proj_bn", running3)):
+        case.add(node + ".running_mean", running[0])
+        case.add(node + ".running_var", running[1])
+    r = case.add("r", case.randn(*y.shape))
+    (y * r).sum().backward()
+    case.add("grad_input", x.grad)
+    for key, value in parameters.items():
+        case.add("grad_" + key, value.grad)
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def all_cases():
@@ -314,6 +373,7 @@ def all_cases():
         dense_case("dense", 401, batch=5, in_features=7, out_features=4),
         bce_case("bce_with_logits_weighted", 501, batch=10),
         softmax_ce_case("softmax_cross_entropy_weighted", 502, batch=7, classes=4),
+        residual_block_case("residual_block_s2", 601),
     ] + optimizer_cases()
 
 

@@ -15,6 +15,10 @@ Layer specs (all tuples):
     ("flatten",)
     ("global_avg_pool",)                       [N, C, H, W] -> [N, C]
     ("dense", units)
+    ("residual_block", out_channels, stride)   basic residual block: 3x3 conv (stride, with bias) ->
+                                               batch norm -> ReLU -> 3x3 conv -> batch norm, plus the
+                                               input (through a 1x1 conv with stride and batch norm
+                                               when the shape changes), then ReLU
 The last layer gives one logit per image; the loss is binary cross-entropy on that logit.
 """
 
@@ -76,9 +80,31 @@ def pneumonet():
     )
 
 
+def pneumoresnet():
+    """pneumo's residual network (Sources/PneumoApp/Models/BuiltinModels.swift): a 3x3 stem
+    (16 filters) with batch norm, ReLU and 2x2 max pooling, four stages of one basic residual
+    block (16, 32, 64, 128 filters; stride 2 from the second stage), global average pooling,
+    dropout 0.3 and a linear head, on a grayscale image."""
+    layers = [("conv", 16, 3, "same"), ("batch_norm",), ("relu",), ("max_pool", 2)]
+    for index, channels in enumerate((16, 32, 64, 128)):
+        layers.append(("residual_block", channels, 1 if index == 0 else 2))
+    layers += [("global_avg_pool",), ("dropout", 0.3), ("dense", 1)]
+    return Architecture(
+        name="pneumoresnet",
+        input_shape=(1, 128, 128),
+        layers=layers,
+        batch=32,
+        optimizer="adam",
+        learning_rate=1e-3,
+        pneumo_name="pneumoresnet",
+        parameters=308_097,
+    )
+
+
 ARCHITECTURES = {
     "seed-cnn-tuned": seed_cnn_tuned,
     "pneumonet": pneumonet,
+    "pneumoresnet": pneumoresnet,
 }
 
 

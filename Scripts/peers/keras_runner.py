@@ -18,10 +18,25 @@ import keras  # noqa: E402
 from architectures import architecture  # noqa: E402
 
 
+def residual_block(x, out_channels, stride):
+    """conv3x3 (stride) -> BN -> ReLU -> conv3x3 -> BN, plus the input or its 1x1 projection, then ReLU."""
+    def norm():
+        return keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+    y = keras.layers.Conv2D(out_channels, 3, strides=stride, padding="same")(x)
+    y = keras.layers.ReLU()(norm()(y))
+    y = norm()(keras.layers.Conv2D(out_channels, 3, padding="same")(y))
+    shortcut = x
+    if stride != 1 or x.shape[-1] != out_channels:
+        shortcut = norm()(keras.layers.Conv2D(out_channels, 1, strides=stride, padding="same")(x))
+    return keras.layers.ReLU()(keras.layers.Add()([y, shortcut]))
+
+
 def build(arch):
-    """A keras.Sequential for the architecture's layer specs (NHWC, TensorFlow's native CPU layout)."""
+    """A functional keras.Model for the architecture's layer specs (NHWC, TensorFlow's native CPU layout)."""
     channels, height, width = arch.input_shape
-    layers = [keras.Input((height, width, channels))]
+    inputs = keras.Input((height, width, channels))
+    x = inputs
+    layers = []
     for spec in arch.layers:
         kind = spec[0]
         if kind in ("conv", "conv_bn"):
@@ -44,9 +59,16 @@ def build(arch):
             layers.append(keras.layers.GlobalAveragePooling2D())
         elif kind == "dense":
             layers.append(keras.layers.Dense(spec[1]))
+        elif kind == "residual_block":
+            for layer in layers:
+                x = layer(x)
+            layers = []
+            x = residual_block(x, spec[1], spec[2])
         else:
             raise ValueError(f"{arch.name}: layer kind {kind!r} has no Keras translation")
-    return keras.Sequential(layers)
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inputs, x)
 
 
 def main():

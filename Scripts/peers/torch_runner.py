@@ -14,6 +14,24 @@ from torch import nn  # noqa: E402
 from architectures import architecture  # noqa: E402
 
 
+class ResidualBlock(nn.Module):
+    """conv3x3 (stride) -> BN -> ReLU -> conv3x3 -> BN, plus the input or its 1x1 projection, then ReLU.
+    PyTorch pads a strided 3x3 convolution by 1 on every side where pneumo and Keras pad 'same'
+    (0 before, 1 after): the sizes, parameters and work are the same."""
+
+    def __init__(self, channels, out_channels, stride):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, out_channels, 3, stride=stride, padding=1), nn.BatchNorm2d(out_channels), nn.ReLU(),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1), nn.BatchNorm2d(out_channels))
+        self.shortcut = nn.Identity()
+        if stride != 1 or channels != out_channels:
+            self.shortcut = nn.Sequential(nn.Conv2d(channels, out_channels, 1, stride=stride), nn.BatchNorm2d(out_channels))
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
 def build(arch):
     """An nn.Sequential for the architecture's layer specs (NCHW, PyTorch's native layout)."""
     channels, height, width = arch.input_shape
@@ -46,6 +64,11 @@ def build(arch):
         elif kind == "dense":
             modules.append(nn.Linear(channels, spec[1]))
             channels = spec[1]
+        elif kind == "residual_block":
+            out_channels, stride = spec[1:]
+            modules.append(ResidualBlock(channels, out_channels, stride))
+            channels = out_channels
+            height, width = (height + stride - 1) // stride, (width + stride - 1) // stride
         else:
             raise ValueError(f"{arch.name}: layer kind {kind!r} has no PyTorch translation")
     return nn.Sequential(*modules)

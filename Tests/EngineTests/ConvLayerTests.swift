@@ -63,7 +63,7 @@ final class ConvLayerTests: XCTestCase {
         for (stride, shape) in [(1, [2, 2, 9, 8]), (2, [3, 2, 11, 7])] {
             var rng = SeededGenerator(seed: UInt64(30 + stride))
             let conv = try Conv2D(context, inputChannels: 2, filters: 3, kernelSize: 3, stride: stride, padding: .same, rng: &rng)
-            let network = try Sequential(inputShape: Array(shape.dropFirst()), layers: [conv, ReLU(context)])
+            let network = try Graph(inputShape: Array(shape.dropFirst()), layers: [conv, ReLU(context)])
             let x = try Tensor(context, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() })
             let outputShape = try network.outputShapes(batch: shape[0]).last!
             let dy = try Tensor(context, shape: outputShape, values: (0..<outputShape.reduce(1, *)).map { _ in rng.nextNormal() })

@@ -30,9 +30,9 @@ final class EndToEndTrainingTests: XCTestCase {
         return (pixels, labels)
     }
 
-    static func makeModel(_ context: ComputeContext, seed: UInt64) throws -> Sequential {
+    static func makeModel(_ context: ComputeContext, seed: UInt64) throws -> Graph {
         var rng = SeededGenerator(seed: seed)
-        return try Sequential(inputShape: [1, side, side], layers: [
+        return try Graph(inputShape: [1, side, side], layers: [
             try Conv2D(context, inputChannels: 1, filters: 8, kernelSize: 3, padding: .same, rng: &rng),
             try BatchNorm(context, channels: 8),
             ReLU(context),
@@ -47,7 +47,7 @@ final class EndToEndTrainingTests: XCTestCase {
 
     /// Trains for `epochs` over `data` in batches of 32; returns the mean loss of each epoch.
     static func train(
-        _ model: Sequential, data: (pixels: [Float], labels: [Float]), epochs: Int, context: ComputeContext
+        _ model: Graph, data: (pixels: [Float], labels: [Float]), epochs: Int, context: ComputeContext
     ) throws -> [Float] {
         let loss = try BinaryCrossEntropy(context)
         let optimizer = try Adam(context, learningRate: 0.01)
@@ -61,7 +61,7 @@ final class EndToEndTrainingTests: XCTestCase {
                 let input = try Tensor(
                     context, shape: [batch, 1, side, side], values: Array(data.pixels[(start * plane)..<((start + batch) * plane)]))
                 let targets = try Tensor(context, shape: [batch], values: Array(data.labels[start..<(start + batch)]))
-                losses.append(try model.trainStep(input: input, targets: targets, loss: loss, optimizer: optimizer))
+                losses.append(try model.trainStep(input: input, targets: targets, loss: loss, optimizer: optimizer).loss)
             }
             // Scalars come back once per epoch, not per step.
             let values = try losses.map { try $0.toArray()[0] }
@@ -70,7 +70,7 @@ final class EndToEndTrainingTests: XCTestCase {
         return epochLosses
     }
 
-    static func accuracy(_ model: Sequential, data: (pixels: [Float], labels: [Float]), context: ComputeContext) throws -> Double {
+    static func accuracy(_ model: Graph, data: (pixels: [Float], labels: [Float]), context: ComputeContext) throws -> Double {
         let count = data.labels.count
         let input = try Tensor(context, shape: [count, 1, side, side], values: data.pixels)
         let logits = try model.forward(input, mode: .inference).toArray()

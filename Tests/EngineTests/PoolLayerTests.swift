@@ -78,9 +78,9 @@ final class PoolLayerTests: XCTestCase {
         }
     }
 
-    /// ReLU + MaxPool2D fused by Sequential for training against the same layers one by one:
-    /// equal outputs and input gradients (windows that are all negative included), and in
-    /// inference the ReLU's own output stays rectified.
+    /// ReLU + MaxPool2D fused by the graph (a ReLUMaxPool op) against the same layers one by
+    /// one: equal outputs and input gradients (windows that are all negative included), in
+    /// training and in inference.
     func testReLUFusedIntoMaxPoolMatchesSeparateLayers() throws {
         let context = try TestDevice.context()
         for (size, stride, shape) in [(2, 2, [2, 3, 6, 7]), (3, 2, [1, 2, 9, 8]), (2, 2, [2, 3, 6, 21])] {
@@ -89,20 +89,20 @@ final class PoolLayerTests: XCTestCase {
             var results: [[[Float]]] = []
             for fused in [false, true] {
                 let relu = ReLU(context), pool = try MaxPool2D(context, size: size, stride: stride)
-                let network = try Sequential(inputShape: Array(shape.dropFirst()), layers: [relu, pool], fuse: fused)
-                XCTAssertEqual(relu.fusedIntoNextPool, fused)
+                let network = try Graph(inputShape: Array(shape.dropFirst()), layers: [relu, pool], fuse: fused)
+                XCTAssertEqual(network.steps.map(\.op.kind), fused ? ["ReLUMaxPool"] : ["ReLU", "MaxPool2D"])
                 let y = try network.forward(try Tensor(context, shape: shape, values: xs), mode: .training)
-                XCTAssertEqual(relu.skippedLastForward, fused)
                 let dy = PointwiseFixtures.normal(y.count, seed: 77)
                 let dx = try network.backward(try Tensor(context, shape: y.shape, values: dy)).toArray()
                 let rectified = try relu.forward(try Tensor(context, shape: shape, values: xs), mode: .inference).toArray()
-                XCTAssertFalse(relu.skippedLastForward, "inference must rectify in the ReLU itself")
-                XCTAssertTrue(rectified.allSatisfy { $0 >= 0 })
-                results.append([try y.toArray(), dx])
+                XCTAssertTrue(rectified.allSatisfy { $0 >= 0 }, "a plain ReLU always rectifies")
+                let inference = try network.forward(try Tensor(context, shape: shape, values: xs), mode: .inference).toArray()
+                results.append([try y.toArray(), dx, inference])
             }
             XCTAssertTrue(results[1][0].contains(0), "size \(size): the test needs a window with no positive value")
             XCTAssertEqual(results[1][0], results[0][0], "size \(size) stride \(stride): outputs")
             XCTAssertEqual(results[1][1], results[0][1], "size \(size) stride \(stride): input gradients")
+            XCTAssertEqual(results[1][2], results[0][2], "size \(size) stride \(stride): inference outputs")
         }
     }
 }

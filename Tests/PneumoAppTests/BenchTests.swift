@@ -55,7 +55,9 @@ final class BenchTests: XCTestCase {
         XCTAssertGreaterThan(forward.deviceMilliseconds, 0)
         let backward = try XCTUnwrap(profile.segments.first { $0.pass == "backward" && $0.layer == 0 })
         XCTAssertEqual(backward.flops, convFlops, "the first layer's weight gradient only, as in training")
-        let pool = try XCTUnwrap(profile.segments.first { $0.pass == "forward" && $0.name == "MaxPool2D" })
+        // The ReLU after the convolution and the max pool run as one fused op: one segment.
+        let pool = try XCTUnwrap(profile.segments.first { $0.pass == "forward" && $0.name == "ReLUMaxPool" })
+        XCTAssertEqual(pool.layer, 1, "graph step 1")
         XCTAssertEqual(pool.kernels.keys.sorted(), ["maxpool_forward"])
         XCTAssertEqual(pool.bytes, 4 * (2 * 4 * 256 + 2 * 2 * 4 * 64), "input read, output and argmax written")
         XCTAssertNotNil(profile.segments.first { $0.pass == "optimizer" })

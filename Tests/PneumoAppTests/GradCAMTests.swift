@@ -48,22 +48,27 @@ final class GradCAMTests: XCTestCase {
     func testDefaultLayerIsTheLastConvolutionAfterItsActivation() throws {
         let context = try cpu()
         let model = try trainedLooking(Self.twoBlocks, classes: ["normal", "pneumonia"], context: context)
-        XCTAssertEqual(try GradCAM(model: model).layerIndex, 5)
+        XCTAssertEqual(try GradCAM(model: model).node, "5")
         XCTAssertEqual(try GradCAM(model: model).layerDescription, "5 LeakyReLU")
         let pneumonet = try ModelBuilder.build(try BuiltinModels.resolve("pneumonet"), classes: 2, context: context, seed: 1)
-        XCTAssertEqual(try GradCAM.defaultLayerIndex(in: pneumonet).map { pneumonet.layers[$0].kind }, "ReLU")
-        XCTAssertEqual(try GradCAM.defaultLayerIndex(in: pneumonet), pneumonet.layers.lastIndex { $0 is Conv2D }.map { $0 + 2 })
+        XCTAssertEqual(try GradCAM.defaultNode(in: pneumonet).flatMap { pneumonet.node(named: $0)?.op.kind }, "ReLU")
+        XCTAssertEqual(try GradCAM.defaultNode(in: pneumonet), pneumonet.nodes.lastIndex { $0.op is Conv2D }.map { "\($0 + 2)" })
         let dense = try TrainedModel(spec: try BuiltinModels.resolve("seed-dense").resized(inputSize: 8), classNames: ["a", "b"], context: context, seed: 1)
         XCTAssertThrowsError(try GradCAM(model: dense)) { error in
             XCTAssertEqual(error as? ExplainError, .noSpatialLayer(model: "seed-dense"))
         }
-        XCTAssertThrowsError(try GradCAM(model: model, layerIndex: 8)) { error in
+        XCTAssertThrowsError(try GradCAM(model: model, node: "8")) { error in
             XCTAssertTrue("\(error)".contains("not [N, C, H, W]"), "\(error)")
         }
-        XCTAssertThrowsError(try GradCAM(model: model, layerIndex: 1), "its ReLU is fused into it") { error in
-            XCTAssertTrue("\(error)".contains("explain layer 2 instead"), "\(error)")
+        XCTAssertThrowsError(try GradCAM(model: model, node: "stem")) { error in
+            XCTAssertTrue("\(error)".contains("no such node"), "\(error)")
         }
-        XCTAssertEqual(try GradCAM(model: model, layerIndex: 4).layerIndex, 4, "a BatchNorm before a LeakyReLU is not fused")
+        // Any node can be explained: a BatchNorm whose ReLU training fuses into it too.
+        let atNorm = try GradCAM(model: model, node: "1")
+        XCTAssertEqual(atNorm.node, "1")
+        XCTAssertEqual(try atNorm.run(try Tensor(context, shape: [1, 1, 10, 10], values: [Float](repeating: 0.5, count: 100)), target: .predicted)
+            .activation.contains { $0 < 0 }, true, "A is the BatchNorm's output, before the ReLU")
+        XCTAssertEqual(try GradCAM(model: model, node: "4").node, "4")
     }
 
     /// The gradient Grad-CAM weights channels with must be d(score)/dA of the inference-mode
@@ -82,10 +87,11 @@ final class GradCAMTests: XCTestCase {
             XCTAssertEqual(pass.activationShape, [2, 4, 10, 10])
             XCTAssertEqual(pass.explainedClasses, [target, target])
 
-            let tail = Array(model.network.layers[(gradCAM.layerIndex + 1)...])
+            let position = try XCTUnwrap(model.network.nodes.firstIndex { $0.name == gradCAM.node })
+            let tail = model.network.nodes[(position + 1)...].map(\.op)
             func score(_ activation: [Float]) throws -> Double {
                 var x = try Tensor(context, shape: pass.activationShape, values: activation)
-                for layer in tail { x = try layer.forward(x, mode: .inference) }
+                for op in tail { x = try op.forward(inputs: [x], mode: .inference) }
                 let logits = try x.toArray()
                 let outputs = x.shape[1]
                 return (0..<2).reduce(0.0) { sum, row in
@@ -120,7 +126,7 @@ final class GradCAMTests: XCTestCase {
         var rng = SeededGenerator(seed: 2)
         let images = (0..<500).map { _ in rng.nextUniform() }
         let before = try model.weightTensors()
-        let dropout = model.network.layers.compactMap { $0 as? Dropout }.first
+        let dropout = model.network.ops.compactMap { $0 as? Dropout }.first
         let explanations = try gradCAM.explain(images: images, count: 5, batchSize: 3)
         XCTAssertEqual(try model.weightTensors(), before, "running statistics and weights are untouched")
         XCTAssertEqual(dropout?.step, 0, "no dropout mask was drawn")
@@ -163,7 +169,7 @@ final class GradCAMTests: XCTestCase {
         let square = (rows: 2..<6, columns: 9..<13)
         for y in square.rows { for x in square.columns { image[y * 16 + x] = 1 } }
         let gradCAM = try GradCAM(model: model)
-        XCTAssertEqual(gradCAM.layerIndex, 1)
+        XCTAssertEqual(gradCAM.node, "1")
 
         let pneumonia = try XCTUnwrap(gradCAM.explain(images: image, count: 1, target: .classIndex(1)).first)
         let positive = try pneumonia.heatmap(width: 16, height: 16)

@@ -4,15 +4,6 @@ import OpenCLKit
 public final class ReLU: Layer {
     public let context: ComputeContext
     public var kind: String { "ReLU" }
-    /// Set when the BatchNorm before it already applies the ReLU (see `Sequential`): this layer
-    /// then hands values and gradients through unchanged.
-    public internal(set) var fusedIntoPrevious = false
-    /// Set when a MaxPool2D follows and `Sequential` fused the two for training: a training
-    /// forward then hands its input through and the pooling rectifies (ReLU and max commute).
-    /// Inference always rectifies here, so anything reading this layer's output sees ReLU.
-    public internal(set) var fusedIntoNextPool = false
-    /// True when the last forward handed its input through for the following pooling.
-    public private(set) var skippedLastForward = false
     private var input: Tensor?
 
     /// A layer on `context`; it has no parameters.
@@ -22,14 +13,11 @@ public final class ReLU: Layer {
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         self.input = mode == .training ? input : nil
-        skippedLastForward = !fusedIntoPrevious && fusedIntoNextPool && mode == .training
-        if fusedIntoPrevious || skippedLastForward { return input }
         return try Activation.reluForward(input)
     }
 
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
         guard let input else { throw Pointwise.missingForward(kind) }
-        if fusedIntoPrevious || skippedLastForward { return outputGradient }
         return try Activation.reluBackward(input: input, outputGradient: outputGradient)
     }
 }

@@ -23,21 +23,7 @@ public final class BatchNorm: Layer {
     public var parameters: [Parameter] { [weight, bias] }
     public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVar)] }
 
-    /// Set when a ReLU follows and was fused into this layer (see `Sequential`): the output is
-    /// already rectified and `backward` takes the gradient after the ReLU.
-    public internal(set) var fusedReLU = false
-    /// Set when a MaxPool2D follows (after the fused ReLU, if any) and `Sequential` let it
-    /// normalise as it reads: a training forward then hands its input through unnormalised
-    /// and the pooling applies `lastStatistics`. Inference always normalises here.
-    public internal(set) var normalizedByNextPool = false
-    /// True when the last forward handed its input through for the following pooling.
-    public private(set) var skippedLastNormalize = false
-    /// That pooling, whose backward may hand its gradient and argmax to this layer's.
-    weak var normalizingPool: MaxPool2D?
     private var saved: (input: Tensor, statistics: Normalization.Statistics)?
-
-    /// The statistics of the last forward, for a pooling that normalises in its place.
-    var lastStatistics: Normalization.Statistics? { saved?.statistics }
 
     /// PyTorch's defaults: momentum 0.1, epsilon 1e-5; weight 1, bias 0, running mean 0, running variance 1.
     public init(_ context: ComputeContext, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) throws {
@@ -72,23 +58,7 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
-        let result: (output: Tensor, statistics: Normalization.Statistics)
-        skippedLastNormalize = normalizedByNextPool && mode == .training
-        switch mode {
-        case .training where skippedLastNormalize:
-            let statistics = try Normalization.trainingStatistics(
-                input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
-                momentum: momentum, epsilon: epsilon)
-            result = (input, statistics)
-        case .training:
-            result = try Normalization.trainingForward(
-                input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
-                momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU)
-        case .inference:
-            result = try Normalization.inferenceForward(
-                input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
-                epsilon: epsilon, fusedReLU: fusedReLU)
-        }
+        let result = try normalize(input, mode: mode, relu: false)
         saved = (input, result.statistics)
         return result.output
     }
@@ -97,12 +67,37 @@ public final class BatchNorm: Layer {
     /// inference forward, treats the running statistics as constants (a frozen layer).
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
         guard let saved else { throw Pointwise.missingForward(kind) }
-        var pooled: Normalization.PooledGradient?
-        if skippedLastNormalize, let pool = normalizingPool, pool.routesGradientToBatchNorm, let argmax = pool.lastArgmax {
-            pooled = Normalization.PooledGradient(argmax: argmax)
+        return try differentiate(saved.input, outputGradient, saved.statistics, relu: false, pooled: nil)
+    }
+
+    /// The normalisation of `input` (then max(., 0) with `relu`), updating the running statistics in training.
+    func normalize(_ input: Tensor, mode: Mode, relu: Bool) throws -> (output: Tensor, statistics: Normalization.Statistics) {
+        switch mode {
+        case .training:
+            return try Normalization.trainingForward(
+                input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
+                momentum: momentum, epsilon: epsilon, fusedReLU: relu)
+        case .inference:
+            return try Normalization.inferenceForward(
+                input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
+                epsilon: epsilon, fusedReLU: relu)
         }
-        return try Normalization.backward(
-            input: saved.input, outputGradient: outputGradient, statistics: saved.statistics, weight: weight.value,
-            weightGradient: weight.gradient, biasGradient: bias.gradient, fusedReLU: fusedReLU, pooled: pooled)
+    }
+
+    /// The batch statistics of `input` without normalising it, updating the running statistics.
+    func batchStatistics(_ input: Tensor) throws -> Normalization.Statistics {
+        try Normalization.trainingStatistics(
+            input, weight: weight.value, bias: bias.value, runningMean: runningMean, runningVar: runningVar,
+            momentum: momentum, epsilon: epsilon)
+    }
+
+    /// Writes this layer's parameter gradients and returns the input gradient.
+    func differentiate(
+        _ input: Tensor, _ outputGradient: Tensor, _ statistics: Normalization.Statistics, relu: Bool,
+        pooled: Normalization.PooledGradient?
+    ) throws -> Tensor {
+        try Normalization.backward(
+            input: input, outputGradient: outputGradient, statistics: statistics, weight: weight.value,
+            weightGradient: weight.gradient, biasGradient: bias.gradient, fusedReLU: relu, pooled: pooled)
     }
 }

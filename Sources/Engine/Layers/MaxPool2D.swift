@@ -8,20 +8,6 @@ public final class MaxPool2D: Layer {
     public let stride: Int
     private let pooling: Pooling
     private var saved: (argmax: DeviceBuffer<Int32>, geometry: PoolGeometry, context: ComputeContext)?
-    /// The ReLU right before this layer when `Sequential` fused the two for training: when that
-    /// ReLU handed its input through unchanged, this layer applies it (see pool.cl).
-    weak var precedingReLU: ReLU?
-    /// The BatchNorm before this layer (maybe through its fused ReLU) when `Sequential` let
-    /// this layer normalise as it reads: when that BatchNorm handed its input through, this
-    /// layer applies its per-channel map, and its ReLU if fused.
-    weak var precedingBatchNorm: BatchNorm?
-    /// True when the last forward normalised for `precedingBatchNorm` with windows that let
-    /// that layer's backward read this layer's output gradient and argmax directly: backward
-    /// then hands the gradient through and the BatchNorm routes it (see POOLED_GRADIENT).
-    public private(set) var routesGradientToBatchNorm = false
-
-    /// The argmax of the last training forward.
-    var lastArgmax: DeviceBuffer<Int32>? { saved?.argmax }
 
     /// A `size` x `size` window moved by `stride` (default: `size`, no overlap).
     public init(_ context: ComputeContext, size: Int, stride: Int? = nil) throws {
@@ -41,31 +27,36 @@ public final class MaxPool2D: Layer {
     public func outputShape(for inputShape: [Int]) throws -> [Int] { try geometry(for: inputShape).outputShape }
 
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
-        let g = try geometry(for: input.shape)
-        let output = try Tensor(input.context, shape: g.outputShape)
-        let argmax = mode == .training ? try DeviceBuffer<Int32>(input.context, count: output.count) : nil
-        var rectify = precedingReLU?.skippedLastForward ?? false
-        var affine: Pooling.ChannelAffine?
-        routesGradientToBatchNorm = false
-        if let norm = precedingBatchNorm, norm.skippedLastNormalize, let statistics = norm.lastStatistics {
-            affine = Pooling.ChannelAffine(scale: statistics.scale.buffer, shift: statistics.shift.buffer)
-            rectify = rectify || norm.fusedReLU
-            routesGradientToBatchNorm = Normalization.PooledGradient.supports(size: size, stride: stride, inputShape: input.shape)
-        }
-        try pooling.maxForward(
-            input: input.buffer, output: output.buffer, argmax: argmax, geometry: g, rectify: rectify, affine: affine)
-        saved = argmax.map { ($0, g, input.context) }
-        return output
+        let pooled = try pool(input, keepArgmax: mode == .training)
+        saved = pooled.argmax.map { ($0, pooled.geometry, input.context) }
+        return pooled.output
     }
 
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
         guard let (argmax, g, context) = saved else {
             throw EngineError.invalidConfiguration("MaxPool2D.backward needs a forward pass in training mode first")
         }
+        return try routeGradient(outputGradient, argmax: argmax, geometry: g, context: context)
+    }
+
+    /// Window maxima of `input`, of ReLU(input) with `rectify`, of the per-channel map `affine`
+    /// of it first when given (a batch norm's normalisation); the argmax when asked for.
+    func pool(
+        _ input: Tensor, keepArgmax: Bool, rectify: Bool = false, affine: Pooling.ChannelAffine? = nil
+    ) throws -> (output: Tensor, argmax: DeviceBuffer<Int32>?, geometry: PoolGeometry) {
+        let g = try geometry(for: input.shape)
+        let output = try Tensor(input.context, shape: g.outputShape)
+        let argmax = keepArgmax ? try DeviceBuffer<Int32>(input.context, count: output.count) : nil
+        try pooling.maxForward(
+            input: input.buffer, output: output.buffer, argmax: argmax, geometry: g, rectify: rectify, affine: affine)
+        return (output, argmax, g)
+    }
+
+    /// Each output gradient sent to its window's argmax (none where the argmax is -1).
+    func routeGradient(_ outputGradient: Tensor, argmax: DeviceBuffer<Int32>, geometry g: PoolGeometry, context: ComputeContext) throws -> Tensor {
         guard outputGradient.shape == g.outputShape else {
-            throw EngineError.shapeMismatch("MaxPool2D.backward got gradient \(outputGradient.shape), expected \(g.outputShape)")
+            throw EngineError.shapeMismatch("\(kind).backward got gradient \(outputGradient.shape), expected \(g.outputShape)")
         }
-        if routesGradientToBatchNorm { return outputGradient }
         let inputGradient = try Tensor(context, shape: g.inputShape)
         try pooling.maxBackward(outputGradient: outputGradient.buffer, argmax: argmax, inputGradient: inputGradient.buffer, geometry: g)
         return inputGradient

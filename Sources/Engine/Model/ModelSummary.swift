@@ -1,13 +1,16 @@
 import Foundation
 
-/// A table like Keras' `model.summary()`: layer, output shape, parameter count, and totals.
-extension Sequential {
+/// A table like Keras' `model.summary()`: node, output shape, parameter count, and totals.
+/// Nodes that do not simply read the node before them list their inputs.
+extension Graph {
     public func summary(name: String = "model") throws -> String {
         let shapes = try outputShapes(batch: 1)
         var rows: [(String, String, String)] = [("Layer (type)", "Output shape", "Param #")]
-        for (index, (layer, shape)) in zip(layers, shapes).enumerated() {
+        for (index, (node, shape)) in zip(nodes, shapes).enumerated() {
             let shown = "(None, " + shape.dropFirst().map(String.init).joined(separator: ", ") + ")"
-            rows.append(("\(index) \(layer.kind)", shown, grouped(layer.parameterCount)))
+            let previous = index == 0 ? Graph.inputName : nodes[index - 1].name
+            let reads = node.inputs == [previous] ? "" : " <- " + node.inputs.joined(separator: ", ")
+            rows.append(("\(node.name) \(node.op.kind)\(reads)", shown, grouped(node.op.parameterCount)))
         }
         let widths = (0..<3).map { column in
             rows.map { [$0.0, $0.1, $0.2][column].count }.max() ?? 0

@@ -45,6 +45,11 @@ public enum Elementwise {
         try binary("add", a, b, out)
     }
 
+    /// out = max(a + b, 0) (out may be a or b): a residual sum and its ReLU in one pass.
+    public static func addReLU(_ a: Tensor, _ b: Tensor, into out: Tensor) throws {
+        try binary("add_relu", a, b, out)
+    }
+
     /// out = a * b elementwise (out may be a or b).
     public static func multiply(_ a: Tensor, _ b: Tensor, into out: Tensor) throws {
         try binary("multiply", a, b, out)

@@ -121,7 +121,7 @@ final class OptimizerState {
         for (name, _) in parameters where !seen.insert(name).inserted {
             throw EngineError.invalidConfiguration(
                 "\(optimizer) state is keyed by parameter name, and \(name) names more than one parameter; "
-                    + "pass unique names (e.g. Sequential.namedParameters, which prefixes the layer index)")
+                    + "pass unique names (e.g. Graph.namedParameters, which prefixes the layer index)")
         }
         var loaded: [ObjectIdentifier: (parameter: Parameter, tensors: [Tensor])?] = [:]
         for (name, parameter) in parameters {

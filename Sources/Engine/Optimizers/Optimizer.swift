@@ -4,7 +4,7 @@ public protocol Optimizer: AnyObject {
     /// Applies one update to every parameter using its current gradient.
     func step(_ parameters: [Parameter]) throws
     /// Per-parameter state (moments, velocities) for checkpoints, named `<name>.<slot>` with the
-    /// names given here: `Sequential.namedParameters` gives e.g. `0.weight.exp_avg`.
+    /// names given here: `Graph.namedParameters` gives e.g. `0.weight.exp_avg`.
     func stateTensors(for parameters: [(name: String, parameter: Parameter)]) -> [(name: String, tensor: Tensor)]
     /// Replaces the state of these parameters with checkpointed tensors named as `stateTensors(for:)` names them.
     func loadState(_ tensors: [(name: String, tensor: Tensor)], for parameters: [(name: String, parameter: Parameter)]) throws

@@ -8,7 +8,7 @@ import OpenCLKit
 public final class ModelWorkload {
     public let spec: ArchitectureSpec
     public let batch: Int
-    public let model: Sequential
+    public let model: Graph
     public let context: ComputeContext
     let loss: BinaryCrossEntropy
     let optimizer: Adam

@@ -1,8 +1,8 @@
 import Engine
 import Foundation
 
-/// Profiles training steps of a workload layer by layer: the device drains after every
-/// layer's pass so each kernel's time is charged to the pass that launched it.
+/// Profiles training steps of a workload step by step: the device drains after every
+/// graph step's pass so each kernel's time is charged to the pass that launched it.
 public enum StepProfiler {
     /// Averages `steps` training steps after one untimed step (kernel builds, buffer pool).
     /// The workload's context must have been made with `profiling: true`.
@@ -24,42 +24,35 @@ public enum StepProfiler {
         return recorder.profile(workload: workload, steps: steps)
     }
 
-    /// The training step of `ModelWorkload.trainingStep`, with a barrier after each segment.
+    /// The training step of `ModelWorkload.trainingStep`, with a barrier after each segment:
+    /// one per graph step (fused ops count as one) and pass.
     private static func profiledStep(_ workload: ModelWorkload, _ recorder: inout SegmentRecorder) throws {
         let context = workload.context
         let model = workload.model
-        let shapes = try model.outputShapes(batch: workload.batch)
+        let shapes = try model.shapes(batch: workload.batch)
         try recorder.measure(context, key: .init(pass: "upload", layer: nil), name: "host to device", shape: [workload.batch] + model.inputShape, bytes: 0) {
             try workload.upload()
         }
-        var activation = workload.currentImages
-        for (index, layer) in model.layers.enumerated() {
-            let inputCount = activation.count
-            let input = activation
+        func shape(_ name: String) -> [Int] { shapes[name] ?? [] }
+        func inputCount(_ step: Graph.Step) -> Int { step.inputs.reduce(0) { $0 + shape($1).reduce(1, *) } }
+        let logits = try model.run(workload.currentImages, keeping: [], mode: { _ in .run(.training) }) { index, step, pass in
+            let output = shape(step.name)
             try recorder.measure(
-                context, key: .init(pass: "forward", layer: index), name: describe(layer, input: input.shape), shape: shapes[index],
-                bytes: TrafficEstimate.forward(layer.kind, input: inputCount, output: shapes[index].reduce(1, *))
-            ) {
-                activation = try layer.forward(input, mode: .training)
-            }
-        }
-        let logits = activation
+                context, key: .init(pass: "forward", layer: index), name: describe(step.op, input: shape(step.inputs[0])), shape: output,
+                bytes: TrafficEstimate.forward(step.op.kind, input: inputCount(step), output: output.reduce(1, *)), pass)
+        }.output
         var gradient = logits
         var lossValue: Tensor?
         try recorder.measure(context, key: .init(pass: "loss", layer: nil), name: workload.loss.kind, shape: [1], bytes: floatBytes(3 * logits.count)) {
             lossValue = try workload.loss.forward(logits: logits, targets: workload.currentLabels)
             gradient = try workload.loss.backward()
         }
-        for (index, layer) in model.layers.enumerated().reversed() {
-            let outputGradient = gradient
-            let inputShape = index == 0 ? [workload.batch] + model.inputShape : shapes[index - 1]
+        // As in training: steps that read only the images write their parameters' gradients only.
+        _ = try model.backpropagate(gradient, to: nil, mode: { _ in .run(.training) }) { index, step, pass in
+            let input = shape(step.inputs[0])
             try recorder.measure(
-                context, key: .init(pass: "backward", layer: index), name: describe(layer, input: inputShape), shape: inputShape,
-                bytes: TrafficEstimate.backward(layer.kind, input: inputShape.reduce(1, *), output: outputGradient.count)
-            ) {
-                // As in training: the first layer writes its parameters' gradients only.
-                if index == 0 { try layer.backwardParameters(outputGradient) } else { gradient = try layer.backward(outputGradient) }
-            }
+                context, key: .init(pass: "backward", layer: index), name: describe(step.op, input: input), shape: input,
+                bytes: TrafficEstimate.backward(step.op.kind, input: inputCount(step), output: shape(step.name).reduce(1, *)), pass)
         }
         let parameterCount = model.parameterCount
         try recorder.measure(context, key: .init(pass: "optimizer", layer: nil), name: "Adam", shape: [parameterCount], bytes: floatBytes(7 * parameterCount)) {
@@ -69,14 +62,14 @@ public enum StepProfiler {
     }
 
     /// "Conv2D 3->32 k3", "Dense 25088->128", or the layer kind.
-    static func describe(_ layer: Layer, input: [Int]) -> String {
-        switch layer {
+    static func describe(_ op: any Op, input: [Int]) -> String {
+        switch op {
         case let conv as Conv2D:
             return "Conv2D \(conv.inputChannels)->\(conv.filters) k\(conv.kernelSize)" + (conv.stride > 1 ? " s\(conv.stride)" : "")
         case let dense as Dense:
             return "Dense \(dense.inputFeatures)->\(dense.outputFeatures)"
         default:
-            return layer.kind
+            return op.kind
         }
     }
 }

@@ -2,92 +2,106 @@ import Engine
 
 /// Grad-CAM (Selvaraju et al., 2017): where in the image the evidence for a class lies.
 ///
-/// A forward pass keeps the explained layer's output A [N, K, h, w]; the gradient of the class
+/// A forward pass keeps the explained node's output A [N, K, h, w]; the gradient of the class
 /// score (its logit; for a single-logit binary model the logit for the positive class and its
 /// negative for the other) with respect to A weights each channel by its spatial mean, and the
-/// map is ReLU(sum_k w_k A_k).
+/// map is ReLU(sum_k w_k A_k). Any node with an image-shaped output can be explained.
 ///
 /// Everything uses inference arithmetic: no dropout, BatchNorm with its running statistics.
-/// The engine's layers keep what `backward` needs only after a training-mode forward, so the
-/// layers after A run in whichever mode computes exactly the inference result: BatchNorm in
-/// inference mode (its backward then treats the running statistics as constants), Dropout not
-/// at all (it is the identity in inference), and every other supported layer, whose forward
-/// does not depend on the mode, in training mode. Nothing is updated: no optimizer runs, no
-/// running statistic moves, no dropout step advances.
+/// The explainer runs the model's nodes unfused (the same op objects): nodes after A run in
+/// whichever mode computes exactly the inference result and keeps what backward needs:
+/// BatchNorm in inference mode (its backward then treats the running statistics as
+/// constants), Dropout as the identity, and every other supported op, whose forward does not
+/// depend on the mode, in training mode. Nothing is updated: no optimizer runs, no running
+/// statistic moves, no dropout step advances.
 ///
-/// Not thread-safe (layers remember their last forward): one caller at a time per model.
+/// Not thread-safe (ops remember their last forward): one caller at a time per model.
 public final class GradCAM {
     /// The model explained.
     public let model: TrainedModel
-    /// Index in `model.network.layers` of the layer whose output is A.
-    public let layerIndex: Int
-    /// The layers after A that take part, with the mode each runs in.
-    private let tail: [(layer: Layer, mode: Mode)]
+    /// The name of the node whose output is A (for a chain of layers, its index).
+    public let node: String
+    /// The model's nodes, unfused, and how each step runs.
+    private let graph: Graph?
+    private let modes: [String: Graph.StepMode]
     /// One explainer per member of an ensemble (whose maps are averaged); empty otherwise.
     let memberExplainers: [GradCAM]
 
-    /// Explains `model` at `layerIndex`, by default the last convolution after its
-    /// activation (see `defaultLayerIndex`).
-    public init(model: TrainedModel, layerIndex: Int? = nil) throws {
+    /// Explains `model` at node `node`, by default the last convolution after its
+    /// activation (see `defaultNode`).
+    public init(model: TrainedModel, node: String? = nil) throws {
         if !model.members.isEmpty {
-            memberExplainers = try model.members.map { try GradCAM(model: $0, layerIndex: layerIndex) }
+            memberExplainers = try model.members.map { try GradCAM(model: $0, node: node) }
             self.model = model
-            self.layerIndex = memberExplainers[0].layerIndex
-            tail = []
+            self.node = memberExplainers[0].node
+            graph = nil
+            modes = [:]
             return
         }
         memberExplainers = []
-        let network = model.network
-        let shapes = try network.outputShapes(batch: 1)
-        guard let index = try layerIndex ?? Self.defaultLayerIndex(in: network) else {
+        let network = try model.network.rebuilt(observing: [], fuse: false)
+        let shapes = try network.shapes(batch: 1)
+        guard let name = try node ?? Self.defaultNode(in: network) else {
             throw ExplainError.noSpatialLayer(model: model.spec.name)
         }
-        guard shapes.indices.contains(index) else {
-            throw ExplainError.invalidLayer(index: index, reason: "the model has layers 0...\(shapes.count - 1)")
-        }
-        guard shapes[index].count == 4 else {
-            throw ExplainError.invalidLayer(index: index, reason: "its output \(shapes[index]) is not [N, C, H, W]")
-        }
-        if let norm = network.layers[index] as? BatchNorm, norm.fusedReLU {
-            // Its output already went through the ReLU that follows it (see Sequential).
+        guard let shape = shapes[name], name != Graph.inputName else {
             throw ExplainError.invalidLayer(
-                index: index, reason: "this BatchNorm applies the ReLU after it in the same pass; explain layer \(index + 1) instead")
+                node: name, reason: "the model has no such node; its nodes are \(network.nodes.map(\.name).joined(separator: ", "))")
+        }
+        guard shape.count == 4 else {
+            throw ExplainError.invalidLayer(node: name, reason: "its output \(shape) is not [N, C, H, W]")
         }
         let outputs = model.classNames.count == 2 ? 1 : model.classNames.count
-        guard shapes.last == [1, outputs] else {
+        guard shapes[network.outputName] == [1, outputs] else {
             throw ExplainError.invalidLayer(
-                index: shapes.count - 1, reason: "the model's output \(shapes.last ?? []) is not one logit per class ([1, \(outputs)])")
+                node: network.outputName,
+                reason: "the model's output \(shapes[network.outputName] ?? []) is not one logit per class ([1, \(outputs)])")
         }
-        var tail: [(layer: Layer, mode: Mode)] = []
-        for position in (index + 1)..<network.layers.count {
-            let layer = network.layers[position]
-            switch Self.tailRole(of: layer) {
-            case .skipped: continue
-            case .runs(let mode): tail.append((layer, mode))
-            case .unsupported: throw ExplainError.unsupportedLayer(index: position, kind: layer.kind)
+        var after: Set<String> = [name]
+        var modes = [String: Graph.StepMode]()
+        for step in network.steps {
+            guard step.inputs.contains(where: after.contains) else {
+                modes[step.name] = .run(.inference)
+                continue
+            }
+            after.insert(step.name)
+            switch step.op {
+            case is BatchNorm: modes[step.name] = .run(.inference)
+            case is Dropout: modes[step.name] = .identity
+            case is Conv2D, is Dense, is ReLU, is LeakyReLU, is Sigmoid, is Tanh, is Softmax,
+                 is MaxPool2D, is AvgPool2D, is GlobalAvgPool, is Flatten, is Add, is Concat:
+                modes[step.name] = .run(.training)
+            default: throw ExplainError.unsupportedLayer(node: step.name, kind: step.op.kind)
             }
         }
         self.model = model
-        self.layerIndex = index
-        self.tail = tail
+        self.node = name
+        self.graph = network
+        self.modes = modes
     }
 
-    /// The last convolution, moved past the activation, normalisation and dropout layers that
-    /// directly follow it (so A is what the next block sees); without convolutions, the last
-    /// layer with an image-shaped output; nil when there is none.
-    public static func defaultLayerIndex(in network: Sequential) throws -> Int? {
-        let shapes = try network.outputShapes(batch: 1)
-        let layers = network.layers
-        guard var index = layers.lastIndex(where: { $0 is Conv2D }) else {
-            return shapes.lastIndex { $0.count == 4 }
+    /// For a chain, the last convolution, moved past the activation, normalisation and dropout
+    /// nodes that alone read it (so A is what the next block sees); for a graph with branches
+    /// (where the last convolution may sit on a shortcut), and without convolutions, the last
+    /// node with an image-shaped output; nil when there is none.
+    public static func defaultNode(in network: Graph) throws -> String? {
+        let shapes = try network.shapes(batch: 1)
+        let nodes = network.nodes
+        guard network.isChain, var index = nodes.lastIndex(where: { $0.op is Conv2D }) else {
+            return nodes.last { shapes[$0.name]?.count == 4 }?.name
         }
-        while index + 1 < layers.count, isPointwise(layers[index + 1]) { index += 1 }
-        return index
+        func readers(_ name: String) -> [Graph.Node] { nodes.filter { $0.inputs.contains(name) } }
+        while case let next = readers(nodes[index].name), next.count == 1, isPointwise(next[0].op),
+              let position = nodes.firstIndex(where: { $0.name == next[0].name }) {
+            index = position
+        }
+        return nodes[index].name
     }
 
     /// "7 ReLU", for logs and the model description.
     public var layerDescription: String {
-        let layer = "\(layerIndex) \(model.network.layers[layerIndex].kind)"
+        let kind = model.network.node(named: node)?.op.kind ?? model.members.first?.network.node(named: node)?.op.kind ?? "?"
+        let layer = "\(node) \(kind)"
         return memberExplainers.isEmpty ? layer : "\(layer), averaged over \(memberExplainers.count) members"
     }
 
@@ -139,14 +153,11 @@ public final class GradCAM {
     /// One forward and backward pass: the logits, A and the gradient of each image's class score
     /// with respect to A, read back to the host.
     public func run(_ batch: Tensor, target: GradCAMTarget) throws -> GradCAMPass {
-        let network = model.network
-        guard Array(batch.shape.dropFirst()) == network.inputShape else {
-            throw EngineError.shapeMismatch("model expects input [N, \(network.inputShape.map(String.init).joined(separator: ", "))], got \(batch.shape)")
-        }
-        var x = batch
-        for layer in network.layers[...layerIndex] { x = try layer.forward(x, mode: .inference) }
-        let activation = x
-        for (layer, mode) in tail { x = try layer.forward(x, mode: mode) }
+        guard let graph else { throw ExplainError.invalidLayer(node: node, reason: "an ensemble is explained member by member") }
+        let modes = self.modes
+        let pass = try graph.run(batch, keeping: [node]) { modes[$0.name] ?? .run(.inference) }
+        let x = pass.output
+        guard let activation = pass.kept[node] else { throw ExplainError.invalidLayer(node: node, reason: "its output was not kept") }
         let logits = try x.toArray()
         let n = batch.batch, outputs = x.shape[1], classes = model.classNames.count
         try TrainedModel.requireFinite(logits, images: n)
@@ -168,30 +179,15 @@ public final class GradCAM {
                 seed[image * outputs + classIndex] = 1
             }
         }
-        var gradient = try Tensor(model.context, shape: x.shape, values: seed)
-        for (layer, _) in tail.reversed() { gradient = try layer.backward(gradient) }
+        let seedGradient = try Tensor(model.context, shape: x.shape, values: seed)
+        let gradient = try graph.backpropagate(seedGradient, to: node) { modes[$0.name] ?? .run(.inference) }
         return GradCAMPass(
             logits: logits, activation: try activation.toArray(), gradient: try gradient.toArray(),
             activationShape: activation.shape, explainedClasses: explained)
     }
 
-    private enum TailRole {
-        case runs(Mode), skipped, unsupported
-    }
-
-    private static func tailRole(of layer: Layer) -> TailRole {
-        switch layer {
-        case is BatchNorm: return .runs(.inference)
-        case is Dropout: return .skipped
-        case is Conv2D, is Dense, is ReLU, is LeakyReLU, is Sigmoid, is Tanh, is Softmax,
-             is MaxPool2D, is AvgPool2D, is GlobalAvgPool, is Flatten:
-            return .runs(.training)
-        default: return .unsupported
-        }
-    }
-
-    private static func isPointwise(_ layer: Layer) -> Bool {
-        layer is ReLU || layer is LeakyReLU || layer is Sigmoid || layer is Tanh || layer is BatchNorm || layer is Dropout
+    private static func isPointwise(_ op: any Op) -> Bool {
+        op is ReLU || op is LeakyReLU || op is Sigmoid || op is Tanh || op is BatchNorm || op is Dropout
     }
 }
 

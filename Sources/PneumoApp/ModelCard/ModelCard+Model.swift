@@ -6,7 +6,8 @@ extension ModelCard {
         let spec = inputs.spec
         let architecture = spec.map { spec -> String in
             let about = spec.description.map { ": " + $0 } ?? ""
-            return "\(spec.name) (\(spec.layers.count) layers)\(about)"
+            let size = spec.nodes.map { "\($0.count) nodes" } ?? "\(spec.layers.count) layers"
+            return "\(spec.name) (\(size))\(about)"
         } ?? inputs.ensemble.map { ensemble in
             "\(ensemble.name): the mean of its members' calibrated probabilities, calibrated again on validation (members: "
                 + ensemble.ensemble.map { "\($0.source), temperature \(String(format: "%.3f", $0.temperature))" }.joined(separator: "; ") + ")"

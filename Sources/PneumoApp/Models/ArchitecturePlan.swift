@@ -27,39 +27,39 @@ public struct ArchitecturePlan: Equatable, Sendable {
                 spec.name, "input \(spec.input.channels) x \(spec.input.size) x \(spec.input.size) is past the limit of "
                     + "\(limits.maxInputChannels) channels and \(limits.maxInputSize) px")
         }
-        var shape = [spec.input.channels, spec.input.size, spec.input.size]
+        var shapes = [Graph.inputName: [spec.input.channels, spec.input.size, spec.input.size]]
         var tensors = [String: [Int]]()
         var parameters = 0
-        var largest = shape.reduce(1, *)
-        var builtIndex = 0
-        for (index, layer) in spec.layers.enumerated() {
+        var largest = spec.input.channels * spec.input.size * spec.input.size
+        for node in try spec.resolvedNodes() {
+            let inputs = node.inputs.map { shapes[$0]! }
             let planned: [PlannedLayer]
             do {
-                planned = try plan(layer, input: shape, classes: classes, limits: limits)
+                planned = try plan(node.layer, inputs: inputs, classes: classes, limits: limits)
             } catch let problem as LayerProblem {
-                throw ArchitectureError.badLayer(index: index, problem.message)
+                throw node.error(problem.message)
             } catch let error as ArchitectureError {
                 throw error
             } catch {
-                throw ArchitectureError.badLayer(index: index, "\(layer.type) cannot take input \(shape): \(error)")
+                throw node.error("\(node.layer.type) cannot take input \(inputs.map { "\($0)" }.joined(separator: ", ")): \(error)")
             }
-            for built in planned {
-                for (name, tensorShape) in built.parameters {
-                    tensors["\(builtIndex).\(name)"] = tensorShape
+            for (built, name) in zip(planned, [node.mainName, node.activationName].compactMap { $0 }) {
+                for (tensor, tensorShape) in built.parameters {
+                    tensors["\(name).\(tensor)"] = tensorShape
                     parameters += tensorShape.reduce(1, *)
                 }
-                for (name, tensorShape) in built.buffers { tensors["\(builtIndex).\(name)"] = tensorShape }
-                shape = built.output
-                largest = max(largest, shape.reduce(1, *))
-                builtIndex += 1
+                for (tensor, tensorShape) in built.buffers { tensors["\(name).\(tensor)"] = tensorShape }
+                shapes[name] = built.output
+                largest = max(largest, built.output.reduce(1, *))
             }
             guard parameters <= limits.maxParameters else {
                 throw ArchitectureError.tooLarge(
-                    spec.name, "layer \(index) (\(layer.type)) brings the parameters to \(parameters), past the limit of \(limits.maxParameters)")
+                    spec.name, "\(node.label) (\(node.layer.type)) brings the parameters to \(parameters), past the limit of \(limits.maxParameters)")
             }
+            let shape = shapes[node.outputName]!
             guard largest <= limits.maxActivation else {
                 throw ArchitectureError.tooLarge(
-                    spec.name, "layer \(index) (\(layer.type)) outputs \(shape) per image, past the limit of \(limits.maxActivation) values")
+                    spec.name, "\(node.label) (\(node.layer.type)) outputs \(shape) per image, past the limit of \(limits.maxActivation) values")
             }
         }
         return ArchitecturePlan(tensors: tensors, parameterCount: parameters, largestActivation: largest)
@@ -72,8 +72,20 @@ public struct ArchitecturePlan: Equatable, Sendable {
         var output: [Int]
     }
 
-    private static func plan(_ spec: LayerSpec, input: [Int], classes: Int, limits: ArchitectureLimits) throws -> [PlannedLayer] {
+    private static func plan(_ spec: LayerSpec, inputs: [[Int]], classes: Int, limits: ArchitectureLimits) throws -> [PlannedLayer] {
         func fail(_ why: String) -> LayerProblem { LayerProblem(message: "\(spec.type): \(why)") }
+        if LayerSpec.joinTypes.contains(spec.type) {
+            var joined = [PlannedLayer(output: try joinedShape(spec.type, inputs))]
+            if let activation = spec.activationName {
+                guard LayerSpec.activations.contains(activation) else {
+                    throw LayerProblem(message: "unknown activation \(activation); use relu, leaky_relu, sigmoid or tanh")
+                }
+                joined.append(PlannedLayer(output: joined[0].output))
+            }
+            return joined
+        }
+        guard inputs.count == 1 else { throw fail("takes one input, got \(inputs.count); join branches with Add or Concat first") }
+        let input = inputs[0]
         func checkWidth(_ value: Int, _ what: String) throws {
             guard value <= limits.maxWidth else { throw fail("\(what) \(value) is past the limit of \(limits.maxWidth)") }
         }
@@ -137,6 +149,22 @@ public struct ArchitecturePlan: Equatable, Sendable {
             layers.append(PlannedLayer(output: layers.last?.output ?? input))
         }
         return layers
+    }
+
+    /// The output of Add (equal shapes) or Concat (equal but for the channels), without the batch.
+    private static func joinedShape(_ type: String, _ inputs: [[Int]]) throws -> [Int] {
+        let shown = inputs.map { "\($0)" }.joined(separator: ", ")
+        guard inputs.count >= 2 else { throw LayerProblem(message: "\(type): needs at least 2 inputs, got \(inputs.count)") }
+        if type == "Add" {
+            guard inputs.allSatisfy({ $0 == inputs[0] }) else {
+                throw LayerProblem(message: "Add: inputs must have one shape, got \(shown); project the shortcut with a strided 1x1 Conv2D")
+            }
+            return inputs[0]
+        }
+        guard inputs.allSatisfy({ $0.count == inputs[0].count && $0.dropFirst() == inputs[0].dropFirst() }) else {
+            throw LayerProblem(message: "Concat: inputs must agree in every dimension but the channels, got \(shown)")
+        }
+        return [inputs.reduce(0) { $0 + $1[0] }] + inputs[0].dropFirst()
     }
 
     /// The first difference between this plan and the tensors a weights file holds, in words;

@@ -20,6 +20,6 @@ extension LayerSpec {
 
     /// The message for a layer type neither knows.
     var unknownTypeProblem: LayerProblem {
-        LayerProblem(message: "\(type): unknown layer type; use Conv2D, Dense, MaxPool2D, AvgPool2D, GlobalAvgPool, Flatten, Dropout, BatchNorm, ReLU, LeakyReLU, Sigmoid, Tanh")
+        LayerProblem(message: "\(type): unknown layer type; use Conv2D, Dense, MaxPool2D, AvgPool2D, GlobalAvgPool, Flatten, Dropout, BatchNorm, ReLU, LeakyReLU, Sigmoid, Tanh, Add, Concat")
     }
 }

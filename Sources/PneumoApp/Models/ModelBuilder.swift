@@ -1,45 +1,55 @@
 import Engine
 import OpenCLKit
 
-/// Turns an architecture description into engine layers with seeded initial weights.
+/// Turns an architecture description into an engine graph with seeded initial weights.
 public enum ModelBuilder {
     /// Builds `spec` for `classes` classes (2 gives a single logit). Dropout layers draw their
     /// masks from seeds derived from `seed`, so a run is reproducible end to end.
-    public static func build(_ spec: ArchitectureSpec, classes: Int, context: ComputeContext, seed: UInt64) throws -> Sequential {
+    public static func build(_ spec: ArchitectureSpec, classes: Int, context: ComputeContext, seed: UInt64) throws -> Graph {
         guard classes >= 2 else { throw ArchitectureError.invalid(spec.name, "a classifier needs at least 2 classes, got \(classes)") }
         // Sizes are checked on the host first: a failed device allocation can abort the process.
         _ = try ArchitecturePlan.make(spec, classes: classes)
         var rng = SeededGenerator(seed: seed)
-        var shape = [1, spec.input.channels, spec.input.size, spec.input.size]
-        var layers: [Layer] = []
-        for (index, layerSpec) in spec.layers.enumerated() {
-            let built: [Layer]
+        var shapes = [Graph.inputName: [1, spec.input.channels, spec.input.size, spec.input.size]]
+        var nodes: [Graph.Node] = []
+        let resolved = try spec.resolvedNodes()
+        for node in resolved {
+            let inputs = node.inputs.map { shapes[$0]! }
+            let built: [any Op]
             do {
-                built = try makeLayers(layerSpec, inputShape: shape, classes: classes, context: context, rng: &rng)
+                built = try makeOps(node.layer, inputShapes: inputs, classes: classes, context: context, rng: &rng)
             } catch let problem as LayerProblem {
-                throw ArchitectureError.badLayer(index: index, problem.message)
+                throw node.error(problem.message)
             } catch {
-                throw ArchitectureError.badLayer(index: index, "\(layerSpec.type): \(error)")
+                throw node.error("\(node.layer.type): \(error)")
             }
-            for layer in built {
+            var reads = node.inputs
+            for (op, name) in zip(built, [node.mainName, node.activationName].compactMap { $0 }) {
                 do {
-                    shape = try layer.outputShape(for: shape)
+                    shapes[name] = try op.outputShape(forInputs: reads.map { shapes[$0]! })
                 } catch {
-                    throw ArchitectureError.badLayer(index: index, "\(layerSpec.type) cannot take input \(shape.dropFirst()): \(error)")
+                    throw node.error("\(node.layer.type) cannot take input \(reads.map { "\(shapes[$0]!.dropFirst())" }.joined(separator: ", ")): \(error)")
                 }
-                layers.append(layer)
+                nodes.append(Graph.Node(name, op, inputs: reads))
+                reads = [name]
             }
         }
-        return try Sequential(inputShape: [spec.input.channels, spec.input.size, spec.input.size], layers: layers)
+        return try Graph(
+            inputShape: [spec.input.channels, spec.input.size, spec.input.size], nodes: nodes, output: resolved.last?.outputName)
     }
 
-    private static func makeLayers(
-        _ spec: LayerSpec, inputShape: [Int], classes: Int, context: ComputeContext, rng: inout SeededGenerator
-    ) throws -> [Layer] {
+    private static func makeOps(
+        _ spec: LayerSpec, inputShapes: [[Int]], classes: Int, context: ComputeContext, rng: inout SeededGenerator
+    ) throws -> [any Op] {
         func fail(_ why: String) -> LayerProblem { LayerProblem(message: "\(spec.type): \(why)") }
         let initializer = try spec.initializer.map(parseInitializer) ?? .heNormal
-        var layers: [Layer]
+        let inputShape = inputShapes[0]
+        var layers: [any Op]
         switch spec.type {
+        case "Add":
+            layers = [Add()]
+        case "Concat":
+            layers = [Concat()]
         case "Conv2D":
             guard inputShape.count == 4 else { throw fail("needs an image input [C, H, W], got \(inputShape.dropFirst())") }
             guard let filters = spec.filters, filters > 0 else { throw fail("needs \"filters\" > 0") }
@@ -83,7 +93,7 @@ public enum ModelBuilder {
         return layers
     }
 
-    private static func makeActivation(_ name: String, slope: Double?, context: ComputeContext) throws -> Layer {
+    private static func makeActivation(_ name: String, slope: Double?, context: ComputeContext) throws -> any Op {
         switch name {
         case "relu": return ReLU(context)
         case "leaky_relu": return try LeakyReLU(context, slope: Float(slope ?? 0.01))

@@ -9,7 +9,7 @@ public final class TrainedModel {
     public let spec: ArchitectureSpec
     public let classNames: [String]
     /// The network; for an ensemble, its first member's (Grad-CAM explains each member in turn).
-    public let network: Sequential
+    public let network: Graph
     public let context: ComputeContext
     /// The members of an ensemble, each with its own calibration; empty for a single network.
     public let members: [TrainedModel]

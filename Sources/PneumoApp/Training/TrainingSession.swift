@@ -81,12 +81,12 @@ final class TrainingSession {
 
     var classNames: [String] { model.classNames }
     var context: ComputeContext { model.context }
-    var network: Sequential { model.network }
+    var network: Graph { model.network }
     /// How the run's images become input: written into its checkpoints, used for every batch.
     var preprocessing: InputPreprocessing { model.preprocessing }
     var stepsPerEpoch: Int { loader.batchesPerEpoch }
     /// Dropout layers in network order: their mask counters are part of the resume state.
-    var dropoutLayers: [Dropout] { network.layers.compactMap { $0 as? Dropout } }
+    var dropoutLayers: [Dropout] { network.ops.compactMap { $0 as? Dropout } }
 
     /// The first augmentation generator of a run, derived from its seed.
     static func initialAugmentationGenerator(seed: UInt64) -> SeededGenerator {
