@@ -26,6 +26,7 @@ MODELS = [
     ("seed-cnn", ["--model", "seed-cnn"]),
     ("seed-cnn-tuned", ["--model", "seed-cnn-tuned"]),
     ("seed-dense", ["--model", "seed-dense"]),
+    ("pneumoresnet (a graph: residual Add, strided and 1x1 convolutions)", ["--model", "pneumoresnet"]),
     ("pneumonet, 3 classes", ["--model", "pneumonet", "--classes", "3", "--input-size", "64", "--width", "8"]),
     ("architecture file", ["--model", "{architecture}"]),
 ]

@@ -167,6 +167,39 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(nodes.last?.shape, [1])
     }
 
+    func testGraphArchitecturesExportNodeForNodeWithTheEnginesTensorNames() throws {
+        let spec = try BuiltinModels.resolve("pneumoresnet")
+        let nodes = try ExportNodeList.make(spec, classes: 2)
+        XCTAssertTrue(nodes.contains { $0.operation == .add }, "the residual joins are exported")
+        XCTAssertEqual(
+            Set(nodes.compactMap(\.tensorPrefix)),
+            Set(try ArchitecturePlan.make(spec, classes: 2).tensors.keys.map { String($0[...$0.lastIndex(of: ".")!]) }),
+            "every weight the engine names is read, and no other")
+        XCTAssertEqual(nodes.last?.shape, [1])
+        // Every node reads the image or a node before it.
+        var seen: Set<String> = [ExportNodeList.input]
+        for node in nodes {
+            XCTAssertTrue(node.inputs.allSatisfy(seen.contains), "\(node.output) reads \(node.inputs)")
+            seen.insert(node.output)
+        }
+        let joined = ArchitectureSpec(name: "joined", input: .init(channels: 1, size: 8), nodes: [
+            NodeSpec(name: "a", inputs: ["input"], LayerSpec(type: "Conv2D", filters: 3, kernel: 3, padding: "same")),
+            NodeSpec(name: "b", inputs: ["input"], LayerSpec(type: "Conv2D", filters: 5, kernel: 1, padding: "same")),
+            NodeSpec(name: "cat", inputs: ["a", "b"], LayerSpec(type: "Concat", activation: "relu")),
+            NodeSpec(name: "gap", LayerSpec(type: "GlobalAvgPool")),
+            NodeSpec(name: "head", LayerSpec(type: "Dense", units: .output)),
+        ])
+        let joinedNodes = try ExportNodeList.make(joined, classes: 3)
+        XCTAssertEqual(joinedNodes.map(\.operation), [
+            .convolution(filters: 3, kernel: 3, stride: 1, padding: .same), .convolution(filters: 5, kernel: 1, stride: 1, padding: .same),
+            .concat, .relu, .globalAveragePool, .dense(units: 3),
+        ])
+        XCTAssertEqual(joinedNodes[2].shape, [8, 8, 8])
+        XCTAssertEqual(joinedNodes[2].inputs, ["a", "b"])
+        XCTAssertEqual(joinedNodes[3].inputs, ["cat"])
+        XCTAssertEqual(joinedNodes.compactMap(\.tensorPrefix), ["a.", "b.", "head."])
+    }
+
     func testGraphNodesAddAndConcatByName() throws {
         // A residual join and a channel concatenation, as the graph form of an architecture gives them.
         let nodes = [

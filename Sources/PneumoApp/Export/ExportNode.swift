@@ -46,36 +46,45 @@ struct ExportNode: Equatable {
     let layerIndex: Int
 }
 
-/// Derives the node list of a sequential architecture, numbering tensors exactly as
-/// `ModelBuilder` numbers its engine layers (an activation option is a layer of its own).
+/// Derives the node list of an architecture, chain or graph, naming tensors exactly as
+/// `ModelBuilder` names its engine nodes (a chain's ops are numbered, an activation option is
+/// an op of its own; a graph node's op takes the node's name).
 enum ExportNodeList {
     /// The name of the network's input value.
     static let input = "input"
 
-    /// The nodes of `spec` for `classes` classes, each reading the one before; throws
-    /// `ONNXExportError.unsupportedLayer` for a layer type with no mapping.
+    /// The nodes of `spec` for `classes` classes, in an order where each comes after what it
+    /// reads; throws `ONNXExportError.unsupportedLayer` for a layer type with no mapping.
     static func make(_ spec: ArchitectureSpec, classes: Int) throws -> [ExportNode] {
-        guard !spec.layers.isEmpty else { throw ONNXExportError.emptyArchitecture(spec.name) }
+        guard !spec.allLayers.isEmpty else { throw ONNXExportError.emptyArchitecture(spec.name) }
+        var values = [Graph.inputName: input]
+        var shapes = [input: [spec.input.channels, spec.input.size, spec.input.size]]
         var nodes: [ExportNode] = []
-        var current = input
-        var shape = [spec.input.channels, spec.input.size, spec.input.size]
-        var builtIndex = 0
-        for (index, layer) in spec.layers.enumerated() {
-            for operation in try operations(of: layer, index: index, input: shape, classes: classes) {
-                let output = "l\(index).\(name(of: operation))"
-                shape = try outputShape(of: operation, input: shape, layerIndex: index)
+        for (position, node) in try spec.resolvedNodes().enumerated() {
+            var index = position
+            if case let .layer(layerIndex) = node.site { index = layerIndex }
+            var reads = try node.inputs.map { name -> String in
+                guard let value = values[name] else { throw ONNXExportError.unknownValue(node: node.label, input: name) }
+                return value
+            }
+            let engineNames = [node.mainName, node.activationName].compactMap { $0 }
+            for (operation, engineName) in zip(try operations(of: node.layer, index: index, classes: classes), engineNames) {
+                // A chain's values keep readable names (l3.conv); a graph's are its node names.
+                let output = node.site == .layer(index) ? "l\(index).\(name(of: operation))" : engineName
+                let shape = try outputShape(of: operation, inputs: reads.map { shapes[$0]! }, layerIndex: index)
                 nodes.append(ExportNode(
-                    output: output, operation: operation, inputs: [current],
-                    tensorPrefix: operation.hasTensors ? "\(builtIndex)." : nil, shape: shape, layerIndex: index))
-                current = output
-                builtIndex += 1
+                    output: output, operation: operation, inputs: reads,
+                    tensorPrefix: operation.hasTensors ? "\(engineName)." : nil, shape: shape, layerIndex: index))
+                values[engineName] = output
+                shapes[output] = shape
+                reads = [output]
             }
         }
         return nodes
     }
 
     /// The operations one layer becomes: its own, then its activation if it has one.
-    private static func operations(of layer: LayerSpec, index: Int, input: [Int], classes: Int) throws -> [ExportNode.Operation] {
+    private static func operations(of layer: LayerSpec, index: Int, classes: Int) throws -> [ExportNode.Operation] {
         var result: [ExportNode.Operation] = []
         switch layer.type {
         case "Conv2D":
@@ -98,6 +107,8 @@ enum ExportNodeList {
         case "GlobalAvgPool": result = [.globalAveragePool]
         case "Flatten": result = [.flatten]
         case "Dropout": result = [.dropout]
+        case "Add": result = [.add]
+        case "Concat": result = [.concat]
         case "ReLU", "LeakyReLU", "Sigmoid", "Tanh": result = []
         default: throw ONNXExportError.unsupportedLayer(index: index, type: layer.type)
         }
@@ -123,7 +134,8 @@ enum ExportNodeList {
 
     /// The shape after `operation` for one image; the checks `ArchitecturePlan` already made
     /// are not repeated, but a shape that would not fit is still an error, never a crash.
-    static func outputShape(of operation: ExportNode.Operation, input: [Int], layerIndex: Int) throws -> [Int] {
+    static func outputShape(of operation: ExportNode.Operation, inputs: [[Int]], layerIndex: Int) throws -> [Int] {
+        let input = inputs.first ?? []
         func image() throws -> (c: Int, h: Int, w: Int) {
             guard input.count == 3 else {
                 throw ONNXExportError.badLayer(index: layerIndex, type: "\(operation)", "needs an image input [C, H, W], got \(input)")
@@ -146,7 +158,7 @@ enum ExportNodeList {
         case .globalAveragePool: return [try image().c]
         case .flatten: return [input.reduce(1, *)]
         case .batchNorm, .relu, .leakyRelu, .sigmoid, .tanh, .dropout, .add: return input
-        case .concat: return input  // Only graph nodes join values; they give the joined shape themselves.
+        case .concat: return [inputs.reduce(0) { $0 + ($1.first ?? 0) }] + input.dropFirst()
         }
     }
 
