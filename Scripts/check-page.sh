@@ -34,8 +34,8 @@ trap 'rm -rf "$work"' EXIT
 for split in train val; do
     for class in NORMAL PNEUMONIA; do
         mkdir -p "$work/data/$split/$class"
-        find "$(cd "$data/$split/$class" && pwd)" -maxdepth 1 -name "*.jpeg" | sort | head -n 12 |
-            xargs -I{} ln -s {} "$work/data/$split/$class/"
+        mapfile -t files < <(find "$(cd "$data/$split/$class" && pwd)" -maxdepth 1 -name "*.jpeg" | sort)
+        ln -s "${files[@]:0:12}" "$work/data/$split/$class/"
     done
 done
 "$pneumo" train --data "$work/data" --model pneumonet --input-size 64 --width 8 --epochs 1 --batch-size 8 \
