@@ -16,6 +16,7 @@ data="${1:-${PNEUMO_DATA:-../shared/data/chest_xray}}"
 for split in train val test; do
     [ -d "$data/$split/NORMAL" ] || { echo "No $data/$split/NORMAL: pass a chest_xray folder holding train/, val/ and test/." >&2; exit 2; }
 done
+data="$(cd "$data" && pwd)"
 export POCL_MAX_PTHREAD_COUNT="${POCL_MAX_PTHREAD_COUNT:-2}"
 export POCL_CPU_MAX_CU_COUNT="${POCL_CPU_MAX_CU_COUNT:-2}"
 export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$PWD/.pocl-cache}"

@@ -78,7 +78,8 @@ def compare(pneumo, checkpoint, images, work, label):
     predicted = subprocess.run(
         [pneumo, "predict", "--model", checkpoint, "--format", "json", "--low-quality", "flag"] + images,
         capture_output=True, text=True, check=True)
-    expected = {entry["file"]: entry["probabilities"] for entry in json.loads(predicted.stdout)["predictions"]}
+    # predict names files by their resolved path; compare by that, whatever form was given.
+    expected = {os.path.realpath(entry["file"]): entry["probabilities"] for entry in json.loads(predicted.stdout)["predictions"]}
 
     model = onnx.load(model_path)
     onnx.checker.check_model(model, full_check=True)
@@ -88,7 +89,7 @@ def compare(pneumo, checkpoint, images, work, label):
     session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
     pixels = np.load(pixels_path)
     probabilities, = session.run(["probability"], {"image": pixels})
-    reference = np.array([expected[path] for path in images], dtype=np.float64)
+    reference = np.array([expected[os.path.realpath(path)] for path in images], dtype=np.float64)
     difference = float(np.max(np.abs(probabilities.astype(np.float64) - reference)))
     return {
         "model": label,
