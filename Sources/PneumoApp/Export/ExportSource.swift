@@ -77,18 +77,7 @@ struct ExportSource {
     private static func network(
         _ spec: ArchitectureSpec, tensors: [NamedTensor], classes: Int, paths: CheckpointPaths, memberTemperature: Double?
     ) throws -> Network {
-        let plan: ArchitecturePlan
-        do {
-            plan = try ArchitecturePlan.make(spec, classes: classes)
-        } catch {
-            throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be used: \(error)")
-        }
-        let stored = Dictionary(tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
-        if let mismatch = plan.mismatch(with: stored) {
-            throw CheckpointError(
-                file: paths.weights.path, problem: .mismatched,
-                detail: "does not fit architecture \(spec.name) described in \(paths.metadata.lastPathComponent): \(mismatch)")
-        }
+        _ = try ArchitecturePlan.checked(spec, classes: classes, tensors: tensors, paths: paths)
         return Network(
             spec: spec, tensors: Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
             memberTemperature: memberTemperature)

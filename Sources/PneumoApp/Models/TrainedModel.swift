@@ -89,18 +89,7 @@ public final class TrainedModel {
     static func build(
         _ spec: ArchitectureSpec, classNames: [String], tensors: [NamedTensor], context: ComputeContext, paths: CheckpointPaths
     ) throws -> TrainedModel {
-        let plan: ArchitecturePlan
-        do {
-            plan = try ArchitecturePlan.make(spec, classes: classNames.count)
-        } catch {
-            throw CheckpointError(file: paths.metadata.path, problem: .invalidMetadata, detail: "its architecture cannot be used: \(error)")
-        }
-        let stored = Dictionary(tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
-        if let mismatch = plan.mismatch(with: stored) {
-            throw CheckpointError(
-                file: paths.weights.path, problem: .mismatched,
-                detail: "does not fit architecture \(spec.name) described in \(paths.metadata.lastPathComponent): \(mismatch)")
-        }
+        _ = try ArchitecturePlan.checked(spec, classes: classNames.count, tensors: tensors, paths: paths)
         let model = try TrainedModel(spec: spec, classNames: classNames, context: context, seed: 0)
         try model.setWeights(tensors, file: paths.weights.path)
         return model
