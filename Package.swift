@@ -54,13 +54,16 @@ let package = Package(
         // Tensors, layers, losses, optimizers on top of the host layer. Knows no X-rays, and does
         // not re-export the host layer: modules that use its types import it.
         .target(name: "Engine", dependencies: ["OpenCLKit", "SeededRandom"], plugins: ["KernelEmbedder"]),
+        // What measures the engine: GEMM benchmarks, the CLBlast comparison, the tuners that race
+        // tile configurations and convolution algorithms, and writing their choices to the store.
+        .target(name: "EngineTuning", dependencies: ["Engine", "OpenCLKit"]),
         // JPEG and DICOM decoding, dataset layout, splits, caching, batching.
         .target(name: "PneumoData", dependencies: ["CTurboJPEG", "CDICOM", "SeededRandom"]),
         // ONNX's message types, generated from onnx.proto and committed (the build plugin is slow).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Models, training loop, metrics, reports, checkpoints, ONNX export.
         .target(name: "PneumoApp", dependencies: [
-            "Engine", "OpenCLKit", "PneumoData", "CZlib", "CMPI", "ONNXProto",
+            "Engine", "EngineTuning", "OpenCLKit", "PneumoData", "CZlib", "CMPI", "ONNXProto",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         // The web page and JSON API.
@@ -77,7 +80,7 @@ let package = Package(
         .executableTarget(name: "DecodeBench", dependencies: ["PneumoData"]),
         // The command line; thin.
         .executableTarget(name: "pneumo", dependencies: [
-            "Engine", "OpenCLKit", "PneumoApp", "PneumoServe",
+            "Engine", "EngineTuning", "OpenCLKit", "PneumoApp", "PneumoServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "OpenCLKitTests", dependencies: ["OpenCLKit"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "OpenCLKit"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EngineTuningTests", dependencies: ["EngineTuning", "Engine", "OpenCLKit"]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
         .testTarget(name: "PneumoAppTests", dependencies: [
             "PneumoApp", "OpenCLKit", "CZlib", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -45,7 +45,7 @@ for profile in own cpu; do
         cd "$here/tests" || exit 1
         export LD_LIBRARY_PATH="$here/tests/lib:$LD_LIBRARY_PATH" PNEUMO_TEST_DEVICE=$device
         [ "$profile" = own ] || export PNEUMO_DEVICE_PROFILE=$profile
-        classes=$(./pneumoPackageTests.xctest --list-tests 2>/dev/null | grep -o '^EngineTests\.[A-Za-z0-9_]*' | sort -u | paste -sd, -)
+        classes=$(./pneumoPackageTests.xctest --list-tests 2>/dev/null | grep -oE '^Engine(Tuning)?Tests\.[A-Za-z0-9_]+' | sort -u | paste -sd, -)
         [ -n "$classes" ] || { echo "error: the test bundle lists no engine tests"; exit 1; }
         ./pneumoPackageTests.xctest "$classes" 2>&1
     ) | tee "$results/kernel-tests-$profile.txt" | grep -E "error|failed|Executed [0-9]+ tests" | tail -20

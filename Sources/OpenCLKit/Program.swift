@@ -39,6 +39,10 @@ extension ComputeContext {
     public func program(source: String, label: String, options: String = "") throws -> Program {
         try programs.program(source: source, label: label, options: options, in: self)
     }
+
+    /// The label of every program built in this context so far, once per build (source and
+    /// options), sorted: what a context has paid to compile.
+    public var builtProgramLabels: [String] { programs.labels }
 }
 
 /// Built programs kept for the life of a context, keyed by source and options; optionally
@@ -53,6 +57,11 @@ final class ProgramCache: @unchecked Sendable {
     func releaseAll() {
         lock.lock(); defer { lock.unlock() }
         built = [:]
+    }
+
+    var labels: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return built.values.map(\.label).sorted()
     }
 
     func program(source: String, label: String, options: String, in context: ComputeContext) throws -> Program {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import EngineTuning
 import Foundation
 import OpenCLKit
 import PneumoApp

@@ -20,11 +20,11 @@ struct DeviceOptions: ParsableArguments {
     func makeContext(launch: MPILaunch? = nil) throws -> ComputeContext {
         if let launch, let (gpu, reason) = try gpuForLocalRank(launch) {
             Console.log("device: \(gpu.name) (\(gpu.kind.rawValue), \(gpu.platform.name)) — \(reason)")
-            return try ComputeContext(device: gpu, profiling: profile)
+            return try EngineRuntime.open(device: gpu, profiling: profile)
         }
         let choice = try DeviceSelector.choose(flag: device, requireGPU: requireGPU)
         Console.log("device: \(choice.device.name) (\(choice.device.kind.rawValue), \(choice.device.platform.name)) — \(choice.reason)")
-        return try ComputeContext(device: choice.device, profiling: profile)
+        return try EngineRuntime.open(device: choice.device, profiling: profile)
     }
 
     /// GPU number `localRank` (modulo their count) when several share the host and no

@@ -57,15 +57,7 @@ struct DevicesCommand: ParsableCommand {
     /// Adds two vectors on the device and compares with the host; "ok" or the error.
     static func smokeTest(_ device: Device) -> String {
         do {
-            let context = try ComputeContext(device: device)
-            let n = 4099
-            let a = (0..<n).map { Float($0) }
-            let b = (0..<n).map { Float($0) * 0.5 }
-            let out = try DeviceBuffer<Float>(context, count: n)
-            let kernel = try context.kernel("smoke.cl", "vector_add")
-            try context.launch(kernel, global: [n], local: [64], try DeviceBuffer(context, a), try DeviceBuffer(context, b), out, n)
-            let result = try out.read()
-            return result == zip(a, b).map { $0 + $1 } ? "ok" : "WRONG RESULTS"
+            return try EngineRuntime.smokeTest(device) ? "ok" : "WRONG RESULTS"
         } catch {
             return "failed: \(error)"
         }

@@ -17,9 +17,9 @@ final class ConvolutionChooserTests: XCTestCase {
 
     func testRuleTakesDirectKernelsForStrideOneWithFullTiles() throws {
         let convolution = try Convolution(TestDevice.context(), environment: [:])
-        XCTAssertEqual(convolution.algorithms.map(\.name), ["direct", "im2col", "winograd"])
+        XCTAssertEqual(convolution.algorithmNames, ["direct", "im2col", "winograd"])
         // Winograd supports a 16-channel 3x3 stride-1 shape but rounds differently: untuned, the rule never picks it.
-        XCTAssertTrue(convolution.algorithms[2].supports(try geometry(40, channels: 16)))
+        XCTAssertTrue(convolution.descriptors[2].supports(try geometry(40, channels: 16)))
         XCTAssertEqual(try names(convolution, geometry(40, channels: 16)), ["direct", "direct", "direct"])
         XCTAssertEqual(try names(convolution, geometry(40)), ["direct", "direct", "direct"])
         XCTAssertEqual(try names(convolution, geometry(40, stride: 2)), ["im2col", "im2col", "im2col"])
@@ -69,11 +69,12 @@ final class ConvolutionChooserTests: XCTestCase {
     func testRegisteredAlgorithmIsChosenAndGetsEachPass() throws {
         let context = try TestDevice.context()
         var recorder: RecordingAlgorithm?
-        let convolution = try Convolution(context, algorithms: Convolution.standardAlgorithms + [{
+        let recording = ConvolutionAlgorithmDescriptor(name: "recording", supports: { $0.stride == 1 }) {
             let made = RecordingAlgorithm(try Im2colConvolution($0))
             recorder = made
             return made
-        }], environment: [:])
+        }
+        let convolution = try Convolution(context, algorithms: Convolution.standardAlgorithms + [recording], environment: [:])
         convolution.pinnedAlgorithm = "recording"
         let g = try geometry(9, channels: 3)
         var rng = SeededGenerator(seed: 5)
@@ -89,6 +90,57 @@ final class ConvolutionChooserTests: XCTestCase {
         convolution.pinnedAlgorithm = nil
         try convolution.forward(input: DeviceBuffer(context, x), weight: DeviceBuffer(context, w), bias: nil, output: y, geometry: g)
         XCTAssertEqual(recorder?.calls.count, 2, "unpinned, the rule never names it")
+    }
+
+    /// An algorithm is built the first time it is chosen: an unpinned, untuned convolution on
+    /// a shape Winograd supports never compiles Winograd's program; pinning it builds it once.
+    func testAlgorithmsAreBuiltOnFirstUse() throws {
+        // A context of its own, so no other test's builds show, with no tuned entries.
+        let context = try ComputeContext(device: TestDevice.context().device)
+        var profile = try TestDevice.context().profile
+        profile.convolutionAlgorithms = [:]
+        context.setDeviceTuning(DeviceTuning(profile: profile))
+        let convolution = try Convolution(context, environment: [:])
+        let g = try geometry(40, channels: 16)
+        XCTAssertTrue(convolution.descriptors.first { $0.name == "winograd" }?.supports(g) == true)
+        XCTAssertTrue(convolution.supports(g))
+        XCTAssertEqual(convolution.builtAlgorithmNames, [], "making the convolution or asking what it supports builds no algorithm")
+
+        var rng = SeededGenerator(seed: 8)
+        func random(_ shape: [Int]) throws -> DeviceBuffer<Float> {
+            try DeviceBuffer(context, (0..<shape.reduce(1, *)).map { _ in rng.nextNormal() })
+        }
+        let x = try random(g.inputShape), w = try random(g.weightShape), dy = try random(g.outputShape)
+        let y = try DeviceBuffer<Float>(context, count: g.outputShape.reduce(1, *))
+        let dx = try DeviceBuffer<Float>(context, count: g.inputShape.reduce(1, *))
+        let dw = try DeviceBuffer<Float>(context, count: g.weightShape.reduce(1, *))
+        try convolution.forward(input: x, weight: w, bias: nil, output: y, geometry: g)
+        try convolution.backward(input: x, outputGradient: dy, weight: w, inputGradient: dx, weightGradient: dw, biasGradient: nil, geometry: g)
+        try context.finish()
+        XCTAssertEqual(convolution.builtAlgorithmNames, ["direct"])
+        XCTAssertTrue(context.builtProgramLabels.contains("conv.cl"), "\(context.builtProgramLabels)")
+        XCTAssertFalse(context.builtProgramLabels.contains("winograd.cl"), "\(context.builtProgramLabels)")
+
+        convolution.pinnedAlgorithm = "winograd"
+        let pinned = try convolution.algorithm(for: g, .forward)
+        XCTAssertEqual(convolution.builtAlgorithmNames, ["direct", "winograd"])
+        XCTAssertTrue(context.builtProgramLabels.contains("winograd.cl"), "\(context.builtProgramLabels)")
+        XCTAssertTrue(pinned === (try convolution.algorithm(named: "winograd")), "built once per convolution")
+        XCTAssertEqual(try convolution.algorithms(supporting: geometry(40, stride: 2)).map(\.name), ["im2col"])
+        XCTAssertEqual(convolution.builtAlgorithmNames, ["direct", "im2col", "winograd"])
+    }
+
+    /// Registrations are checked by name: no two alike, and the built object must answer to its own.
+    func testRegistrationsAreCheckedByName() throws {
+        let context = try TestDevice.context()
+        XCTAssertThrowsError(try Convolution(context, algorithms: [DirectConvolution.descriptor, DirectConvolution.descriptor], environment: [:])) {
+            XCTAssertTrue("\($0)".contains("registered as direct"), "\($0)")
+        }
+        let misnamed = ConvolutionAlgorithmDescriptor(name: "fast", supports: { _ in true }) { try Im2colConvolution($0) }
+        let convolution = try Convolution(context, algorithms: [misnamed], environment: [:])
+        XCTAssertThrowsError(try convolution.algorithm(for: geometry(8), .forward)) {
+            XCTAssertTrue("\($0)".contains("registered as fast calls itself im2col"), "\($0)")
+        }
     }
 
     func testMissingOperandsOfAGradientAreReported() throws {

@@ -11,6 +11,13 @@ final class DeviceProfileTests: XCTestCase {
         return (TuningStore(directory: directory), directory)
     }
 
+    /// Writes `table` where `store` looks for the device's file, as the tuner's `save` does
+    /// (the engine only reads the store).
+    private func write(_ table: GEMMTuningTable, to store: TuningStore, for device: Device) throws {
+        try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
+        try JSONEncoder().encode(table).write(to: store.url(for: device))
+    }
+
     func testEnvironmentForcesEitherFamilyAndRejectsOthers() throws {
         let device = try TestDevice.context().device
         let own: DeviceProfile.Family = device.kind == .cpu ? .cpu : .gpu
@@ -48,7 +55,7 @@ final class DeviceProfileTests: XCTestCase {
         tuned.directUtilizationLimit = 0.5
         tuned.convolutionAlgorithms["forward 1x8x8 f2 k3x3 s1 same"] = "im2col"
         table.profile = tuned
-        try store.save(table, for: device)
+        try write(table, to: store, for: device)
         let loaded = try DeviceTuning.standard(for: device, environment: [:], store: store)
         XCTAssertEqual(loaded.profile, tuned)
         XCTAssertEqual(loaded.choices, table)
@@ -66,7 +73,7 @@ final class DeviceProfileTests: XCTestCase {
         var table = GEMMTuningTable(device: device)
         table.choices["gemm m<=16 n<=64 k<=64"] = .init(tuning: GEMMTuning(tileRows: 3, tileColumns: 8, vectorWidth: 4, localSize: 2),
                                                          gflops: 2, defaultGFLOPS: 1, shapes: ["gemm 8x40x16"])
-        try store.save(table, for: device)
+        try write(table, to: store, for: device)
         XCTAssertFalse(try String(contentsOf: store.url(for: device), encoding: .utf8).contains("profile"))
         let loaded = try DeviceTuning.standard(for: device, environment: [:], store: store)
         XCTAssertEqual(loaded.choices, table)
@@ -84,6 +91,20 @@ final class DeviceProfileTests: XCTestCase {
         profile.gemmTiles.vectorWidth = 3
         XCTAssertThrowsError(try profile.validate())
         XCTAssertNoThrow(try DeviceProfile.cpu(vectorWidth: 8).validate())
+    }
+
+    /// The engine's way to open a context attaches the tuning it is given, else the standard one.
+    func testOpenedContextCarriesItsTuning() throws {
+        let device = try TestDevice.context().device
+        var profile = DeviceProfile.gpu
+        profile.rowGroupSize = 16
+        let given = try EngineRuntime.open(device: device, tuning: DeviceTuning(profile: profile))
+        XCTAssertEqual(given.profile, profile)
+        XCTAssertNil(given.profiler)
+        let standard = try EngineRuntime.open(device: device, profiling: true)
+        XCTAssertEqual(standard.profile, try DeviceTuning.standard(for: device).profile)
+        XCTAssertNotNil(standard.profiler)
+        XCTAssertTrue(try EngineRuntime.smokeTest(device))
     }
 
     /// A profile and a ledger attached to one context leave every other context alone.

@@ -2,8 +2,8 @@ import Foundation
 import OpenCLKit
 
 /// Tuner choices and tuned profiles on disk: one JSON file per device and driver under the
-/// user's cache directory, written atomically, read once by each context made on that device
-/// (see `DeviceTuning.standard`).
+/// user's cache directory, read once by each context made on that device (see
+/// `DeviceTuning.standard`). Writing one is the tuner's business (EngineTuning's `save`).
 public struct TuningStore: Sendable {
     public let directory: URL
 
@@ -40,29 +40,5 @@ public struct TuningStore: Sendable {
                 "the GEMM tuning file \(file.path) cannot be read (\(error)); delete it and run `pneumo bench --tune` again")
         }
         return table.matches(device) ? table : nil
-    }
-
-    /// Writes `table` to a temporary file in the same directory and renames it over the old
-    /// one, so a reader sees the old table or the new one, never half of one.
-    public func save(_ table: GEMMTuningTable, for device: Device) throws {
-        let manager = FileManager.default
-        let file = url(for: device)
-        do {
-            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            try encoder.encode(table).write(to: temporary)
-            if rename(temporary.path, file.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? manager.removeItem(at: temporary)
-                throw EngineError.invalidConfiguration("cannot move the tuning file into place at \(file.path): \(reason)")
-            }
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw EngineError.invalidConfiguration(
-                "cannot write the GEMM tuning file in \(directory.path) (\(error)); set PNEUMO_TUNING_DIR to a writable directory")
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Engine
+import EngineTuning
 import Foundation
 import OpenCLKit
 
@@ -13,7 +14,7 @@ public enum BenchTuning {
         specs: [ArchitectureSpec], batch: Int, device: Device, store: TuningStore, candidates: [GEMMTuning]? = nil,
         progress: (String) -> Void = { _ in }
     ) throws -> [TuningChoiceRow] {
-        let context = try ComputeContext(device: device)
+        let context = try EngineRuntime.open(device: device)
         var trials: [TuningTrial] = []
         var seen: [String] = []
         var convolutions: [(ConvGeometry, ConvolutionPass)] = []
@@ -41,8 +42,7 @@ public enum BenchTuning {
         let results = tuner.tune(trials, baseline: { context.profile.tiles(for: $0) }, table: &table, progress: progress)
         // The algorithms race on the tiles just chosen.
         var profile = table.profile ?? context.profile
-        let tuned = try ComputeContext(device: device)
-        tuned.setDeviceTuning(DeviceTuning(profile: profile, choices: table))
+        let tuned = try EngineRuntime.open(device: device, tuning: DeviceTuning(profile: profile, choices: table))
         let algorithmResults = try tuneAlgorithms(convolutions, context: tuned, progress: progress)
         for result in algorithmResults { profile.convolutionAlgorithms[result.key] = result.winner }
         table.profile = profile

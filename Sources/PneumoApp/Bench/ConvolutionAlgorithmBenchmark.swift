@@ -1,4 +1,5 @@
 import Engine
+import EngineTuning
 import Foundation
 import OpenCLKit
 
@@ -25,16 +26,16 @@ public enum ConvolutionAlgorithmBenchmark {
     public static func run(
         specs: [ArchitectureSpec], batch: Int, device: Device, repeats: Int, progress: (String) -> Void = { _ in }
     ) throws -> [ConvolutionAlgorithmTiming] {
-        let context = try ComputeContext(device: device)
+        let context = try EngineRuntime.open(device: device)
         let chooser = try Convolution(context, environment: [:])
         var rows: [ConvolutionAlgorithmTiming] = []
         for spec in specs {
             for g in try geometries(spec, batch: batch, context: context) {
                 progress("timing \(spec.name) \(label(g))")
-                let buffers = try Buffers(context, g)
-                for pass in passes {
-                    let runs: [(String, () throws -> Void)] = chooser.algorithms.filter { $0.supports(g) }.map { algorithm in
-                        (algorithm.name, { try run(algorithm, pass, buffers, g) })
+                let operands = try ConvolutionOperands(context, g)
+                for pass in ConvolutionPass.allCases {
+                    let runs: [(String, () throws -> Void)] = try chooser.algorithms(supporting: g).map { algorithm in
+                        (algorithm.name, { try operands.run(algorithm, pass) })
                     }
                     var times: [String: [Double]] = [:]
                     for repeatIndex in -1..<repeats {  // -1: untimed warm-up (kernel builds, pool)
@@ -47,7 +48,7 @@ public enum ConvolutionAlgorithmBenchmark {
                         }
                     }
                     rows.append(ConvolutionAlgorithmTiming(
-                        model: spec.name, layer: label(g), pass: pass, milliseconds: times.mapValues { ThroughputMeter.median($0) }))
+                        model: spec.name, layer: label(g), pass: pass.rawValue, milliseconds: times.mapValues { ThroughputMeter.median($0) }))
                 }
             }
         }
@@ -70,40 +71,6 @@ public enum ConvolutionAlgorithmBenchmark {
     }
 
     static func label(_ g: ConvGeometry) -> String { "\(g.inChannels)x\(g.height)x\(g.width) -> \(g.filters) \(g.padding.rawValue)" }
-
-    /// Random operands and outputs of one shape, shared by every algorithm.
-    struct Buffers {
-        let input, weight, bias, output, outputGradient, inputGradient, weightGradient, biasGradient: DeviceBuffer<Float>
-
-        init(_ context: ComputeContext, _ g: ConvGeometry) throws {
-            var rng = SeededGenerator(seed: 1)
-            func random(_ count: Int) throws -> DeviceBuffer<Float> { try DeviceBuffer(context, (0..<count).map { _ in rng.nextNormal() }) }
-            let inputCount = g.inputShape.reduce(1, *), outputCount = g.outputShape.reduce(1, *), weightCount = g.weightShape.reduce(1, *)
-            input = try random(inputCount)
-            weight = try random(weightCount)
-            bias = try random(g.filters)
-            outputGradient = try random(outputCount)
-            output = try DeviceBuffer(context, count: outputCount)
-            inputGradient = try DeviceBuffer(context, count: inputCount)
-            weightGradient = try DeviceBuffer(context, count: weightCount)
-            biasGradient = try DeviceBuffer(context, count: g.filters)
-        }
-    }
-
-    private static func run(_ algorithm: ConvolutionAlgorithm, _ pass: String, _ b: Buffers, _ g: ConvGeometry) throws {
-        switch pass {
-        case "forward":
-            try algorithm.forward(input: b.input, weight: b.weight, bias: b.bias, output: b.output, geometry: g)
-        case "backward-input":
-            try algorithm.backward(
-                input: nil, outputGradient: b.outputGradient, weight: b.weight, inputGradient: b.inputGradient,
-                weightGradient: nil, biasGradient: nil, geometry: g)
-        default:
-            try algorithm.backward(
-                input: b.input, outputGradient: b.outputGradient, weight: nil, inputGradient: nil,
-                weightGradient: b.weightGradient, biasGradient: b.biasGradient, geometry: g)
-        }
-    }
 
     /// A text table: one row per shape and pass, milliseconds per algorithm, and direct's
     /// time over Winograd's (above 1: Winograd is faster).

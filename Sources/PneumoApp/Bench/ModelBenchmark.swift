@@ -68,7 +68,7 @@ public enum ModelBenchmark {
         _ spec: ArchitectureSpec, batch: Int, device: Device, plan: ModelBenchmarkPlan,
         onWindow: (ThroughputMeter.Window) -> Void = { _ in }
     ) throws -> ModelBenchmarkResult {
-        let context = try ComputeContext(device: device)
+        let context = try EngineRuntime.open(device: device)
         let workload = try ModelWorkload(spec: spec, batch: batch, context: context, seed: plan.seed)
         let windows = try ThroughputMeter.measureWindows(
             context: context, imagesPerStep: batch, warmup: plan.warmup, windows: plan.windows, steps: plan.steps,
@@ -95,7 +95,7 @@ public enum ModelBenchmark {
 
     /// The layer-by-layer profile of training steps, in a profiling context of its own.
     public static func profile(_ spec: ArchitectureSpec, batch: Int, device: Device, steps: Int, seed: UInt64 = 1) throws -> StepProfile {
-        let context = try ComputeContext(device: device, profiling: true)
+        let context = try EngineRuntime.open(device: device, profiling: true)
         let workload = try ModelWorkload(spec: spec, batch: batch, context: context, seed: seed)
         return try StepProfiler.profile(workload, steps: steps)
     }

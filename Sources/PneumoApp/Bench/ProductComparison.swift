@@ -1,4 +1,5 @@
 import Engine
+import EngineTuning
 import Foundation
 import OpenCLKit
 
@@ -46,7 +47,7 @@ public enum ProductComparison {
     public static func time(
         _ rows: [GEMMShapeTiming], device: Device, clblast: CLBlastSGEMM?, runs: Int = 3, progress: (String) -> Void = { _ in }
     ) throws -> (rows: [GEMMShapeTiming], notes: [String]) {
-        let context = try ComputeContext(device: device)
+        let context = try EngineRuntime.open(device: device)
         let gemm = try GEMM(context)
         var timed: [GEMMShapeTiming] = []
         var notes: [String] = []

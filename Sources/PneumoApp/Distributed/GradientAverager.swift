@@ -22,7 +22,7 @@ final class GradientAverager {
         self.context = context
         gradients = parameters.map(\.gradient)
         total = gradients.reduce(0) { $0 + $1.count }
-        staging = try DeviceBuffer<Float>(context, count: max(1, total))
+        staging = try Tensor(context, shape: [max(1, total)]).buffer
     }
 
     /// Replaces every gradient with its mean over the ranks; true when any rank asked to stop.

@@ -5,13 +5,15 @@ import OpenCLKit
 /// algorithms (`ConvolutionAlgorithm`): a pinned name (tests, `PNEUMO_CONV_ALGORITHM`) when
 /// it supports the shape, else the device profile's tuned choice, else the profile's rule
 /// (`ConvolutionChoice`). Itself an algorithm, so callers need not know there are several.
+/// An algorithm's kernels are built the first time it is chosen, raced or named, once per
+/// convolution: one the chooser never picks costs nothing.
 public final class Convolution: ConvolutionAlgorithm {
-    /// Makes the algorithms a convolution chooses among; registering one is one line here.
-    public static let standardAlgorithms: [(ConvolutionResources) throws -> ConvolutionAlgorithm] = [
-        { try DirectConvolution($0) },
-        { try Im2colConvolution($0) },
+    /// The algorithms a convolution chooses among; registering one is one line here.
+    public static let standardAlgorithms: [ConvolutionAlgorithmDescriptor] = [
+        DirectConvolution.descriptor,
+        Im2colConvolution.descriptor,
         // Chosen only where tuning measured it faster, or when pinned: it rounds differently.
-        { try WinogradConvolution($0.context, gemm: $0.gemm) },
+        WinogradConvolution.descriptor,
     ]
 
     /// Names the algorithm every convolution made afterwards runs where it supports the shape.
@@ -19,11 +21,14 @@ public final class Convolution: ConvolutionAlgorithm {
 
     public let name = "automatic"
     public let resources: ConvolutionResources
-    /// The algorithms chosen among, in registration order.
-    public let algorithms: [ConvolutionAlgorithm]
+    /// The algorithms chosen among, in registration order (descriptors: nothing built).
+    public let descriptors: [ConvolutionAlgorithmDescriptor]
+    /// Algorithms built so far, by name; guarded by `buildLock`.
+    private var built: [String: ConvolutionAlgorithm] = [:]
+    private let buildLock = NSLock()
     /// Runs this algorithm wherever it supports the shape (tests pin each one); nil chooses.
     public var pinnedAlgorithm: String? {
-        didSet { pinnedIsKnown = pinnedAlgorithm.map { name in algorithms.contains { $0.name == name } } ?? true }
+        didSet { pinnedIsKnown = pinnedAlgorithm.map { name in algorithmNames.contains(name) } ?? true }
     }
     private var pinnedIsKnown = true
 
@@ -35,43 +40,72 @@ public final class Convolution: ConvolutionAlgorithm {
         set { resources.scratchLimitBytes = newValue }
     }
 
-    /// Builds the algorithms (`standardAlgorithms` unless given); shares `gemm` (and its
-    /// tuning) when given. Throws when `PNEUMO_CONV_ALGORITHM` names no algorithm.
+    /// Chooses among `algorithms` (`standardAlgorithms` unless given), building none yet;
+    /// shares `gemm` (and its tuning) when given. Throws when two algorithms share a name or
+    /// `PNEUMO_CONV_ALGORITHM` names none of them.
     public init(
-        _ context: ComputeContext, gemm: GEMM? = nil, algorithms makers: [(ConvolutionResources) throws -> ConvolutionAlgorithm]? = nil,
+        _ context: ComputeContext, gemm: GEMM? = nil, algorithms: [ConvolutionAlgorithmDescriptor]? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
-        let resources = try ConvolutionResources(context, gemm: gemm)
-        self.resources = resources
-        algorithms = try (makers ?? Convolution.standardAlgorithms).map { try $0(resources) }
+        resources = try ConvolutionResources(context, gemm: gemm)
+        descriptors = algorithms ?? Convolution.standardAlgorithms
+        let names = descriptors.map(\.name)
+        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw EngineError.invalidConfiguration("two convolution algorithms are registered as \(repeated); give each its own name")
+        }
         if let pinned = environment[Convolution.algorithmVariable], !pinned.isEmpty {
-            guard algorithms.contains(where: { $0.name == pinned }) else {
+            guard names.contains(pinned) else {
                 throw EngineError.invalidConfiguration(
                     "\(Convolution.algorithmVariable)=\(pinned) names no convolution algorithm; use one of "
-                        + algorithms.map(\.name).joined(separator: ", "))
+                        + names.joined(separator: ", "))
             }
             pinnedAlgorithm = pinned
         }
     }
 
-    /// True when some algorithm computes `geometry`.
-    public func supports(_ geometry: ConvGeometry) -> Bool { algorithms.contains { $0.supports(geometry) } }
+    /// The names of the algorithms chosen among, in registration order.
+    public var algorithmNames: [String] { descriptors.map(\.name) }
 
-    /// The algorithm that runs `pass` of `g`.
+    /// The names of the algorithms built so far (chosen, raced or named), in registration order.
+    public var builtAlgorithmNames: [String] {
+        buildLock.lock(); defer { buildLock.unlock() }
+        return algorithmNames.filter { built[$0] != nil }
+    }
+
+    /// The algorithm called `name`, built on first use and the same object afterwards.
+    public func algorithm(named name: String) throws -> ConvolutionAlgorithm {
+        guard let descriptor = descriptors.first(where: { $0.name == name }) else {
+            throw EngineError.invalidConfiguration(
+                "no convolution algorithm is named \(name); use one of " + algorithmNames.joined(separator: ", "))
+        }
+        buildLock.lock(); defer { buildLock.unlock() }
+        if let algorithm = built[name] { return algorithm }
+        let algorithm = try descriptor.build(resources)
+        built[name] = algorithm
+        return algorithm
+    }
+
+    /// Every algorithm that computes `geometry`, built (for racing them), in registration order.
+    public func algorithms(supporting geometry: ConvGeometry) throws -> [ConvolutionAlgorithm] {
+        try descriptors.filter { $0.supports(geometry) }.map { try algorithm(named: $0.name) }
+    }
+
+    /// True when some algorithm computes `geometry`; builds nothing.
+    public func supports(_ geometry: ConvGeometry) -> Bool { descriptors.contains { $0.supports(geometry) } }
+
+    /// The algorithm that runs `pass` of `g`, built if this is its first use.
     public func algorithm(for g: ConvGeometry, _ pass: ConvolutionPass) throws -> ConvolutionAlgorithm {
         guard pinnedIsKnown else {
             throw EngineError.invalidConfiguration(
-                "no convolution algorithm is named \(pinnedAlgorithm ?? ""); use one of " + algorithms.map(\.name).joined(separator: ", "))
+                "no convolution algorithm is named \(pinnedAlgorithm ?? ""); use one of " + algorithmNames.joined(separator: ", "))
         }
-        let candidates = algorithms.filter { $0.supports(g) }
+        let candidates = descriptors.filter { $0.supports(g) }.map(\.name)
         guard let fallback = candidates.first else {
             throw EngineError.invalidConfiguration("no convolution algorithm computes \(g)")
         }
         let tuned = resources.profile.convolutionAlgorithms[ConvolutionChoice.key(g, pass)]
-        for name in [pinnedAlgorithm, tuned, ConvolutionChoice.rule(g, pass, resources)].compactMap({ $0 }) {
-            if let chosen = candidates.first(where: { $0.name == name }) { return chosen }
-        }
-        return fallback
+        let chosen = [pinnedAlgorithm, tuned, ConvolutionChoice.rule(g, pass, resources)].compactMap { $0 }.first { candidates.contains($0) }
+        return try algorithm(named: chosen ?? fallback)
     }
 
     /// output = conv(input, weight) + bias, all NCHW; bias (length F) is optional.

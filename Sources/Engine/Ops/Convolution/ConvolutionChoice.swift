@@ -10,7 +10,7 @@ public enum ConvolutionChoice {
     /// The profile's rule: stride 1 runs on the direct kernels unless most of their tiles would
     /// be thrown away (tiny images); the weight gradient also needs planes of at least
     /// `directWeightGradientPixels`. Everything else takes im2col + GEMM.
-    static func rule(_ g: ConvGeometry, _ pass: ConvolutionPass, _ resources: ConvolutionResources) -> String {
+    public static func rule(_ g: ConvGeometry, _ pass: ConvolutionPass, _ resources: ConvolutionResources) -> String {
         guard g.stride == 1 else { return "im2col" }
         let profile = resources.profile
         let direct: Bool

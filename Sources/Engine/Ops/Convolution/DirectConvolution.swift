@@ -98,7 +98,11 @@ public final class DirectConvolution: ConvolutionAlgorithm {
     }
 
     /// Stride 1, any kernel size and padding.
-    public func supports(_ geometry: ConvGeometry) -> Bool { geometry.stride == 1 }
+    public func supports(_ geometry: ConvGeometry) -> Bool { DirectConvolution.descriptor.supports(geometry) }
+
+    /// For `Convolution`: what `supports` answers, known without an instance.
+    public static let descriptor = ConvolutionAlgorithmDescriptor(
+        name: "direct", supports: { $0.stride == 1 }, make: { try DirectConvolution($0) })
 
     public func forward(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,

@@ -24,7 +24,11 @@ public final class Im2colConvolution: ConvolutionAlgorithm {
     }
 
     /// Every stride, kernel size and padding.
-    public func supports(_ geometry: ConvGeometry) -> Bool { true }
+    public func supports(_ geometry: ConvGeometry) -> Bool { Im2colConvolution.descriptor.supports(geometry) }
+
+    /// For `Convolution`: what `supports` answers, known without an instance.
+    public static let descriptor = ConvolutionAlgorithmDescriptor(
+        name: "im2col", supports: { _ in true }, make: { try Im2colConvolution($0) })
 
     public func forward(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,

@@ -14,7 +14,9 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
     public var scratchLimitBytes = 64 << 20
     /// Fewest input channels taken: below it the GEMMs' inner dimension is too short to pay
     /// for the transforms.
-    public var minimumChannels = 8
+    public var minimumChannels = WinogradConvolution.defaultMinimumChannels
+    /// `minimumChannels` of a new instance, and what the chooser's descriptor assumes.
+    public static let defaultMinimumChannels = 8
     /// Points of the Winograd domain: one GEMM each.
     static let points = 16
     let inputTilesKernel: Kernel
@@ -36,9 +38,17 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
         biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: ConvolutionResources.defines(self.gemm.tuning))
     }
 
-    public func supports(_ g: ConvGeometry) -> Bool {
+    public func supports(_ g: ConvGeometry) -> Bool { WinogradConvolution.supports(g, minimumChannels: minimumChannels) }
+
+    /// 3x3 stride 1 with at least `minimumChannels` input channels.
+    static func supports(_ g: ConvGeometry, minimumChannels: Int) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.inChannels >= minimumChannels
     }
+
+    /// For `Convolution`: the default channel minimum, built on the convolution's GEMM.
+    public static let descriptor = ConvolutionAlgorithmDescriptor(
+        name: "winograd", supports: { WinogradConvolution.supports($0, minimumChannels: WinogradConvolution.defaultMinimumChannels) },
+        make: { try WinogradConvolution($0.context, gemm: $0.gemm) })
 
     public func forward(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,

@@ -1,4 +1,5 @@
 import Engine
+import EngineTuning
 import Foundation
 import OpenCLKit
 import XCTest

@@ -1,3 +1,4 @@
+import Engine
 import OpenCLKit
 
 /// Times every algorithm that supports one pass of a convolution and keeps the fastest whose
@@ -54,23 +55,26 @@ public struct ConvolutionAlgorithmTuner {
         var seconds: [String: Double] = [:]
         var rejected: [String: String] = [:]
         var first: [Float]?
-        for algorithm in convolution.algorithms where algorithm.supports(g) {
+        // Built one by one, so an algorithm that fails to build is rejected like one that fails to run.
+        let names = convolution.descriptors.filter { $0.supports(g) }.map(\.name)
+        for name in names {
             do {
+                let algorithm = try convolution.algorithm(named: name)
                 try run(algorithm)
                 let values = try output.read()
                 if let first {
                     let scale = max(first.map(abs).max() ?? 0, 1e-6)
                     let worst = zip(values, first).map { abs($0 - $1) }.max() ?? 0
                     guard worst <= tolerance * scale else {
-                        rejected[algorithm.name] = "differs from \(convolution.algorithms.first { $0.supports(g) }!.name) by \(worst)"
+                        rejected[name] = "differs from \(names[0]) by \(worst)"
                         continue
                     }
                 } else {
                     first = values
                 }
-                seconds[algorithm.name] = try medianSeconds(context, warmup: warmup, runs: runs) { try run(algorithm) }
+                seconds[name] = try medianSeconds(context, warmup: warmup, runs: runs) { try run(algorithm) }
             } catch {
-                rejected[algorithm.name] = "\(error)"
+                rejected[name] = "\(error)"
             }
         }
         let winner = seconds.min { $0.value < $1.value }?.key

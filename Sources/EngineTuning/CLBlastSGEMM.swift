@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import OpenCLKit
 
@@ -62,7 +63,7 @@ public final class CLBlastSGEMM {
         guard m >= 1, n >= 1, k >= 1, batch >= 1, runs >= 1 else {
             throw EngineError.invalidConfiguration("CLBlast benchmark needs positive sizes, got \(m)x\(n)x\(k) x\(batch)")
         }
-        let session = try ComputeContext(device: device)
+        let session = try EngineRuntime.open(device: device)
         var rng = SeededGenerator(seed: 5)
         let aItems = sharedA ? 1 : batch
         let a = (0..<m * k * aItems).map { _ in rng.nextUniform() * 2 - 1 }
