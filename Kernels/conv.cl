@@ -80,10 +80,12 @@ __kernel void pad_planes(
 // out[b][f][oh][ow] = sum over c, i, j of w[f][c][i][j] * xpad[b][c][oh + i][ow + j] (+ bias[f]),
 // stride 1, on padded planes of `plane` floats and width Wp. Work-item (filter tile, tile of
 // TN flat positions, image); weights as packed panels [F/TM][C*KH*KW][TM].
+// epilogue: bit 1 adds bias[f], bit 2 then applies max(., 0) (an inference layer's ReLU, so
+// its output is written once instead of read and written again by a separate pass).
 __kernel void conv_direct(
     const int C, const int plane, const int Wp, const int KH, const int KW, const int F, const int OH, const int OW,
     __global const float *restrict xpad, __global const float *restrict panels,
-    __global float *restrict out, const int outOffset, __global const float *restrict bias, const int hasBias)
+    __global float *restrict out, const int outOffset, __global const float *restrict bias, const int epilogue)
 {
     const int f0 = get_global_id(0) * TM;
     const int q0 = get_global_id(1) * TN;
@@ -129,12 +131,14 @@ __kernel void conv_direct(
         const int f = f0 + r;
         if (f >= F) continue;
         __global float *restrict o = out + outOffset + (b * F + f) * OH * OW;
-        const float shift = hasBias ? bias[f] : 0.0f;
+        const float shift = (epilogue & 1) ? bias[f] : 0.0f;
+        const int rectify = epilogue & 2;
         int oh = q0 / Wp;
         int ow = q0 - oh * Wp;
         #pragma unroll
         for (int v = 0; v < NV; ++v) {
-            const VEC value = acc[r][v] + shift;
+            VEC value = acc[r][v] + shift;
+            if (rectify) value = fmax(value, (VEC)(0.0f));
             if (ow + VW <= OW && oh < OH) {
                 VSTORE(value, 0, o + oh * OW + ow);
                 // With a kernel one column wide a row has no padding after it: wrap here.

@@ -26,8 +26,13 @@
 #define VSTORE CAT(vstore, VW)
 #define NV (TN / VW)
 
+// The low bits of biasMode say which bias is added; RECTIFY then applies max(., 0) to the
+// result (a dense layer's ReLU at inference, written once instead of passed over again).
+#define BIAS_MASK 3
+#define RECTIFY 4
+
 // Plain reference: one work-item per element of C, any transposes, offsets and batch.
-// biasMode: 0 none, 1 bias[row], 2 bias[col] (as in gemm_packed).
+// biasMode: 0 none, 1 bias[row], 2 bias[col], plus RECTIFY (as in gemm_packed).
 __kernel void gemm_naive(
     const int M, const int N, const int K, const int transA, const int transB,
     __global const float *A, const int offsetA, const int lda, const int strideA,
@@ -48,9 +53,10 @@ __kernel void gemm_naive(
         sum = fma(x, y, sum);
     }
     __global float *c = C + offsetC + batch * strideC + row * ldc + col;
-    float value = alpha * sum + (biasMode == 1 ? bias[row] : biasMode == 2 ? bias[col] : 0.0f);
+    const int mode = biasMode & BIAS_MASK;
+    float value = alpha * sum + (mode == 1 ? bias[row] : mode == 2 ? bias[col] : 0.0f);
     if (beta != 0.0f) value = fma(beta, *c, value);
-    *c = value;
+    *c = (biasMode & RECTIFY) ? fmax(value, 0.0f) : value;
 }
 
 // Copies a logical R x K matrix into panels [ceil(R/T)][K][T], zero-padding rows past R.
@@ -85,7 +91,7 @@ __kernel void pack_panels(
 }
 
 // Micro kernel on packed panels. Work-item (rowTile, colTile, batch) computes a TM x TN block.
-// biasMode: 0 none, 1 bias[row] (convolution filters), 2 bias[col] (dense outputs).
+// biasMode: 0 none, 1 bias[row] (convolution filters), 2 bias[col] (dense outputs), plus RECTIFY.
 __kernel void gemm_packed(
     const int M, const int N, const int K,
     __global const float *Ap, const int strideAp,
@@ -122,19 +128,22 @@ __kernel void gemm_packed(
     }
 
     __global float *c = C + offsetC + batch * strideC;
+    const int mode = biasMode & BIAS_MASK;
+    const int rectify = biasMode & RECTIFY;
     const bool fullTile = row0 + TM <= M && col0 + TN <= N;
     #pragma unroll
     for (int r = 0; r < TM; ++r) {
         const int row = row0 + r;
         if (row >= M) continue;
         __global float *cRow = c + row * ldc + col0;
-        const float rowBias = biasMode == 1 ? bias[row] : 0.0f;
+        const float rowBias = mode == 1 ? bias[row] : 0.0f;
         #pragma unroll
         for (int v = 0; v < NV; ++v) {
             VEC value = alpha * acc[r][v] + rowBias;
-            if (biasMode == 2 && fullTile) value += VLOAD(v, bias + col0);
+            if (mode == 2 && fullTile) value += VLOAD(v, bias + col0);
             if (fullTile) {
                 if (beta != 0.0f) value = fma((VEC)(beta), VLOAD(v, cRow), value);
+                if (rectify) value = fmax(value, (VEC)(0.0f));
                 VSTORE(value, v, cRow);
             } else {
                 float lanes[VW];
@@ -142,9 +151,9 @@ __kernel void gemm_packed(
                 for (int e = 0; e < VW; ++e) {
                     const int col = col0 + v * VW + e;
                     if (col >= N) break;
-                    float out = lanes[e] + (biasMode == 2 ? bias[col] : 0.0f);
+                    float out = lanes[e] + (mode == 2 ? bias[col] : 0.0f);
                     if (beta != 0.0f) out = fma(beta, cRow[v * VW + e], out);
-                    cRow[v * VW + e] = out;
+                    cRow[v * VW + e] = rectify ? fmax(out, 0.0f) : out;
                 }
             }
         }

@@ -14,7 +14,8 @@ public final class Conv2D: Layer {
     /// [filters].
     public let bias: Parameter
     public var parameters: [Parameter] { [weight, bias] }
-    private let convolution: Convolution
+    /// The algorithms it runs on (shared with its inference form, `InferenceConvolution`).
+    let convolution: Convolution
     private var saved: (input: Tensor, geometry: ConvGeometry)?
 
     /// Weights from `initializer` (fan-in = C * k * k, fan-out = F * k * k); zero bias.

@@ -10,7 +10,8 @@ public final class Dense: Layer {
     /// [outputFeatures].
     public let bias: Parameter
     public var parameters: [Parameter] { [weight, bias] }
-    private let gemm: GEMM
+    /// The products it runs on (shared with its inference form, `InferenceDense`).
+    let gemm: GEMM
     private var savedInput: Tensor?
 
     /// Weights from `initializer` (fan-in = inputFeatures, fan-out = outputFeatures); zero bias.

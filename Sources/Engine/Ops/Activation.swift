@@ -67,6 +67,14 @@ public enum Activation {
         return dx
     }
 
+    /// max(x, 0) over the first `count` floats of `buffer`, in place (a fused layer's ReLU
+    /// where its algorithm has no rectifying store).
+    static func reluInPlace(_ buffer: DeviceBuffer<Float>, count: Int, context: ComputeContext) throws {
+        try launch("relu_forward", count: count, context: context) { kernel, global, local in
+            try context.launch(kernel, global: global, local: local, buffer, buffer, count)
+        }
+    }
+
     private static func unary(_ name: String, _ x: Tensor) throws -> Tensor {
         let y = try Tensor(x.context, shape: x.shape)
         try launch(name, count: x.count, context: x.context) { kernel, global, local in

@@ -61,9 +61,11 @@ public final class GEMM {
 
     /// C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] + bias for b in 0..<batch, where op(A) is
     /// m x k, op(B) is k x n and C is m x n. With beta = 0, C is not read (it may hold garbage).
+    /// With `rectify`, max(., 0) of that is stored (an inference layer's ReLU, in the same pass).
     public func multiply(
         m: Int, n: Int, k: Int, alpha: Float = 1, _ a: GEMMOperand, _ b: GEMMOperand,
-        beta: Float = 0, _ c: GEMMOperand, batch: Int = 1, bias: GEMMBias = .none, path: GEMMPath = .automatic
+        beta: Float = 0, _ c: GEMMOperand, batch: Int = 1, bias: GEMMBias = .none, rectify: Bool = false,
+        path: GEMMPath = .automatic
     ) throws {
         try GEMMShapeCheck.validate(m: m, n: n, k: k, a: a, b: b, c: c, batch: batch, bias: bias)
         if m == 0 || n == 0 || batch == 0 { return }
@@ -74,7 +76,7 @@ public final class GEMM {
         case .naive: usePacked = false
         }
         if !usePacked {
-            try runNaive(m: m, n: n, k: k, alpha: alpha, a, b, beta: beta, c, batch: batch, bias: bias)
+            try runNaive(m: m, n: n, k: k, alpha: alpha, a, b, beta: beta, c, batch: batch, bias: bias, rectify: rectify)
             return
         }
         let product = TunedProduct(kernel: .gemm, m: m, n: n, k: k, batch: batch)
@@ -86,7 +88,7 @@ public final class GEMM {
         let bStride = try pack(PanelSource(columnsOf: b, k: k), rows: n, k: k, tile: tuning.tileColumns, batch: batch, into: bPanels)
         try multiplyPacked(
             m: m, n: n, k: k, alpha: alpha, aPanels: aPanels, aStride: aStride, bPanels: bPanels, bStride: bStride,
-            beta: beta, c, batch: batch, bias: bias, tuning: tuning)
+            beta: beta, c, batch: batch, bias: bias, rectify: rectify, tuning: tuning)
     }
 
     /// out[j] = sum over i of src[i * ld + j] (+ beta * out[j]), summed in row order.
@@ -133,7 +135,7 @@ public final class GEMM {
     func multiplyPacked(
         m: Int, n: Int, k: Int, alpha: Float, aPanels: DeviceBuffer<Float>, aStride: Int,
         bPanels: DeviceBuffer<Float>, bStride: Int, beta: Float, _ c: GEMMOperand, batch: Int, bias: GEMMBias,
-        tuning: GEMMTuning? = nil
+        rectify: Bool = false, tuning: GEMMTuning? = nil
     ) throws {
         if m == 0 || n == 0 || batch == 0 { return }
         let tuning = tuning ?? self.tuning
@@ -143,7 +145,7 @@ public final class GEMM {
         try context.launch(
             kernel, global: [rowTiles, columnTiles, batch], local: [tuning.localSize, 1, 1],
             m, n, k, aPanels, aStride, bPanels, bStride, c.buffer, c.offset, c.leadingDimension, c.batchStride,
-            alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+            alpha, beta, bias.buffer ?? c.buffer, bias.mode(rectify: rectify))
         WorkLedger.record(
             context, kernel, flops: 2 * Double(m) * Double(n) * Double(k) * Double(batch),
             bytes: floatBytes((aStride == 0 ? rowTiles * tuning.tileRows * k : aStride * batch)
@@ -152,14 +154,14 @@ public final class GEMM {
 
     private func runNaive(
         m: Int, n: Int, k: Int, alpha: Float, _ a: GEMMOperand, _ b: GEMMOperand, beta: Float, _ c: GEMMOperand,
-        batch: Int, bias: GEMMBias
+        batch: Int, bias: GEMMBias, rectify: Bool
     ) throws {
         try context.launch(
             naiveKernel, global: [n, m, batch], local: [16, 4, 1],
             m, n, k, Int32(a.transposed ? 1 : 0), Int32(b.transposed ? 1 : 0),
             a.buffer, a.offset, a.leadingDimension, a.batchStride,
             b.buffer, b.offset, b.leadingDimension, b.batchStride,
-            c.buffer, c.offset, c.leadingDimension, c.batchStride, alpha, beta, bias.buffer ?? c.buffer, bias.mode)
+            c.buffer, c.offset, c.leadingDimension, c.batchStride, alpha, beta, bias.buffer ?? c.buffer, bias.mode(rectify: rectify))
         WorkLedger.record(
             context, naiveKernel, flops: 2 * Double(m) * Double(n) * Double(k) * Double(batch), bytes: floatBytes((m * k + k * n + m * n) * batch))
     }

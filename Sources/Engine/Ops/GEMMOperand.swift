@@ -36,6 +36,9 @@ public enum GEMMBias {
         case .perColumn: return 2
         }
     }
+
+    /// The kernels' biasMode argument: the bias kind, plus 4 (RECTIFY in gemm.cl) for a fused ReLU.
+    func mode(rectify: Bool) -> Int32 { mode | (rectify ? 4 : 0) }
 }
 
 /// Which kernel runs a product.

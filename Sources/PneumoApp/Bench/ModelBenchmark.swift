@@ -17,7 +17,7 @@ public struct ModelBenchmarkResult: Codable, Sendable {
     public var trainingImagesPerCPUSecond: Double?
     public var inferenceWindows: [Double]?
     public var inferenceImagesPerSecond: Double?
-    /// The largest number of bytes the model's context held on the device.
+    /// The largest number of bytes the model's context held on the device during training steps.
     public var peakDeviceBytes: Int
     public var profile: StepProfile?
 
@@ -75,6 +75,9 @@ public enum ModelBenchmark {
             onWindow: onWindow
         ) { try workload.trainingStep() }
         let training = windows.map(\.imagesPerSecond)
+        // The training step's peak, before inference allocates buffers of other sizes on top of
+        // the pool the training steps leave behind.
+        let trainingPeak = context.peakAllocatedBytes
         var inference: [Double]?
         if plan.inference {
             inference = try ThroughputMeter.measure(
@@ -85,7 +88,7 @@ public enum ModelBenchmark {
             model: spec.name, batch: batch, inputShape: workload.model.inputShape, parameters: workload.model.parameterCount,
             trainingWindows: training, trainingImagesPerSecond: ThroughputMeter.median(training),
             inferenceWindows: inference, inferenceImagesPerSecond: inference.map(ThroughputMeter.median),
-            peakDeviceBytes: context.peakAllocatedBytes, profile: nil)
+            peakDeviceBytes: trainingPeak, profile: nil)
         result.trainingImagesPerCPUSecond = ThroughputMeter.median(windows.map(\.imagesPerCPUSecond))
         if plan.profileSteps > 0 {
             result.profile = try profile(spec, batch: batch, device: device, steps: plan.profileSteps, seed: plan.seed)

@@ -9,6 +9,8 @@ public final class ModelWorkload {
     public let spec: ArchitectureSpec
     public let batch: Int
     public let model: Graph
+    /// `model` rewritten for inference, as trained models run it.
+    public let inference: InferenceGraph
     public let context: ComputeContext
     let loss: BinaryCrossEntropy
     let optimizer: Adam
@@ -25,6 +27,7 @@ public final class ModelWorkload {
         self.batch = batch
         self.context = context
         model = try ModelBuilder.build(spec, classes: 2, context: context, seed: seed)
+        inference = try InferenceGraph(model)
         loss = try BinaryCrossEntropy(context)
         optimizer = try Adam(context, learningRate: 1e-3)
         let imageShape = [batch] + model.inputShape
@@ -58,10 +61,10 @@ public final class ModelWorkload {
         return try value.toArray()[0]
     }
 
-    /// One inference step: upload and forward; waits for the logits.
+    /// One inference step: upload and forward through the inference graph; waits for the logits.
     public func inferenceStep() throws {
         try upload()
-        _ = try model.forward(images, mode: .inference)
+        _ = try inference.forward(images)
         try context.finish()
     }
 

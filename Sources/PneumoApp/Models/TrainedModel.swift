@@ -10,6 +10,9 @@ public final class TrainedModel {
     public let classNames: [String]
     /// The network; for an ensemble, its first member's (Grad-CAM explains each member in turn).
     public let network: Graph
+    /// The network rewritten for inference (BatchNorm folded, activations in the layers' stores):
+    /// what evaluate, predict, calibration and serve run. It reads `network`'s parameters.
+    public let inference: InferenceGraph
     public let context: ComputeContext
     /// The members of an ensemble, each with its own calibration; empty for a single network.
     public let members: [TrainedModel]
@@ -26,6 +29,7 @@ public final class TrainedModel {
         self.classNames = classNames
         self.context = context
         network = try ModelBuilder.build(spec, classes: classNames.count, context: context, seed: seed)
+        inference = try InferenceGraph(network)
         members = []
         preprocessing = InputPreprocessing(side: spec.input.size, channels: spec.input.channels)
     }
@@ -38,6 +42,7 @@ public final class TrainedModel {
         self.classNames = classNames
         self.context = context
         network = members[0].network
+        inference = members[0].inference
         self.members = members
         preprocessing = members[0].preprocessing
     }
@@ -165,7 +170,7 @@ public final class TrainedModel {
         for start in stride(from: 0, to: count, by: max(1, batchSize)) {
             let n = min(batchSize, count - start)
             let batch = try images.tensor(start: start, count: n, preprocessing, context: context)
-            let logits = try network.forward(batch, mode: .inference).toArray()
+            let logits = try inference.forward(batch).toArray()
             do {
                 try Self.requireFinite(logits, images: n)
             } catch let error as NonFiniteOutputError {

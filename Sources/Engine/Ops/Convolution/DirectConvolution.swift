@@ -84,7 +84,7 @@ struct DirectProduct {
 /// Stride-1 convolution straight on zero-padded copies of the planes: no im2col matrix (see
 /// `Kernels/conv.cl`). Computes every pass it is given; the chooser sends it only the passes
 /// where its tiles are mostly filled.
-public final class DirectConvolution: ConvolutionAlgorithm {
+public final class DirectConvolution: RectifyingConvolutionAlgorithm {
     public let name = "direct"
     let resources: ConvolutionResources
     private var kernels: [DirectConvolutionKernels.Key: DirectConvolutionKernels] = [:]
@@ -108,10 +108,18 @@ public final class DirectConvolution: ConvolutionAlgorithm {
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
         output: DeviceBuffer<Float>, geometry g: ConvGeometry
     ) throws {
+        try forward(input: input, weight: weight, bias: bias, output: output, geometry: g, rectify: false)
+    }
+
+    /// The ReLU, when asked for, is applied in `conv_direct`'s store.
+    public func forward(
+        input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool
+    ) throws {
         try requireSupported(g)
         try resources.requireForward(input: input, weight: weight, bias: bias, output: output, g)
         try forwardDirect(input: input, weight: weight, bias: bias, output: output, geometry: g,
-                          tuning: resources.directTuning(for: g, pass: .forward))
+                          tuning: resources.directTuning(for: g, pass: .forward), rectify: rectify)
     }
 
     public func backward(
@@ -187,7 +195,7 @@ public final class DirectConvolution: ConvolutionAlgorithm {
     /// Stride-1 forward: pad each chunk of images, then `conv_direct`.
     func forwardDirect(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, output: DeviceBuffer<Float>,
-        geometry g: ConvGeometry, tuning: GEMMTuning
+        geometry g: ConvGeometry, tuning: GEMMTuning, rectify: Bool = false
     ) throws {
         let kernels = try directKernels(tuning, kernelWidth: g.kernelWidth)
         let panels = try resources.packWeights(weight, g, flipped: false, tile: tuning.tileRows)
@@ -200,7 +208,8 @@ public final class DirectConvolution: ConvolutionAlgorithm {
             try pad(kernels, input, offset: first * imageSize, planes: images * g.inChannels, height: g.height, width: g.width,
                     layout: layout, into: padded)
             try runDirect(kernels, DirectConvolution.forwardProduct(g), padded: padded, layout: layout, panels: panels,
-                          output: output, outputOffset: first * g.filters * g.outputPixels, bias: bias, images: images)
+                          output: output, outputOffset: first * g.filters * g.outputPixels, bias: bias, images: images,
+                          rectify: rectify)
         }
     }
 
@@ -278,7 +287,8 @@ public final class DirectConvolution: ConvolutionAlgorithm {
     /// `conv_direct` over `images` images of padded planes.
     private func runDirect(
         _ kernels: DirectConvolutionKernels, _ product: DirectProduct, padded: DeviceBuffer<Float>, layout: PaddedPlanes,
-        panels: DeviceBuffer<Float>, output: DeviceBuffer<Float>, outputOffset: Int, bias: DeviceBuffer<Float>?, images: Int
+        panels: DeviceBuffer<Float>, output: DeviceBuffer<Float>, outputOffset: Int, bias: DeviceBuffer<Float>?, images: Int,
+        rectify: Bool = false
     ) throws {
         let tuning = kernels.tuning
         let positions = product.outHeight * layout.width
@@ -287,7 +297,8 @@ public final class DirectConvolution: ConvolutionAlgorithm {
             global: [(product.filters + tuning.tileRows - 1) / tuning.tileRows, (positions + tuning.tileColumns - 1) / tuning.tileColumns, images],
             local: [1, tuning.localSize, 1],
             product.channels, layout.plane, layout.width, product.kernelHeight, product.kernelWidth, product.filters,
-            product.outHeight, product.outWidth, padded, panels, output, outputOffset, bias ?? output, Int32(bias == nil ? 0 : 1))
+            product.outHeight, product.outWidth, padded, panels, output, outputOffset, bias ?? output,
+            Int32((bias == nil ? 0 : 1) | (rectify ? 2 : 0)))
         let taps = product.kernelHeight * product.kernelWidth
         WorkLedger.record(
             context, kernels.forward,

@@ -3,7 +3,7 @@ import OpenCLKit
 /// Convolution as im2col + the packed GEMM, for any stride: im2col writes patches straight
 /// into the GEMM's packed panel layout (see `Kernels/conv.cl`); images are processed in
 /// chunks so the scratch memory stays under the scratch limit whatever the batch size.
-public final class Im2colConvolution: ConvolutionAlgorithm {
+public final class Im2colConvolution: RectifyingConvolutionAlgorithm {
     public let name = "im2col"
     let resources: ConvolutionResources
     let im2colPackKernel: Kernel
@@ -34,6 +34,14 @@ public final class Im2colConvolution: ConvolutionAlgorithm {
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
         output: DeviceBuffer<Float>, geometry g: ConvGeometry
     ) throws {
+        try forward(input: input, weight: weight, bias: bias, output: output, geometry: g, rectify: false)
+    }
+
+    /// The ReLU, when asked for, is applied in the GEMM's store.
+    public func forward(
+        input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool
+    ) throws {
         try resources.requireForward(input: input, weight: weight, bias: bias, output: output, g)
         let tuning = gemm.tuning(for: TunedProduct(kernel: .gemm, m: g.filters, n: g.outputPixels, k: g.patchSize, batch: g.batch))
         let weightPanels = try DeviceBuffer<Float>(context, count: gemm.packedCount(rows: g.filters, k: g.patchSize, tile: tuning.tileRows))
@@ -55,7 +63,7 @@ public final class Im2colConvolution: ConvolutionAlgorithm {
                 bPanels: columnPanels, bStride: panelStride, beta: 0,
                 GEMMOperand(output, offset: first * g.filters * g.outputPixels, leadingDimension: g.outputPixels,
                             batchStride: g.filters * g.outputPixels),
-                batch: images, bias: bias.map { .perRow($0) } ?? .none, tuning: tuning)
+                batch: images, bias: bias.map { .perRow($0) } ?? .none, rectify: rectify, tuning: tuning)
         }
     }
 

@@ -1,0 +1,51 @@
+/// The inference rewrite: Conv2D -> BatchNorm -> ReLU -> MaxPool2D (each part after the layer
+/// optional, at least a BatchNorm or a ReLU present) becomes one `InferenceConvolution`, and
+/// Dense -> BatchNorm -> ReLU likewise one `InferenceDense`. As in `GraphFusion`, a node joins
+/// a chain only when it alone reads the node before it and that node's output is not kept;
+/// the fused node takes the chain's last name, so what reads the chain still finds it.
+enum InferenceFusion {
+    static func rewrite(_ nodes: [Graph.Node], keeping: Set<String>) throws -> [Graph.Node] {
+        var readers = [String: [Graph.Node]]()
+        for node in nodes { for input in node.inputs { readers[input, default: []].append(node) } }
+        /// The node that alone reads `node`, when `node`'s output may disappear into a fusion.
+        func soleReader(_ node: Graph.Node) -> Graph.Node? {
+            guard !keeping.contains(node.name), let list = readers[node.name], list.count == 1, list[0].inputs == [node.name] else {
+                return nil
+            }
+            return list[0]
+        }
+        var absorbed = Set<String>()
+        var replaced = [String: Graph.Node]()
+        for node in nodes where node.op is Conv2D || node.op is Dense {
+            var chain = [node]
+            var norm: BatchNorm?
+            var relu = false
+            var pool: MaxPool2D?
+            if let next = soleReader(chain.last!), let found = next.op as? BatchNorm {
+                norm = found
+                chain.append(next)
+            }
+            if let next = soleReader(chain.last!), next.op is ReLU {
+                relu = true
+                chain.append(next)
+            }
+            guard norm != nil || relu else { continue }
+            if node.op is Conv2D, let next = soleReader(chain.last!), let found = next.op as? MaxPool2D {
+                pool = found
+                chain.append(next)
+            }
+            let op: any Op
+            if let conv = node.op as? Conv2D {
+                op = try InferenceConvolution(conv, norm: norm, relu: relu, pool: pool)
+            } else if let dense = node.op as? Dense {
+                op = try InferenceDense(dense, norm: norm, relu: relu)
+            } else {
+                continue
+            }
+            let last = chain.last!.name
+            absorbed.formUnion(chain.dropLast().map(\.name))
+            replaced[last] = Graph.Node(last, op, inputs: node.inputs)
+        }
+        return nodes.compactMap { node in absorbed.contains(node.name) ? nil : replaced[node.name] ?? node }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import OpenCLKit
+
+/// A model's graph rewritten for inference only (`InferenceFusion`): each convolution or dense
+/// layer absorbs the BatchNorm, ReLU and max pool after it, the BatchNorm folded into its
+/// weights. It runs the source graph's op objects, so it always computes with their current
+/// parameters; training, gradients (Grad-CAM), checkpoints and ONNX export use the source graph.
+public final class InferenceGraph {
+    /// Set to 0 to run inference on the unfolded graph instead (to compare the two).
+    public static let foldingVariable = "PNEUMO_FOLD_INFERENCE"
+
+    /// The graph whose ops this one runs.
+    public let source: Graph
+    /// Whether the rewrite was applied.
+    public let folded: Bool
+    private let graph: Graph
+
+    /// The rewrite of `source`, unless `PNEUMO_FOLD_INFERENCE=0` in `environment` (or `fold` is
+    /// false), which keeps the source graph's steps.
+    public init(_ source: Graph, fold: Bool? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.source = source
+        folded = fold ?? (environment[InferenceGraph.foldingVariable] != "0")
+        guard folded else {
+            graph = source
+            return
+        }
+        let keeping = source.observed.union([source.outputName])
+        graph = try Graph(
+            inputShape: source.inputShape, nodes: InferenceFusion.rewrite(source.nodes, keeping: keeping),
+            output: source.outputName, observing: source.observed)
+    }
+
+    /// What runs, in order (fused inference ops under the name of their chain's last node).
+    public var steps: [Graph.Step] { graph.steps }
+
+    /// The model's output for `input` [N, inputShape...], running statistics, no dropout.
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try graph.forward(input, mode: .inference)
+    }
+}
