@@ -1,0 +1,62 @@
+import Engine
+import Foundation
+import OpenCLKit
+
+/// Median time of augmenting one training batch under one setting.
+public struct AugmentationTiming: Codable, Sendable {
+    /// The setting's name, e.g. "default".
+    public let name: String
+    /// The setting in words (`AugmentationSettings.summary`).
+    public let settings: String
+    /// Median milliseconds per batch: drawing the parameters, uploading them and the kernel.
+    public let milliseconds: Double
+}
+
+/// `pneumo bench --augmentation`: the cost of training augmentation per batch (random
+/// images of the training shape, 1 channel), for the default settings and for each extra
+/// lever switched on. The settings alternate within each repeat, so load on a shared machine
+/// falls on all of them alike; medians are reported.
+public enum AugmentationBenchmark {
+    /// The settings timed, the default first (the baseline of the ratios).
+    public static var settings: [(name: String, settings: AugmentationSettings)] {
+        [("default", TrainingOptions.defaultAugmentation)]
+    }
+
+    /// Times `steps` batches of `batch` x 1 x `side` x `side` per repeat, `repeats` times after one untimed warm-up.
+    public static func run(batch: Int, side: Int, steps: Int, repeats: Int, device: Device) throws -> [AugmentationTiming] {
+        let context = try ComputeContext(device: device)
+        var generator = SeededGenerator(seed: 1)
+        let shape = [batch, 1, side, side]
+        let input = try Tensor(context, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in generator.nextUniform() })
+        let augmenters = try settings.map { try Augmenter(context: context, settings: $0.settings, seed: 7) }
+        var times = [[Double]](repeating: [], count: augmenters.count)
+        for repeatIndex in -1..<repeats {  // -1: untimed warm-up (kernel build, buffer pool)
+            for (index, augmenter) in augmenters.enumerated() {
+                try context.finish()
+                let start = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<steps { _ = try augmenter(input) }
+                try context.finish()
+                if repeatIndex >= 0 {
+                    times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(steps))
+                }
+            }
+        }
+        return zip(settings, times).map { AugmentationTiming(name: $0.name, settings: $0.settings.summary, milliseconds: ThroughputMeter.median($1)) }
+    }
+
+    /// A text table: milliseconds per batch and the ratio to the first row.
+    public static func render(_ rows: [AugmentationTiming], batch: Int, side: Int) -> String {
+        var lines = ["augmentation of one batch of \(batch) x 1 x \(side) x \(side)", "setting          |  ms/batch | vs default | strengths"]
+        let base = rows.first?.milliseconds ?? 0
+        for row in rows {
+            let ratio = base > 0 ? String(format: "%.2fx", row.milliseconds / base) : "-"
+            lines.append([
+                row.name.padding(toLength: 16, withPad: " ", startingAt: 0), pad(String(format: "%.3f", row.milliseconds), 9),
+                pad(ratio, 10), row.settings,
+            ].joined(separator: " | "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+}
