@@ -1,8 +1,8 @@
 import OpenCLKit
 
 /// Random augmentation of image batches on the device (Kernels/augment.cl). Parameters are
-/// drawn on the host from a seeded generator, uploaded (8 floats per image), and applied by
-/// one kernel launch; the images never leave the device.
+/// drawn on the host from a seeded generator, uploaded (`AugmentationParameters.stride` floats
+/// per image), and applied by one kernel launch; the images never leave the device.
 public final class Augmenter {
     public let settings: AugmentationSettings
     public let context: ComputeContext

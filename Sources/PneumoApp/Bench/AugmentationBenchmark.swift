@@ -19,7 +19,13 @@ public struct AugmentationTiming: Codable, Sendable {
 public enum AugmentationBenchmark {
     /// The settings timed, the default first (the baseline of the ratios).
     public static var settings: [(name: String, settings: AugmentationSettings)] {
-        [("default", TrainingOptions.defaultAugmentation)]
+        let base = TrainingOptions.defaultAugmentation
+        var gamma = base, erase = base, both = base
+        gamma.gamma = 0.3
+        erase.eraseProbability = 0.5
+        both.gamma = 0.3
+        both.eraseProbability = 0.5
+        return [("default", base), ("+gamma 0.3", gamma), ("+erase 0.5", erase), ("+both", both)]
     }
 
     /// Times `steps` batches of `batch` x 1 x `side` x `side` per repeat, `repeats` times after one untimed warm-up.
