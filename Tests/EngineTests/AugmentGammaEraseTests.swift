@@ -25,9 +25,13 @@ final class AugmentGammaEraseTests: XCTestCase {
         var generator = SeededGenerator(seed: 12)
         var erased = 0
         for (index, shape) in [[4, 1, 16, 16], [3, 3, 9, 12], [2, 1, 33, 20], [1, 2, 1, 6]].enumerated() {
-            let values = randomImages(shape, seed: UInt64(20 + index))
-            let parameters = AugmentationParameters.draw(count: shape[0], width: shape[3], height: shape[2],
+            var values = randomImages(shape, seed: UInt64(20 + index))
+            // Black and white pixels too: gamma must keep 0 at 0 and 1 at 1.
+            for i in Swift.stride(from: 0, to: values.count, by: 7) { values[i] = Float(i / 7 % 2) }
+            var parameters = AugmentationParameters.draw(count: shape[0], width: shape[3], height: shape[2],
                                                          settings: settings, generator: &generator)
+            // The first image without gamma or erasing, in a batch whose others have them.
+            parameters.replaceSubrange(8..<stride, with: [1, 0, 0, 0, 0, 0])
             erased += (0..<shape[0]).filter { image($0, of: parameters)[11] > 0 }.count
             let output = try augmenter.apply(try Tensor(context, shape: shape, values: values), parameters: parameters).toArray()
             assertClose(output, AugmentReference.apply(values, shape: shape, parameters: parameters),

@@ -17,7 +17,8 @@ public struct AugmentationTiming: Codable, Sendable {
 /// lever switched on. The settings alternate within each repeat, so load on a shared machine
 /// falls on all of them alike; medians are reported.
 public enum AugmentationBenchmark {
-    /// The settings timed, the default first (the baseline of the ratios).
+    /// The settings that can be timed, the default first (the baseline of the ratios): the
+    /// default, and the default with gamma 0.3, with erasing at p 0.5, and with both.
     public static var settings: [(name: String, settings: AugmentationSettings)] {
         let base = TrainingOptions.defaultAugmentation
         var gamma = base, erase = base, both = base
@@ -25,11 +26,13 @@ public enum AugmentationBenchmark {
         erase.eraseProbability = 0.5
         both.gamma = 0.3
         both.eraseProbability = 0.5
-        return [("default", base), ("+gamma 0.3", gamma), ("+erase 0.5", erase), ("+both", both)]
+        return [("default", base), ("gamma", gamma), ("erase", erase), ("both", both)]
     }
 
-    /// Times `steps` batches of `batch` x 1 x `side` x `side` per repeat, `repeats` times after one untimed warm-up.
-    public static func run(batch: Int, side: Int, steps: Int, repeats: Int, device: Device) throws -> [AugmentationTiming] {
+    /// Times `steps` batches of `batch` x 1 x `side` x `side` per repeat, `repeats` times after
+    /// one untimed warm-up, for the settings named in `names` (all when nil).
+    public static func run(batch: Int, side: Int, steps: Int, repeats: Int, names: [String]? = nil, device: Device) throws -> [AugmentationTiming] {
+        let settings = try chosen(names)
         let context = try ComputeContext(device: device)
         var generator = SeededGenerator(seed: 1)
         let shape = [batch, 1, side, side]
@@ -50,9 +53,21 @@ public enum AugmentationBenchmark {
         return zip(settings, times).map { AugmentationTiming(name: $0.name, settings: $0.settings.summary, milliseconds: ThroughputMeter.median($1)) }
     }
 
+    /// The settings named, in the order given; an unknown name is an error that lists the known ones.
+    static func chosen(_ names: [String]?) throws -> [(name: String, settings: AugmentationSettings)] {
+        guard let names else { return settings }
+        return try names.map { name in
+            guard let found = settings.first(where: { $0.name == name }) else {
+                throw TrainingError.invalidOption(
+                    "no augmentation setting '\(name)' to time; choose from \(settings.map(\.name).joined(separator: ", "))")
+            }
+            return found
+        }
+    }
+
     /// A text table: milliseconds per batch and the ratio to the first row.
     public static func render(_ rows: [AugmentationTiming], batch: Int, side: Int) -> String {
-        var lines = ["augmentation of one batch of \(batch) x 1 x \(side) x \(side)", "setting          |  ms/batch | vs default | strengths"]
+        var lines = ["augmentation of one batch of \(batch) x 1 x \(side) x \(side)", "setting          |  ms/batch |   vs first | strengths"]
         let base = rows.first?.milliseconds ?? 0
         for row in rows {
             let ratio = base > 0 ? String(format: "%.2fx", row.milliseconds / base) : "-"
