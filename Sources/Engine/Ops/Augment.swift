@@ -7,6 +7,8 @@ public final class Augmenter {
     public let settings: AugmentationSettings
     public let context: ComputeContext
     private var generator: SeededGenerator
+    /// Built kernels by variant (1: gamma, 2: erasing), so a batch costs no lookup.
+    private var kernels: [Int: Kernel] = [:]
 
     /// An augmenter whose sequence of draws is fixed by `seed`.
     public init(context: ComputeContext, settings: AugmentationSettings, seed: UInt64) throws {
@@ -52,10 +54,14 @@ public final class Augmenter {
     /// The kernel with gamma and erasing compiled in only where the batch uses them; without
     /// either it is the plain kernel, as fast as before they existed.
     private func kernel(gamma: Bool, erase: Bool) throws -> Kernel {
+        let variant = (gamma ? 1 : 0) + (erase ? 2 : 0)
+        if let built = kernels[variant] { return built }
         var defines: [String: Int] = [:]
         if gamma { defines["GAMMA"] = 1 }
         if erase { defines["ERASE"] = 1 }
-        return try context.kernel("augment.cl", "augment", defines: defines)
+        let built = try context.kernel("augment.cl", "augment", defines: defines)
+        kernels[variant] = built
+        return built
     }
 
     private static func size(of input: Tensor) throws -> (width: Int, height: Int) {
