@@ -1,7 +1,8 @@
 import ArgumentParser
 import PneumoApp
 
-/// `train`'s augmentation: a preset or strength, and single switches that override it.
+/// `train`'s augmentation: a preset or strength, single switches that override it, and the
+/// levers the preset leaves off (gamma, random erasing).
 struct AugmentationOptions: ParsableArguments {
     // A number is allowed too, so this stays a string; completion offers the two words.
     @Option(
@@ -30,6 +31,15 @@ struct AugmentationOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Mirror half the images left to right. Default: off (the heart is on the left).")
     var flip: Bool?
 
+    @Option(help: "Largest gamma change: intensities x become x^g, g drawn log-uniformly from [1/(1+G), 1+G], e.g. 0.3. Default: 0 (off).")
+    var gamma: Double?
+
+    @Option(help: "Probability of erasing one random rectangle of an image (filled with noise), e.g. 0.5. Default: 0 (off).")
+    var erase: Double?
+
+    @Option(help: "Largest erased area as a fraction of the image, in [0.02, 1] (aspect 0.3-3.3). Default: 0.2.")
+    var eraseArea: Double?
+
     /// Writes the given values into `arguments`; what was not given stays nil.
     func apply(to arguments: inout TrainingArguments) {
         arguments.augment = augment
@@ -40,5 +50,8 @@ struct AugmentationOptions: ParsableArguments {
         arguments.contrast = contrast
         arguments.aspect = aspect
         arguments.flip = flip
+        arguments.gamma = gamma
+        arguments.erase = erase
+        arguments.eraseArea = eraseArea
     }
 }

@@ -60,6 +60,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Instead of the models: time each 3x3 stride-1 convolution they run under the direct kernels, im2col and Winograd (medians of --windows repeats).")
     var convolutions = false
 
+    @Flag(help: "Instead of the models: time the training augmentation of one batch (--batch, --input-size or 128 px, 1 channel) under each setting, alternated, medians of --windows repeats of --steps batches.")
+    var augmentation = false
+
+    @Option(help: "With --augmentation: comma-separated settings to time, of default, gamma, erase, both. Default: all.")
+    var augmentationSettings: String?
+
     @Flag(help: "Print only `images_per_second=<n>` per training window of one model at one batch size, for scripts.")
     var rateOnly = false
 
@@ -109,6 +115,14 @@ struct BenchCommand: ParsableCommand {
         if convolutions {
             let rows = try ConvolutionAlgorithmBenchmark.run(specs: specs, batch: batchSizes[0], device: device, repeats: windows) { Console.log($0) }
             print(json ? String(decoding: try JSONEncoder().encode(rows), as: UTF8.self) : ConvolutionAlgorithmBenchmark.render(rows))
+            return
+        }
+        if augmentation {
+            let side = inputSize ?? 128
+            let names = augmentationSettings.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let rows = try AugmentationBenchmark.run(
+                batch: batchSizes[0], side: side, steps: steps, repeats: windows, names: names, device: device)
+            print(json ? String(decoding: try JSONEncoder().encode(rows), as: UTF8.self) : AugmentationBenchmark.render(rows, batch: batchSizes[0], side: side))
             return
         }
         if rateOnly {

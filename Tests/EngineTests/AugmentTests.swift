@@ -7,6 +7,9 @@ import XCTest
 /// Tolerance against the reference: 1e-4 absolute (bilinear weights in float; the device may
 /// fuse multiply-adds, which moves a sample point by an ulp).
 final class AugmentTests: XCTestCase {
+    /// The geometric and gain/bias parameters of one image, with gamma 1 and nothing erased.
+    private func plain(_ first: [Float]) -> [Float] { first + [1, 0, 0, 0, 0, 0] }
+
     private func randomImages(_ shape: [Int], seed: UInt64) -> [Float] {
         var generator = SeededGenerator(seed: seed)
         return (0..<shape.reduce(1, *)).map { _ in generator.nextUniform() }
@@ -90,19 +93,19 @@ final class AugmentTests: XCTestCase {
         }
         let at = { (output: [Float], x: Int, y: Int) in (output[y * 4 + x] * 100).rounded() }
         // Shift by one pixel: output x reads input x + 1; the last column repeats the edge.
-        let shifted = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: [1, 0, 0, 1, 1, 0, 1, 0])
+        let shifted = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: plain([1, 0, 0, 1, 1, 0, 1, 0]))
         XCTAssertEqual(at(shifted, 0, 2), 21)
         XCTAssertEqual(at(shifted, 3, 2), 23)
         // 90 degrees (cos 0, sin 1): output (x, y) reads input (cx + dy, cy - dx).
-        let turned = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: [0, 1, -1, 0, 0, 0, 1, 0])
+        let turned = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: plain([0, 1, -1, 0, 0, 0, 1, 0]))
         XCTAssertEqual(at(turned, 0, 0), 30)  // reads input (0, 3)
         XCTAssertEqual(at(turned, 3, 0), 0)   // reads input (0, 0)
         // Gain 2 around mid-gray plus 0.1 brightness: v -> 2v - 0.5 + 0.1, clamped to [0, 1].
-        let bright = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: [1, 0, 0, 1, 0, 0, 2, -0.4])
+        let bright = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: plain([1, 0, 0, 1, 0, 0, 2, -0.4]))
         XCTAssertEqual(bright[0], 0)
         XCTAssertEqual(bright[15], 2 * 0.33 - 0.4, accuracy: 1e-6)
         // Half-pixel shift: bilinear midpoint.
-        let half = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: [1, 0, 0, 1, 0.5, 0, 1, 0])
+        let half = AugmentReference.apply(image, shape: [1, 1, 4, 4], parameters: plain([1, 0, 0, 1, 0.5, 0, 1, 0]))
         XCTAssertEqual(half[0], 0.005, accuracy: 1e-6)
     }
 
@@ -114,8 +117,8 @@ final class AugmentTests: XCTestCase {
         XCTAssertNotEqual(first, AugmentationParameters.draw(count: 4, width: 8, height: 8, settings: mild, generator: &c))
         // Ranges hold: gain within 1 +- 0.1, shifts within 0.8 pixels.
         for n in 0..<4 {
-            XCTAssertEqual(first[n * 8 + 6], 1, accuracy: 0.1 + 1e-6)
-            XCTAssertLessThanOrEqual(abs(first[n * 8 + 4]), 0.8 + 1e-6)
+            XCTAssertEqual(first[n * AugmentationParameters.stride + 6], 1, accuracy: 0.1 + 1e-6)
+            XCTAssertLessThanOrEqual(abs(first[n * AugmentationParameters.stride + 4]), 0.8 + 1e-6)
         }
         XCTAssertThrowsError(try AugmentationSettings(zoom: 1).validated())
         XCTAssertThrowsError(try AugmentationSettings(rotationDegrees: -5).validated())

@@ -59,6 +59,25 @@ final class TrainingArgumentsTests: XCTestCase {
         XCTAssertNil(oldOptions.labelSmoothing)
     }
 
+    func testGammaAndErasingAreOffByDefaultAndSetByTheirOptions() throws {
+        let defaults = try TrainingArguments().resolve().augmentation
+        XCTAssertEqual(defaults.gamma, 0)
+        XCTAssertEqual(defaults.eraseProbability, 0)
+        XCTAssertEqual(AugmentationSettings.standard.gamma, 0)
+        XCTAssertEqual(AugmentationSettings.standard.eraseProbability, 0)
+        var arguments = TrainingArguments()
+        arguments.gamma = 0.3
+        arguments.erase = 0.5
+        arguments.eraseArea = 0.25
+        let settings = try arguments.resolve().augmentation
+        XCTAssertEqual(settings, AugmentationSettings(
+            rotationDegrees: defaults.rotationDegrees, shift: defaults.shift, zoom: defaults.zoom, brightness: defaults.brightness,
+            contrast: defaults.contrast, aspect: defaults.aspect, horizontalFlip: defaults.horizontalFlip,
+            gamma: 0.3, eraseProbability: 0.5, eraseArea: 0.25))
+        XCTAssertEqual(Set(arguments.givenOptions), ["--gamma", "--erase", "--erase-area"])
+        XCTAssertTrue(settings.summary.contains("gamma") && settings.summary.contains("erasing p 0.5"), settings.summary)
+    }
+
     func testOneEpochRunsDropTheDefaultWarmUp() throws {
         var arguments = TrainingArguments()
         arguments.epochs = 1
@@ -80,6 +99,9 @@ final class TrainingArgumentsTests: XCTestCase {
             ("monitor", { $0.monitor = "speed" }, "auc"),
             ("augment", { $0.augment = "lots" }, "standard"),
             ("zoom", { $0.zoom = 1.5 }, "zoom"),
+            ("gamma", { $0.gamma = 1.5 }, "gamma"),
+            ("erase", { $0.erase = 1.2 }, "erase probability"),
+            ("erase area", { $0.eraseArea = 0.01 }, "erased area"),
             ("learning rate", { $0.learningRate = -1 }, "--lr"),
             ("batch size", { $0.batchSize = 0 }, "--batch-size"),
             ("patience", { $0.patience = 0 }, "--patience"),

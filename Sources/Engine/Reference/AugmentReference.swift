@@ -1,5 +1,8 @@
+import Foundation
+
 /// Plain-Swift augmentation, the oracle for Kernels/augment.cl: the same affine map,
-/// bilinear sampling with clamped edges, and gain/bias, one pixel at a time.
+/// bilinear sampling with clamped edges, gamma (in float64), gain/bias and the erased
+/// rectangle, one pixel at a time.
 public enum AugmentReference {
     /// Applies `parameters` (`AugmentationParameters.stride` per image) to an NCHW `input`.
     public static func apply(_ input: [Float], shape: [Int], parameters: [Float]) -> [Float] {
@@ -9,7 +12,8 @@ public enum AugmentReference {
         var output = [Float](repeating: 0, count: input.count)
         let cx = 0.5 * Float(width - 1), cy = 0.5 * Float(height - 1)
         for plane in 0..<(batch * channels) {
-            let p = Array(parameters[((plane / channels) * AugmentationParameters.stride)...].prefix(8))
+            let p = Array(parameters[((plane / channels) * AugmentationParameters.stride)...].prefix(AugmentationParameters.stride))
+            let erased = (x: Int(p[9])..<max(Int(p[9]), Int(p[11])), y: Int(p[10])..<max(Int(p[10]), Int(p[12])))
             let base = plane * height * width
             for y in 0..<height {
                 for x in 0..<width {
@@ -21,8 +25,13 @@ public enum AugmentReference {
                     let fx = sx - Float(x0), fy = sy - Float(y0)
                     let top = input[base + y0 * width + x0] * (1 - fx) + input[base + y0 * width + x1] * fx
                     let bottom = input[base + y1 * width + x0] * (1 - fx) + input[base + y1 * width + x1] * fx
-                    let value = top * (1 - fy) + bottom * fy
-                    output[base + y * width + x] = min(max(value * p[6] + p[7], 0), 1)
+                    var value = top * (1 - fy) + bottom * fy
+                    if p[8] != 1 { value = Float(Foundation.pow(Double(min(max(value, 0), 1)), Double(p[8]))) }
+                    var result = min(max(value * p[6] + p[7], 0), 1)
+                    if erased.x.contains(x), erased.y.contains(y) {
+                        result = AugmentationParameters.eraseNoise(seed: UInt32(p[13]), pixel: UInt32(y * width + x))
+                    }
+                    output[base + y * width + x] = result
                 }
             }
         }

@@ -5,6 +5,7 @@ extension AugmentationSettings {
     /// brightness and contrast, and a 20% aspect-ratio change. Every image was squashed to a
     /// square from its original shape, and in the training split the pneumonia originals are
     /// wider (median 1.49 vs 1.22), hence the aspect change; no flip, as the heart is on the left.
+    /// Gamma and random erasing stay off: they are levers to measure, not defaults yet.
     public static let standard = AugmentationSettings(rotationDegrees: 10, shift: 0.1, zoom: 0.1, brightness: 0.1, contrast: 0.1, aspect: 0.2)
 
     /// Reads `--augment`: `none`, `standard`, or a number that scales the standard strengths
@@ -32,6 +33,8 @@ extension AugmentationSettings {
         if contrast > 0 { parts.append("contrast ±\(contrast)") }
         if aspect > 0 { parts.append("aspect ratio ×/÷\(1 + aspect)") }
         if horizontalFlip { parts.append("horizontal flip") }
+        if gamma > 0 { parts.append("gamma ×/÷\(1 + gamma)") }
+        if eraseProbability > 0 { parts.append("erasing p \(eraseProbability) (up to \(eraseArea) of the image)") }
         return parts.joined(separator: ", ")
     }
 }

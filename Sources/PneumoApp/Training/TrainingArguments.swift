@@ -27,6 +27,9 @@ public struct TrainingArguments: Equatable, Sendable {
     public var contrast: Double?
     public var aspect: Double?
     public var flip: Bool?
+    public var gamma: Double?
+    public var erase: Double?
+    public var eraseArea: Double?
     public var validationFraction: Double?
     public var seed: UInt64?
     public var splitSeed: UInt64?
@@ -46,6 +49,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--schedule", schedule), ("--weight-decay", weightDecay), ("--class-weights", classWeights),
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
+            ("--gamma", gamma), ("--erase", erase), ("--erase-area", eraseArea),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
             ("--label-smoothing", labelSmoothing),
             ("--threshold", threshold),
@@ -108,6 +112,9 @@ public struct TrainingArguments: Equatable, Sendable {
         if let contrast { settings.contrast = Float(contrast) }
         if let aspect { settings.aspect = Float(aspect) }
         if let flip { settings.horizontalFlip = flip }
+        if let gamma { settings.gamma = Float(gamma) }
+        if let erase { settings.eraseProbability = Float(erase) }
+        if let eraseArea { settings.eraseArea = Float(eraseArea) }
         return settings
     }
 }

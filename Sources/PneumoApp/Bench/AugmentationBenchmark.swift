@@ -1,0 +1,83 @@
+import Engine
+import Foundation
+import OpenCLKit
+
+/// Median time of augmenting one training batch under one setting.
+public struct AugmentationTiming: Codable, Sendable {
+    /// The setting's name, e.g. "default".
+    public let name: String
+    /// The setting in words (`AugmentationSettings.summary`).
+    public let settings: String
+    /// Median milliseconds per batch: drawing the parameters, uploading them and the kernel.
+    public let milliseconds: Double
+}
+
+/// `pneumo bench --augmentation`: the cost of training augmentation per batch (random
+/// images of the training shape, 1 channel), for the default settings and for each extra
+/// lever switched on. The settings alternate within each repeat, so load on a shared machine
+/// falls on all of them alike; medians are reported.
+public enum AugmentationBenchmark {
+    /// The settings that can be timed, the default first (the baseline of the ratios): the
+    /// default, and the default with gamma 0.3, with erasing at p 0.5, and with both.
+    public static var settings: [(name: String, settings: AugmentationSettings)] {
+        let base = TrainingOptions.defaultAugmentation
+        var gamma = base, erase = base, both = base
+        gamma.gamma = 0.3
+        erase.eraseProbability = 0.5
+        both.gamma = 0.3
+        both.eraseProbability = 0.5
+        return [("default", base), ("gamma", gamma), ("erase", erase), ("both", both)]
+    }
+
+    /// Times `steps` batches of `batch` x 1 x `side` x `side` per repeat, `repeats` times after
+    /// one untimed warm-up, for the settings named in `names` (all when nil).
+    public static func run(batch: Int, side: Int, steps: Int, repeats: Int, names: [String]? = nil, device: Device) throws -> [AugmentationTiming] {
+        let settings = try chosen(names)
+        let context = try ComputeContext(device: device)
+        var generator = SeededGenerator(seed: 1)
+        let shape = [batch, 1, side, side]
+        let input = try Tensor(context, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in generator.nextUniform() })
+        let augmenters = try settings.map { try Augmenter(context: context, settings: $0.settings, seed: 7) }
+        var times = [[Double]](repeating: [], count: augmenters.count)
+        for repeatIndex in -1..<repeats {  // -1: untimed warm-up (kernel build, buffer pool)
+            for (index, augmenter) in augmenters.enumerated() {
+                try context.finish()
+                let start = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<steps { _ = try augmenter(input) }
+                try context.finish()
+                if repeatIndex >= 0 {
+                    times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(steps))
+                }
+            }
+        }
+        return zip(settings, times).map { AugmentationTiming(name: $0.name, settings: $0.settings.summary, milliseconds: ThroughputMeter.median($1)) }
+    }
+
+    /// The settings named, in the order given; an unknown name is an error that lists the known ones.
+    static func chosen(_ names: [String]?) throws -> [(name: String, settings: AugmentationSettings)] {
+        guard let names else { return settings }
+        return try names.map { name in
+            guard let found = settings.first(where: { $0.name == name }) else {
+                throw TrainingError.invalidOption(
+                    "no augmentation setting '\(name)' to time; choose from \(settings.map(\.name).joined(separator: ", "))")
+            }
+            return found
+        }
+    }
+
+    /// A text table: milliseconds per batch and the ratio to the first row.
+    public static func render(_ rows: [AugmentationTiming], batch: Int, side: Int) -> String {
+        var lines = ["augmentation of one batch of \(batch) x 1 x \(side) x \(side)", "setting          |  ms/batch |   vs first | strengths"]
+        let base = rows.first?.milliseconds ?? 0
+        for row in rows {
+            let ratio = base > 0 ? String(format: "%.2fx", row.milliseconds / base) : "-"
+            lines.append([
+                row.name.padding(toLength: 16, withPad: " ", startingAt: 0), pad(String(format: "%.3f", row.milliseconds), 9),
+                pad(ratio, 10), row.settings,
+            ].joined(separator: " | "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+}
