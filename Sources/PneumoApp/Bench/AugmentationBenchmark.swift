@@ -33,7 +33,7 @@ public enum AugmentationBenchmark {
     /// one untimed warm-up, for the settings named in `names` (all when nil).
     public static func run(batch: Int, side: Int, steps: Int, repeats: Int, names: [String]? = nil, device: Device) throws -> [AugmentationTiming] {
         let settings = try chosen(names)
-        let context = try ComputeContext(device: device)
+        let context = try EngineRuntime.open(device: device)
         var generator = SeededGenerator(seed: 1)
         let shape = [batch, 1, side, side]
         let input = try Tensor(context, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in generator.nextUniform() })
