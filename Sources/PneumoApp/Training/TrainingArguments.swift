@@ -34,6 +34,8 @@ public struct TrainingArguments: Equatable, Sendable {
     public var patience: Int?
     public var averageEpochs: Int?
     public var labelSmoothing: Double?
+    /// True for `--sync-batchnorm`; nil when not given.
+    public var syncBatchNorm: Bool?
     public var threshold: String?
 
     public init() {}
@@ -47,7 +49,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
-            ("--label-smoothing", labelSmoothing),
+            ("--label-smoothing", labelSmoothing), ("--sync-batchnorm", syncBatchNorm),
             ("--threshold", threshold),
         ]
         return all.filter { $0.1 != nil }.map(\.0)
@@ -88,6 +90,7 @@ public struct TrainingArguments: Equatable, Sendable {
         options.patience = patience
         if let averageEpochs { options.averageEpochs = averageEpochs }
         if let labelSmoothing { options.labelSmoothing = labelSmoothing }
+        if syncBatchNorm == true { options.syncBatchNorm = true }
         if let threshold {
             do {
                 options.threshold = try ThresholdStrategy(parsing: threshold)
