@@ -311,6 +311,19 @@ __kernel void bn_moments_final(__global const float4 *partials, __global float *
     running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * moments.y;
     running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (moments.z / (count - 1.0f));
 }
+
+// Merges a channel's G partial moments in order, as bn_moments_final, and writes the mean
+// and the sum of squared deviations: this replica's share for synchronised batch norm,
+// which merges the replicas' shares before normalising.
+__kernel void channel_moments_final(__global const float4 *partials, __global float *mean, __global float *squares,
+                                    const int G, const int C) {
+    const int c = get_global_id(0);
+    if (c >= C) return;
+    float4 moments = (float4)(0.0f);
+    for (int g = 0; g < G; g++) moments = merge_moments(moments, partials[c * G + g]);
+    mean[c] = moments.y;
+    squares[c] = moments.z;
+}
 #endif
 
 // Normalises with the biased variance and moves the running statistics towards the batch's,

@@ -30,6 +30,11 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "Label smoothing in [0, 0.5): train towards 1 - e/2 and e/2 instead of 1 and 0. Default: 0 (off).")
     var labelSmoothing: Double?
 
+    @Flag(name: .customLong("sync-batchnorm"), help: ArgumentHelp(
+        "Under mpirun, normalise every BatchNorm with the statistics of the global batch over all ranks (synchronised BatchNorm). Default: off.",
+        discussion: "Worth it when each rank's batch is small (a few images): per-rank statistics are then noisy. A single process has nothing to synchronise."))
+    var syncBatchNorm = false
+
     @Flag(name: .customLong("balanced"), inversion: .prefixedNo, help: "Draw the classes equally often in each epoch. Default: off.")
     var balancedSampling: Bool?
 
@@ -45,5 +50,6 @@ struct OptimizationOptions: ParsableArguments {
         arguments.classWeights = classWeights
         arguments.balancedSampling = balancedSampling
         arguments.labelSmoothing = labelSmoothing
+        arguments.syncBatchNorm = syncBatchNorm ? true : nil
     }
 }

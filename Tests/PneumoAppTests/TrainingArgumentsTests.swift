@@ -78,6 +78,22 @@ final class TrainingArgumentsTests: XCTestCase {
         XCTAssertTrue(settings.summary.contains("gamma") && settings.summary.contains("erasing p 0.5"), settings.summary)
     }
 
+    func testSyncBatchNormIsRecordedForResumeAndOldOptionsFilesReadAsOff() throws {
+        XCTAssertNil(try TrainingArguments().resolve().syncBatchNorm)
+        var arguments = TrainingArguments()
+        arguments.syncBatchNorm = true
+        let options = try arguments.resolve()
+        XCTAssertEqual(options.syncBatchNorm, true)
+        XCTAssertEqual(arguments.givenOptions, ["--sync-batchnorm"], "refused beside --resume, which keeps the run's own")
+        let encoded = try JSONEncoder().encode(options)
+        XCTAssertTrue(String(decoding: encoded, as: UTF8.self).contains("\"sync_batchnorm\":true"))
+        XCTAssertEqual(try JSONDecoder().decode(TrainingOptions.self, from: encoded), options)
+        var old = try JSONSerialization.jsonObject(with: encoded) as! [String: Any]
+        old.removeValue(forKey: "sync_batchnorm")
+        let oldOptions = try JSONDecoder().decode(TrainingOptions.self, from: try JSONSerialization.data(withJSONObject: old))
+        XCTAssertNil(oldOptions.syncBatchNorm)
+    }
+
     func testOneEpochRunsDropTheDefaultWarmUp() throws {
         var arguments = TrainingArguments()
         arguments.epochs = 1

@@ -38,6 +38,20 @@ enum SmallChestXRays {
            {"type": "GlobalAvgPool"}, {"type": "Dense", "units": "output"}]}
         """
 
+    /// pneumonet's five conv-BN-ReLU blocks and head at 32 pixels, without its dropout (each
+    /// rank draws its own masks, so two ranks differ from one process by design): for
+    /// synchronised BatchNorm, where batch statistics are the only other per-rank difference.
+    static let pneumonetWithoutDropout = """
+        {"name": "pneumonet-no-dropout", "input": {"channels": 1, "size": 32},
+         "layers": [
+           {"type": "Conv2D", "filters": 16, "kernel": 3, "padding": "same"}, {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 32, "kernel": 3, "padding": "same"}, {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 64, "kernel": 3, "padding": "same"}, {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 128, "kernel": 3, "padding": "same"}, {"type": "BatchNorm"}, {"type": "ReLU"}, {"type": "MaxPool2D", "size": 2},
+           {"type": "Conv2D", "filters": 256, "kernel": 3, "padding": "same"}, {"type": "BatchNorm"}, {"type": "ReLU"},
+           {"type": "GlobalAvgPool"}, {"type": "Dense", "units": "output"}]}
+        """
+
     /// Batch norm and dropout: every kind of per-rank state a resume must restore.
     static let fullArchitecture = """
         {"name": "full", "input": {"channels": 1, "size": 32},

@@ -14,6 +14,15 @@ public enum Normalization {
         /// `[C]` invstd * gamma and beta - mean * scale: the layer as y = x * scale + shift.
         public let scale: Tensor
         public let shift: Tensor
+        /// Set when the statistics are the global batch's (synchronised BatchNorm): backward
+        /// then sums its per-channel gradient sums over the replicas through the same reducer.
+        var synchronised: Synchronised? = nil
+    }
+
+    /// Where synchronised statistics came from: the reducer and the global count per channel.
+    struct Synchronised {
+        let reducer: any BatchStatisticsReducer
+        let count: Double
     }
 
     /// Normalises with the batch's mean and biased variance and updates the running
@@ -34,11 +43,18 @@ public enum Normalization {
 
     /// The batch statistics of `trainingForward` and its running-statistics update, without
     /// the normalised output: for a following kernel that normalises as it reads (max pooling).
+    /// With a `BatchStatisticsReduction` attached to the context, the statistics are those of
+    /// the global batch over every replica (see `synchronisedStatistics`).
     public static func trainingStatistics(
         _ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
         momentum: Float, epsilon: Float, onePass: Bool? = nil
     ) throws -> Statistics {
         let layout = try Layout(x, channels: weight.count)
+        if let reducer = x.context.attachment(BatchStatisticsReduction.self) {
+            return try synchronisedStatistics(
+                x, layout, reducer: reducer, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                momentum: momentum, epsilon: epsilon, onePass: onePass ?? x.context.profile.onePassStatistics)
+        }
         guard layout.perChannel > 1 else {
             throw EngineError.invalidConfiguration(
                 "batch normalisation in training needs more than one value per channel, got input shape \(x.shape); "
@@ -143,6 +159,10 @@ public enum Normalization {
                 partialDy.buffer, partialDyXhat.buffer, weightGradient.buffer, biasGradient.buffer, coefficients.buffer,
                 reduction.groups, layout.channels, Float(layout.perChannel))
         }
+        if let synchronised = statistics.synchronised, statistics.fromBatch {
+            try synchroniseGradientSums(
+                synchronised, dbeta: biasGradient, dgamma: weightGradient, coefficients: coefficients, channels: layout.channels)
+        }
         let dx = try Tensor(context, shape: x.shape)
         if x.count == 0 { return dx }
         let grid = layout.elementGeometry(context)
@@ -187,7 +207,7 @@ public enum Normalization {
     }
 
     /// The per-channel affine form of the layer from its statistics.
-    private static func affine(
+    static func affine(
         mean: Tensor, inverseStd: Tensor, fromBatch: Bool, weight: Tensor, bias: Tensor, _ layout: Layout
     ) throws -> Statistics {
         let context = mean.context
@@ -215,7 +235,7 @@ public enum Normalization {
     /// A kernel of norm.cl built for the device's memory order, `run` positions a work-item
     /// in the per-element kernels and, when asked, with the ReLU fused in (see the defines at
     /// the top of norm.cl).
-    private static func kernel(
+    static func kernel(
         _ context: ComputeContext, _ name: String, fusedReLU: Bool = false, pooled: Bool = false, run: Int = 1,
         contiguousRuns: Bool? = nil
     ) throws -> Kernel {
@@ -226,13 +246,13 @@ public enum Normalization {
         return try context.kernel("norm.cl", name, defines: defines)
     }
 
-    private static func launchPerChannel(
+    static func launchPerChannel(
         _ context: ComputeContext, _ name: String, _ layout: Layout, _ body: (Kernel, [Int], [Int]) throws -> Void
     ) throws {
         try body(kernel(context, name), [layout.channels], [Pointwise.groupSize(context)])
     }
 
-    private static func requireChannelVectors(_ channels: Int, _ tensors: Tensor...) throws {
+    static func requireChannelVectors(_ channels: Int, _ tensors: Tensor...) throws {
         for tensor in tensors where tensor.count != channels {
             throw EngineError.shapeMismatch(
                 "batch normalisation over \(channels) channels got a per-channel tensor of shape \(tensor.shape); expected [\(channels)]")

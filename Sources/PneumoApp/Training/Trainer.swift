@@ -53,6 +53,8 @@ public final class Trainer {
     private let group: ProcessGroup
     /// Nil for a single process.
     private let averager: GradientAverager?
+    /// Synchronised BatchNorm's exchange; nil unless `--sync-batchnorm` under mpirun.
+    private let batchStatistics: BatchStatisticsExchange?
     /// Whether any rank asked to stop, as agreed at the last gradient exchange; nil when not yet known.
     private var agreedStop: Bool?
     /// Seconds between reads of the batch losses (each read waits for the device).
@@ -141,6 +143,8 @@ public final class Trainer {
         try DataAgreement.check(fingerprint: session.fingerprint, stepsPerEpoch: session.stepsPerEpoch, group: group)
         averager = group.size > 1
             ? try GradientAverager(parameters: session.network.parameters, context: session.context, group: group) : nil
+        batchStatistics = BatchStatisticsExchange.attach(
+            to: session.context, group: group, requested: options.syncBatchNorm == true, reporter: reporter)
     }
 
     /// The model being trained.
@@ -308,6 +312,13 @@ public final class Trainer {
         reporter.status(
             "gradient exchange over \(group.size) processes: \(perStep(averager.exchangeSeconds)) ms per step, "
                 + "of which MPI_Allreduce \(perStep(averager.allreduceSeconds)) ms, for \(NumberFormat.fixed(Double(bytes) / 1_000_000, 2)) MB of gradients")
+        if let batchStatistics, batchStatistics.calls > 0 {
+            let calls = Double(batchStatistics.calls) / Double(averager.exchanges)
+            reporter.status(
+                "synchronised BatchNorm: \(NumberFormat.fixed(calls, 0)) MPI_Allreduce calls per step "
+                    + "(\(NumberFormat.fixed(Double(batchStatistics.values * 8) / Double(batchStatistics.calls), 0)) bytes each on average), "
+                    + "\(perStep(batchStatistics.seconds)) ms per step in them")
+        }
     }
 
     /// The named figures stored in a checkpoint's metadata.
@@ -406,8 +417,9 @@ public final class Trainer {
     }
 
     private var batchDescription: String {
-        group.size > 1
-            ? "batch \(options.batchSize) per process x \(group.size) processes = \(options.batchSize * group.size)" : "batch \(options.batchSize)"
+        guard group.size > 1 else { return "batch \(options.batchSize)" }
+        return "batch \(options.batchSize) per process x \(group.size) processes = \(options.batchSize * group.size)"
+            + (batchStatistics != nil ? " (BatchNorm synchronised over the global batch)" : "")
     }
 
     private func makeSummary(wallSeconds: Double) throws -> TrainingSummary {

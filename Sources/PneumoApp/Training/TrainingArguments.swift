@@ -37,6 +37,8 @@ public struct TrainingArguments: Equatable, Sendable {
     public var patience: Int?
     public var averageEpochs: Int?
     public var labelSmoothing: Double?
+    /// True for `--sync-batchnorm`; nil when not given.
+    public var syncBatchNorm: Bool?
     public var threshold: String?
 
     public init() {}
@@ -51,7 +53,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
             ("--gamma", gamma), ("--erase", erase), ("--erase-area", eraseArea),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
-            ("--label-smoothing", labelSmoothing),
+            ("--label-smoothing", labelSmoothing), ("--sync-batchnorm", syncBatchNorm),
             ("--threshold", threshold),
         ]
         return all.filter { $0.1 != nil }.map(\.0)
@@ -92,6 +94,7 @@ public struct TrainingArguments: Equatable, Sendable {
         options.patience = patience
         if let averageEpochs { options.averageEpochs = averageEpochs }
         if let labelSmoothing { options.labelSmoothing = labelSmoothing }
+        if syncBatchNorm == true { options.syncBatchNorm = true }
         if let threshold {
             do {
                 options.threshold = try ThresholdStrategy(parsing: threshold)

@@ -45,13 +45,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Label smoothing e: training targets move e / 2 towards the other class (binary) or spread
     /// e over all classes; nil or 0: hard targets.
     public var labelSmoothing: Double?
+    /// Under mpirun, BatchNorm normalises with the statistics of the global batch over every
+    /// rank (synchronised BatchNorm); nil or false: each rank uses its own slice's. Runs
+    /// recorded before the option existed read as off.
+    public var syncBatchNorm: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case model, inputSize = "input_size", width, classes, epochs, batchSize = "batch_size", optimizer
         case learningRate = "learning_rate", momentum, schedule, weightDecay = "weight_decay"
         case classWeights = "class_weights", balancedSampling = "balanced_sampling", augmentation
         case validationFraction = "validation_fraction", seed, splitSeed = "split_seed", monitor, patience, threshold
-        case averageEpochs = "average_epochs", labelSmoothing = "label_smoothing"
+        case averageEpochs = "average_epochs", labelSmoothing = "label_smoothing", syncBatchNorm = "sync_batchnorm"
     }
 
     /// The defaults, chosen for `pneumonet` on this data set within a 45-minute CPU budget:
