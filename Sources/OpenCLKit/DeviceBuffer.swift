@@ -6,6 +6,8 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
     public let count: Int
     public let context: ComputeContext
     let memory: cl_mem
+    /// Size of the allocation behind the buffer; a reused one may be larger than `byteCount`.
+    let allocationBytes: Int
 
     public var byteCount: Int { count * MemoryLayout<Element>.stride }
 
@@ -17,7 +19,8 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
         // OpenCL rejects zero-sized buffers; one element keeps empty tensors legal.
         let bytes = max(1, count) * MemoryLayout<Element>.stride
         if let reused = context.pool.take(bytes: bytes) {
-            memory = reused
+            memory = reused.memory
+            allocationBytes = reused.bytes
             return
         }
         let device = context.device
@@ -35,6 +38,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
                 globalMemory: device.globalMemory, code: status)
         }
         self.memory = memory
+        allocationBytes = bytes
         context.pool.recordAllocation(bytes: bytes)
     }
 
@@ -45,7 +49,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
     }
 
     deinit {
-        context.pool.recycle(memory, bytes: max(1, count) * MemoryLayout<Element>.stride)
+        context.pool.recycle(memory, bytes: allocationBytes)
     }
 
     /// Copies `values` to the device, starting at element `offset`; blocks until done.

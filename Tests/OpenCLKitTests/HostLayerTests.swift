@@ -115,6 +115,29 @@ final class HostLayerTests: XCTestCase {
         XCTAssertEqual(afterFirst - before, 4096)
     }
 
+    func testFreedBuffersServeSmallerRequestsUpToTwiceTheirSize() throws {
+        let context = try cpuContext()
+        let start = context.allocatedBytes
+        do { _ = try DeviceBuffer<Float>(context, count: 1000) }
+        XCTAssertEqual(context.allocatedBytes - start, 4000)
+        do {
+            let smaller = try DeviceBuffer<Float>(context, count: 600)
+            XCTAssertEqual(context.allocatedBytes - start, 4000, "the idle 4000-byte allocation holds 2400 bytes")
+            try smaller.fill(1.5)
+            XCTAssertEqual(try smaller.read(), [Float](repeating: 1.5, count: 600))
+        }
+        // Freed again as the 4000-byte allocation it is, so a full-size request still fits it.
+        do { _ = try DeviceBuffer<Float>(context, count: 1000) }
+        XCTAssertEqual(context.allocatedBytes - start, 4000)
+        do { _ = try DeviceBuffer<Float>(context, count: 400) }
+        XCTAssertEqual(context.allocatedBytes - start, 5600, "more than twice the request is not handed out")
+        do {
+            let both = try (DeviceBuffer<Float>(context, count: 700), DeviceBuffer<Float>(context, count: 700))
+            XCTAssertEqual(both.0.count + both.1.count, 1400)
+            XCTAssertEqual(context.allocatedBytes - start, 5600 + 2800, "one 700 takes the 4000-byte allocation, the other is new")
+        }
+    }
+
     func testOversizedAllocationNamesSizeAndLimits() throws {
         let context = try cpuContext()
         let tooMany = context.device.maxAllocation / 4 + 1024
