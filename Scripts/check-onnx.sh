@@ -27,12 +27,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import onnx, onnxrunt
     "$venv/bin/pip" install -q --disable-pip-version-check numpy onnx onnxruntime
 fi
 
-pneumo="${PNEUMO_BIN:-}"
-if [ -z "$pneumo" ]; then
-    # The debug build Scripts/test.sh makes (with tests, so the two share one build).
-    swift build --build-tests
-    pneumo="$(swift build --show-bin-path)/pneumo"
-fi
+source Scripts/lib/check-binary.sh
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -22,11 +22,7 @@ if ! command -v chromium >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-pneumo="${PNEUMO_BIN:-}"
-if [ -z "$pneumo" ]; then
-    swift build --build-tests
-    pneumo="$(swift build --show-bin-path)/pneumo"
-fi
+source Scripts/lib/check-binary.sh
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -67,11 +67,7 @@ public enum Normalization {
         let inverseStd = try Tensor(context, shape: [layout.channels])
         if onePass ?? context.profile.onePassStatistics {
             // One pass with per-run moments (see channel_moments_partial).
-            let moments = try DeviceBuffer<Float>(context, count: 4 * layout.channels * reduction.groups)
-            try context.launch(
-                kernel(context, "channel_moments_partial", contiguousRuns: true), global: reduction.global, local: reduction.localSizes,
-                x.buffer, moments, layout.batch, layout.channels, layout.spatial,
-                LocalMemory(bytes: reduction.local * 4 * MemoryLayout<Float>.stride))
+            let moments = try momentPartials(x, layout, reduction)
             try context.launch(
                 kernel(context, "bn_moments_final", contiguousRuns: true),
                 global: [layout.channels], local: [Pointwise.groupSize(context)],
@@ -79,26 +75,12 @@ public enum Normalization {
                 reduction.groups, layout.channels, epsilon, momentum)
             return try affine(mean: mean, inverseStd: inverseStd, fromBatch: true, weight: weight, bias: bias, layout)
         }
-        let partials = try Tensor(context, shape: [layout.channels * reduction.groups])
-        let scratch = LocalMemory(bytes: reduction.local * MemoryLayout<Float>.stride)
-        let count = Float(layout.perChannel)
-
-        try context.launch(
-            kernel(context, "channel_sum_partial"), global: reduction.global, local: reduction.localSizes,
-            x.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
-        try launchPerChannel(context, "channel_mean_final", layout) { kernel, global, local in
-            try context.launch(
-                kernel, global: global, local: local,
-                partials.buffer, mean.buffer, reduction.groups, layout.channels, count)
-        }
-        try context.launch(
-            kernel(context, "channel_sqdev_partial"), global: reduction.global, local: reduction.localSizes,
-            x.buffer, mean.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
+        let partials = try meanAndDeviationPartials(x, layout, reduction, mean: mean)
         try launchPerChannel(context, "bn_variance_final", layout) { kernel, global, local in
             try context.launch(
                 kernel, global: global, local: local,
                 partials.buffer, mean.buffer, inverseStd.buffer, runningMean.buffer, runningVar.buffer,
-                reduction.groups, layout.channels, count, epsilon, momentum)
+                reduction.groups, layout.channels, Float(layout.perChannel), epsilon, momentum)
         }
         return try affine(mean: mean, inverseStd: inverseStd, fromBatch: true, weight: weight, bias: bias, layout)
     }
@@ -297,7 +279,10 @@ public enum Normalization {
         /// Groups of a power-of-two size no wider than a plane (a work-item per position), and
         /// per channel enough groups for about eight values a work-item (256 a group at least),
         /// no more than one per image and at most 64.
-        func reductionGeometry(_ context: ComputeContext) -> (local: Int, groups: Int, global: [Int], localSizes: [Int]) {
+        /// Work-group size, group count and launch sizes of a per-channel reduction.
+        typealias ReductionGeometry = (local: Int, groups: Int, global: [Int], localSizes: [Int])
+
+        func reductionGeometry(_ context: ComputeContext) -> ReductionGeometry {
             // With contiguous runs (CPUs, see norm.cl) a few long runs per group beat many short
             // ones, whose tree reduction would cost as much as the sums: the profile caps the group.
             let largest = min(context.profile.statisticsGroupLimit ?? Int.max, Pointwise.reductionGroupSize(context))
@@ -307,5 +292,38 @@ public enum Normalization {
             let groups = max(1, min(64, batch, (perChannel + perGroup - 1) / perGroup))
             return (local, groups, [groups * local, channels], [local, 1])
         }
+    }
+
+    /// Launches channel_moments_partial: per work-group and channel the count, mean and sum of
+    /// squared deviations of its runs, to be merged by a *_moments_final kernel.
+    static func momentPartials(_ x: Tensor, _ layout: Layout, _ reduction: Layout.ReductionGeometry) throws -> DeviceBuffer<Float> {
+        let context = x.context
+        let moments = try DeviceBuffer<Float>(context, count: 4 * layout.channels * reduction.groups)
+        try context.launch(
+            kernel(context, "channel_moments_partial", contiguousRuns: true), global: reduction.global, local: reduction.localSizes,
+            x.buffer, moments, layout.batch, layout.channels, layout.spatial,
+            LocalMemory(bytes: reduction.local * 4 * MemoryLayout<Float>.stride))
+        return moments
+    }
+
+    /// The two-pass statistics' first half: writes each channel's mean into `mean` and returns
+    /// the per-group partial sums of squared deviations from it, to be finished per channel.
+    static func meanAndDeviationPartials(_ x: Tensor, _ layout: Layout, _ reduction: Layout.ReductionGeometry, mean: Tensor) throws -> Tensor {
+        let context = x.context
+        let partials = try Tensor(context, shape: [layout.channels * reduction.groups])
+        let scratch = LocalMemory(bytes: reduction.local * MemoryLayout<Float>.stride)
+        let count = Float(layout.perChannel)
+        try context.launch(
+            kernel(context, "channel_sum_partial"), global: reduction.global, local: reduction.localSizes,
+            x.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
+        try launchPerChannel(context, "channel_mean_final", layout) { kernel, global, local in
+            try context.launch(
+                kernel, global: global, local: local,
+                partials.buffer, mean.buffer, reduction.groups, layout.channels, count)
+        }
+        try context.launch(
+            kernel(context, "channel_sqdev_partial"), global: reduction.global, local: reduction.localSizes,
+            x.buffer, mean.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
+        return partials
     }
 }

@@ -65,29 +65,14 @@ extension Normalization {
         let context = x.context
         let reduction = layout.reductionGeometry(context)
         if onePass {
-            let moments = try DeviceBuffer<Float>(context, count: 4 * layout.channels * reduction.groups)
-            try context.launch(
-                kernel(context, "channel_moments_partial", contiguousRuns: true), global: reduction.global, local: reduction.localSizes,
-                x.buffer, moments, layout.batch, layout.channels, layout.spatial,
-                LocalMemory(bytes: reduction.local * 4 * MemoryLayout<Float>.stride))
+            let moments = try momentPartials(x, layout, reduction)
             try context.launch(
                 kernel(context, "channel_moments_final", contiguousRuns: true),
                 global: [layout.channels], local: [Pointwise.groupSize(context)],
                 moments, mean.buffer, squares.buffer, reduction.groups, layout.channels)
             return
         }
-        let partials = try Tensor(context, shape: [layout.channels * reduction.groups])
-        let scratch = LocalMemory(bytes: reduction.local * MemoryLayout<Float>.stride)
-        try context.launch(
-            kernel(context, "channel_sum_partial"), global: reduction.global, local: reduction.localSizes,
-            x.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
-        try launchPerChannel(context, "channel_mean_final", layout) { kernel, global, local in
-            try context.launch(
-                kernel, global: global, local: local, partials.buffer, mean.buffer, reduction.groups, layout.channels, Float(layout.perChannel))
-        }
-        try context.launch(
-            kernel(context, "channel_sqdev_partial"), global: reduction.global, local: reduction.localSizes,
-            x.buffer, mean.buffer, partials.buffer, layout.batch, layout.channels, layout.spatial, scratch)
+        let partials = try meanAndDeviationPartials(x, layout, reduction, mean: mean)
         // channel_mean_final with a count of 1 is the plain sum of the partials (x / 1 is exact).
         try launchPerChannel(context, "channel_mean_final", layout) { kernel, global, local in
             try context.launch(
