@@ -77,6 +77,16 @@ final class BenchTests: XCTestCase {
         XCTAssertTrue(shapes.contains { $0.m == 4 && $0.n == 256 && $0.k == 18 && $0.batch == 2 && $0.sharedA }, "\(shapes)")
     }
 
+    func testAugmentationTimingsIncludeMixing() throws {
+        let device = try Self.context.get().device
+        let rows = try AugmentationBenchmark.run(batch: 4, side: 16, steps: 1, repeats: 1, names: ["default", "mixup", "cutmix"], device: device)
+        XCTAssertEqual(rows.map(\.name), ["default", "mixup", "cutmix"])
+        XCTAssertTrue(rows.allSatisfy { $0.milliseconds > 0 })
+        XCTAssertTrue(rows[1].settings.contains("mixup alpha 0.2 on 100% of batches"), rows[1].settings)
+        XCTAssertTrue(rows[2].settings.contains("cutmix alpha 1.0"), rows[2].settings)
+        XCTAssertThrowsError(try AugmentationBenchmark.run(batch: 4, side: 16, steps: 1, repeats: 1, names: ["mixing"], device: device))
+    }
+
     func testGEMMShapesParseAndTime() throws {
         let shape = try ProductComparison.parse("24x40x16x2")
         XCTAssertEqual([shape.m, shape.n, shape.k, shape.batch], [24, 40, 16, 2])

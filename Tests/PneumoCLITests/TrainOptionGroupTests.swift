@@ -16,7 +16,8 @@ final class TrainOptionGroupTests: XCTestCase {
             "--epochs", "4", "--batch-size", "16", "--optimizer", "Nesterov", "--lr", "0.01", "--momentum", "0.8",
             "--schedule", "step:2:0.5", "--weight-decay", "0.001", "--class-weights", "2,0.5,1", "--no-balanced",
             "--augment", "0.5", "--rotation", "3", "--shift", "0.02", "--zoom", "0.1", "--brightness", "0.2",
-            "--contrast", "0.3", "--aspect", "0.1", "--flip", "--gamma", "0.3", "--erase", "0.5", "--erase-area", "0.25", "--val-fraction", "0.2", "--seed", "7", "--split-seed", "9",
+            "--contrast", "0.3", "--aspect", "0.1", "--flip", "--gamma", "0.3", "--erase", "0.5", "--erase-area", "0.25",
+            "--mixup", "0.2", "--cutmix", "1", "--mix-probability", "0.5", "--val-fraction", "0.2", "--seed", "7", "--split-seed", "9",
             "--monitor", "auc", "--patience", "3", "--average-epochs", "2", "--threshold", "sensitivity:0.95",
         ])
         var expected = TrainingArguments()
@@ -45,6 +46,9 @@ final class TrainOptionGroupTests: XCTestCase {
         expected.gamma = 0.3
         expected.erase = 0.5
         expected.eraseArea = 0.25
+        expected.mixup = 0.2
+        expected.cutmix = 1
+        expected.mixProbability = 0.5
         expected.validationFraction = 0.2
         expected.seed = 7
         expected.splitSeed = 9
@@ -53,7 +57,7 @@ final class TrainOptionGroupTests: XCTestCase {
         expected.averageEpochs = 2
         expected.threshold = "sensitivity:0.95"
         XCTAssertEqual(command.arguments, expected)
-        XCTAssertEqual(command.arguments.givenOptions.count, 32, "every training option is seen as given")
+        XCTAssertEqual(command.arguments.givenOptions.count, 35, "every training option is seen as given")
     }
 
     func testResolvedOptionsMatchTheOnesBuiltByHand() throws {

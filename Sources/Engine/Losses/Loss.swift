@@ -8,7 +8,10 @@ public protocol Loss: AnyObject {
     var kind: String { get }
     /// The batch loss as a `[1]` tensor on the device; keeps what `backward` needs.
     func forward(logits: Tensor, targets: Tensor) throws -> Tensor
-    /// dLoss/dlogits for the last forward, shaped like those logits.
+    /// The batch loss of mixed images: each sample's target is the blend of its two labels and
+    /// its weight the same blend of their class weights. Keeps what `backward` needs.
+    func forward(logits: Tensor, mixed: MixedLabels) throws -> Tensor
+    /// dLoss/dlogits for the last forward (of either kind), shaped like those logits.
     func backward() throws -> Tensor
 }
 

@@ -11,6 +11,8 @@ public final class SoftmaxCrossEntropy: Loss {
     public var kind: String { "SoftmaxCrossEntropy" }
     private var weights: Tensor?
     private var saved: (logits: Tensor, targets: Tensor)?
+    /// The last forward's target rows and weights, when it was a mixed one.
+    private var soft: (targets: Tensor, weights: Tensor)?
 
     /// `classWeights` has one entry per class (checked against the logits at forward); nil weighs all
     /// classes 1. `labelSmoothing` must be in [0, 1).
@@ -33,11 +35,51 @@ public final class SoftmaxCrossEntropy: Loss {
         let losses = try LossOps.softmaxCrossEntropyPerSample(
             logits: logits, targets: targets, weights: weights, labelSmoothing: labelSmoothing)
         saved = (logits, targets)
+        soft = nil
+        return try Elementwise.sum(losses, scale: 1 / Float(max(1, logits.batch)))
+    }
+
+    /// Target row s onehot(y1) + (1 - s) onehot(y2) (then smoothed) and weight
+    /// s w[y1] + (1 - s) w[y2] per sample.
+    public func forward(logits: Tensor, mixed: MixedLabels) throws -> Tensor {
+        guard logits.shape.count == 2, logits.shape[1] > 0 else {
+            throw EngineError.shapeMismatch("softmax cross-entropy needs logits [N, C], got \(logits.shape)")
+        }
+        let classes = logits.shape[1]
+        if let classWeights, classWeights.count != classes {
+            throw EngineError.shapeMismatch(
+                "softmax cross-entropy over \(classes) classes got \(classWeights.count) class weights; pass one weight per class")
+        }
+        try mixed.check(classes: classes, loss: kind)
+        let classWeight = { (c: Int) in Double(self.classWeights?[c] ?? 1) }
+        var targets = [Float](repeating: 0, count: mixed.count * classes), weights: [Float] = []
+        for i in 0..<mixed.count {
+            let share = Double(mixed.firstShare[i])
+            let (a, b) = (mixed.first[i], mixed.second[i])
+            var row = [Double](repeating: 0, count: classes)
+            row[a] += share
+            row[b] += 1 - share
+            for c in 0..<classes { targets[i * classes + c] = Float(row[c]) }
+            let weight: Double = share * classWeight(a) + (1 - share) * classWeight(b)
+            weights.append(Float(weight))
+        }
+        let targetTensor = try Tensor(context, shape: [mixed.count, classes], values: targets)
+        let weightTensor = try Tensor(context, shape: [mixed.count], values: weights)
+        let losses = try SoftLossOps.softmaxPerSample(
+            logits: logits, targets: targetTensor, weights: weightTensor, labelSmoothing: labelSmoothing)
+        saved = (logits, targetTensor)
+        soft = (targetTensor, weightTensor)
         return try Elementwise.sum(losses, scale: 1 / Float(max(1, logits.batch)))
     }
 
     public func backward() throws -> Tensor {
-        guard let saved, let weights else { throw Self.missingForward(kind) }
+        guard let saved else { throw Self.missingForward(kind) }
+        if let soft {
+            return try SoftLossOps.softmaxGradient(
+                logits: saved.logits, targets: soft.targets, weights: soft.weights, labelSmoothing: labelSmoothing,
+                scale: 1 / Float(max(1, saved.logits.batch)))
+        }
+        guard let weights else { throw Self.missingForward(kind) }
         return try LossOps.softmaxCrossEntropyGradient(
             logits: saved.logits, targets: saved.targets, weights: weights, labelSmoothing: labelSmoothing,
             scale: 1 / Float(max(1, saved.logits.batch)))

@@ -57,6 +57,12 @@ extension ModelCard {
         } else {
             blocks.append(.table(headers: ["Option", "Value"], rows: options.keys.sorted().map { [$0, "\(options[$0]!)"] }))
         }
+        if let mixing = (try? inputs.metadata.trainingOptions.decode(TrainingOptions.self))?.mixing, !mixing.isOff {
+            blocks.append(.paragraph(
+                "Training images were mixed after augmentation: \(mixing.summary). A mixed image's target blends the labels of "
+                    + "its two images by their shares (mixup: the blending weight; CutMix: the area each covers), so the training "
+                    + "loss and accuracy are those of mixed images; validation and every later figure use unmixed images."))
+        }
         return CardSection("Training data", blocks)
     }
 }

@@ -213,28 +213,33 @@ public final class Trainer {
                 throw TrainingError.invalidOption("the batch loader ended after \(index) of \(steps) batches")
             }
             session.optimizer.learningRate = Float(state.scheduler.rate(epoch: epoch, step: index))
-            let (loss, logits) = try step(batch, shouldStop: shouldStop)
-            accumulator.add(loss: loss, logits: logits, labels: batch.labels)
+            let (loss, logits, labels) = try step(batch, epoch: epoch, index: index, shouldStop: shouldStop)
+            accumulator.add(loss: loss, logits: logits, labels: labels)
             try progress.batchDone(images: batch.count, last: index == steps - 1)
         }
         try progress.finish()
         return nil
     }
 
-    /// Uploads one batch, augments it and takes one optimizer step; under MPI the gradients
-    /// are averaged over the ranks between the backward pass and the update.
-    private func step(_ batch: Batch, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor) {
+    /// Uploads one batch, augments and (when asked) mixes it, and takes one optimizer step;
+    /// under MPI the gradients are averaged over the ranks between the backward pass and the
+    /// update. Returns the labels training accuracy counts: the dominant one of a mixed image.
+    private func step(_ batch: Batch, epoch: Int, index: Int, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor, labels: [Int]) {
         let context = session.context
         var input = try session.preprocessing.tensor(pixels: batch.pixels, count: batch.count, context: context)
         if let augmenter = session.augmenter { input = try augmenter(input) }
-        let targets = try Tensor(context, shape: [batch.count], values: batch.targets)
+        let plan = session.mixingPlan(epoch: epoch, batch: index, input: input)
+        if let plan, let mixer = session.mixer { input = try mixer.apply(input, plan: plan) }
+        let mixed = try plan?.labels(batch.labels)
+        let targets = mixed == nil ? try Tensor(context, shape: [batch.count], values: batch.targets) : nil
         let network = session.network
         let logits = try network.forward(input, mode: .training)
-        let loss = try session.loss.forward(logits: logits, targets: targets)
+        let loss = try mixed.map { try session.loss.forward(logits: logits, mixed: $0) }
+            ?? session.loss.forward(logits: logits, targets: targets!)
         try network.backwardToParameters(try session.loss.backward())
         if let averager { agreedStop = try averager.average(stopRequested: shouldStop()) }
         try session.optimizer.step(network.parameters)
-        return (loss, logits)
+        return (loss, logits, mixed?.dominant ?? batch.labels)
     }
 
     /// Whether to stop before the next batch. A single process asks `shouldStop`; ranks use the
@@ -413,7 +418,7 @@ public final class Trainer {
             "model \(session.spec.name): \(session.spec.input.size)px x\(session.spec.input.channels), \(session.network.parameterCount) parameters, "
                 + "\(session.classNames.count) classes; \(o.optimizer.rawValue) lr \(o.learningRate), \(o.schedule), weight decay \(o.weightDecay); "
                 + "\(batchDescription) x \(session.stepsPerEpoch) per epoch; class weights \(weights)\(o.balancedSampling ? ", balanced sampling" : ""); "
-                + "augmentation \(o.augmentation.summary); monitor val \(o.monitor.rawValue)")
+                + "augmentation \(o.augmentation.summary)\(o.mixing.map { "; mixing \($0.summary)" } ?? ""); monitor val \(o.monitor.rawValue)")
     }
 
     private var batchDescription: String {

@@ -30,6 +30,10 @@ public struct TrainingArguments: Equatable, Sendable {
     public var gamma: Double?
     public var erase: Double?
     public var eraseArea: Double?
+    /// Mixup's and CutMix's Beta alpha (0 is off), and the share of batches mixed.
+    public var mixup: Double?
+    public var cutmix: Double?
+    public var mixProbability: Double?
     public var validationFraction: Double?
     public var seed: UInt64?
     public var splitSeed: UInt64?
@@ -52,6 +56,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
             ("--gamma", gamma), ("--erase", erase), ("--erase-area", eraseArea),
+            ("--mixup", mixup), ("--cutmix", cutmix), ("--mix-probability", mixProbability),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
             ("--label-smoothing", labelSmoothing), ("--sync-batchnorm", syncBatchNorm),
             ("--threshold", threshold),
@@ -81,6 +86,7 @@ public struct TrainingArguments: Equatable, Sendable {
         if let classWeights { options.classWeights = try ClassWeighting(parsing: classWeights) }
         if let balancedSampling { options.balancedSampling = balancedSampling }
         options.augmentation = try resolveAugmentation(default: options.augmentation)
+        options.mixing = try resolveMixing()
         if let validationFraction { options.validationFraction = validationFraction }
         if let seed { options.seed = seed }
         if let splitSeed { options.splitSeed = splitSeed }
@@ -104,6 +110,24 @@ public struct TrainingArguments: Equatable, Sendable {
         }
         try options.validate()
         return options
+    }
+
+    /// Nil unless mixup or CutMix is on; the probability defaults to 1 (every batch).
+    private func resolveMixing() throws -> MixingSettings? {
+        let settings = MixingSettings(mixup: mixup ?? 0, cutmix: cutmix ?? 0, probability: mixProbability ?? 1)
+        if settings.mixup == 0 && settings.cutmix == 0 {
+            if let mixProbability {
+                throw TrainingError.invalidOption(
+                    "--mix-probability \(mixProbability) needs --mixup or --cutmix: it is the share of batches they mix")
+            }
+            if mixup == nil && cutmix == nil { return nil }
+        }
+        do {
+            _ = try settings.validated()
+        } catch EngineError.invalidConfiguration(let why) {
+            throw TrainingError.invalidOption(why)
+        }
+        return settings.mixup == 0 && settings.cutmix == 0 ? nil : settings
     }
 
     private func resolveAugmentation(default base: AugmentationSettings) throws -> AugmentationSettings {

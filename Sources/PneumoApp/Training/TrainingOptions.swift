@@ -49,6 +49,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// rank (synchronised BatchNorm); nil or false: each rank uses its own slice's. Runs
     /// recorded before the option existed read as off.
     public var syncBatchNorm: Bool?
+    /// Mixup and CutMix of training batches, after augmentation; nil is off. Runs recorded
+    /// before the option existed read as off.
+    public var mixing: MixingSettings?
 
     private enum CodingKeys: String, CodingKey {
         case model, inputSize = "input_size", width, classes, epochs, batchSize = "batch_size", optimizer
@@ -56,6 +59,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case classWeights = "class_weights", balancedSampling = "balanced_sampling", augmentation
         case validationFraction = "validation_fraction", seed, splitSeed = "split_seed", monitor, patience, threshold
         case averageEpochs = "average_epochs", labelSmoothing = "label_smoothing", syncBatchNorm = "sync_batchnorm"
+        case mixing
     }
 
     /// The defaults, chosen for `pneumonet` on this data set within a 45-minute CPU budget:
@@ -149,6 +153,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             _ = try augmentation.validated()
         } catch {
             throw fail("augmentation: \(error)")
+        }
+        if let mixing {
+            do {
+                _ = try mixing.validated()
+            } catch EngineError.invalidConfiguration(let why) {
+                throw fail(why)
+            }
         }
         if case let .targetSensitivity(value) = threshold, !(value > 0 && value <= 1) {
             throw fail("--threshold sensitivity:X needs X in (0, 1], got \(value)")

@@ -13,6 +13,8 @@ final class TrainingSession {
     let loss: Loss
     /// Nil when augmentation is off.
     let augmenter: Augmenter?
+    /// Nil when mixing (mixup, CutMix) is off.
+    let mixer: Mixer?
     let loader: BatchLoader
     let validation: ValidationPass
     /// Loss weight per class; nil when all are 1.
@@ -69,6 +71,7 @@ final class TrainingSession {
         let firstAugmentation = RankStreams.augmentation(Self.initialAugmentationGenerator(seed: options.seed), rank: group.rank)
         augmenter = options.augmentation.isIdentity
             ? nil : try Augmenter(context: context, settings: options.augmentation, seed: firstAugmentation.state)
+        mixer = options.mixing.map { !$0.isOff } == true ? try Mixer(context: context) : nil
         // Full batches only: a tiny last batch gives batch norm noisy statistics. The loader cuts
         // global batches; each rank builds its own slice of them.
         loader = try BatchLoader(train, options: BatchOptions(
@@ -102,6 +105,15 @@ final class TrainingSession {
                     ?? RankStreams.augmentation(Self.initialAugmentationGenerator(seed: options.seed), rank: group.rank),
                 dropoutSteps: dropoutLayers.map(\.step))
         }
+    }
+
+    /// How batch `batch` of `epoch` is mixed, for the NCHW images of `input`; nil when mixing
+    /// is off or this batch is left unmixed.
+    func mixingPlan(epoch: Int, batch: Int, input: Tensor) -> MixingPlan? {
+        guard mixer != nil, let settings = options.mixing else { return nil }
+        var generator = MixingStream.generator(seed: options.seed, rank: group.rank, epoch: epoch, batch: batch)
+        guard input.shape.count == 4 else { return nil }
+        return MixingPlan.draw(count: input.shape[0], width: input.shape[3], height: input.shape[2], settings: settings, generator: &generator)
     }
 
     /// Continues the streams saved in a resume checkpoint.
