@@ -145,8 +145,9 @@ final class MixingTests: XCTestCase {
                 let plan = try XCTUnwrap(MixingPlan.draw(count: shape[0], width: shape[3], height: shape[2], settings: settings, generator: &generator))
                 let output = try mixer.apply(input, plan: plan).toArray()
                 let expected = MixReference.apply(values, shape: shape, plan: plan)
-                let worst = zip(output, expected).map { abs($0 - $1) }.max() ?? 0
-                XCTAssertLessThanOrEqual(worst, 1e-6, "\(shape) \(settings)")
+                // Contraction is off in the kernel, so each pixel rounds as the reference's does.
+                let differing = zip(output, expected).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "\(shape) \(settings): \(differing) of \(output.count) pixels differ from the reference")
             }
         }
     }
