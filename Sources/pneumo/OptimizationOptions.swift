@@ -27,7 +27,7 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "auto (inverse class frequency in the training split), none, or one weight per class such as 1.9,0.66. Default: auto.")
     var classWeights: String?
 
-    @Option(help: "Label smoothing in [0, 0.5): train towards 1 - e/2 and e/2 instead of 1 and 0. Default: 0 (off).")
+    @Option(help: "Label smoothing in [0, 0.5): train towards 1 - e/2 and e/2 instead of 1 and 0; 0 turns it off. Default: 0.1 (notebook recipe: 0).")
     var labelSmoothing: Double?
 
     @Flag(name: .customLong("sync-batchnorm"), help: ArgumentHelp(

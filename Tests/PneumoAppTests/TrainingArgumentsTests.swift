@@ -43,12 +43,17 @@ final class TrainingArgumentsTests: XCTestCase {
         XCTAssertEqual(try arguments.resolve().seed, 42)
     }
 
-    func testLabelSmoothingIsOffByDefaultAndSurvivesTheOptionsFile() throws {
-        XCTAssertNil(try TrainingArguments().resolve().labelSmoothing)
+    func testLabelSmoothingIsOnInTheDefaultRecipeAndSurvivesTheOptionsFile() throws {
+        XCTAssertEqual(try TrainingArguments().resolve().labelSmoothing, 0.1)
+        var notebook = TrainingArguments()
+        notebook.recipe = "notebook"
+        XCTAssertNil(try notebook.resolve().labelSmoothing, "the notebook trained on hard targets")
         var arguments = TrainingArguments()
-        arguments.labelSmoothing = 0.1
+        arguments.labelSmoothing = 0
+        XCTAssertEqual(try arguments.resolve().labelSmoothing, 0, "--label-smoothing 0 turns it off")
+        arguments.labelSmoothing = 0.2
         let options = try arguments.resolve()
-        XCTAssertEqual(options.labelSmoothing, 0.1)
+        XCTAssertEqual(options.labelSmoothing, 0.2)
         XCTAssertEqual(arguments.givenOptions, ["--label-smoothing"])
         let decoded = try JSONDecoder().decode(TrainingOptions.self, from: try JSONEncoder().encode(options))
         XCTAssertEqual(decoded, options)

@@ -16,7 +16,11 @@ public enum TrainingRecipe: String, CaseIterable, Sendable {
     public func options(model: String) -> TrainingOptions {
         switch self {
         case .default:
-            return TrainingOptions(model: model)
+            // Label smoothing 0.1 was better on validation for 4 of 5 seeds of the multi-seed
+            // protocol and 3 of 5 of the default command (none worse by more than 0.2 points).
+            var options = TrainingOptions(model: model)
+            options.labelSmoothing = 0.1
+            return options
         case .notebook:
             // Keras defaults as the notebook used them: plain SGD (lr 0.01, batch 100) for the two
             // first models, Adam (lr 0.001, batch 32) for the tuned CNN; 10 epochs, no schedule,
