@@ -63,7 +63,7 @@ final class InferenceFusionTests: XCTestCase {
         }
     }
 
-    /// The ReLU in the store of each algorithm (a pass after it for Winograd) against max(reference, 0).
+    /// The ReLU in the store of each algorithm (Winograd: its output transform) against max(reference, 0).
     func testRectifiedConvolutionMatchesReference() throws {
         let context = try TestDevice.context()
         var rng = SeededGenerator(seed: 5)

@@ -7,7 +7,7 @@ import XCTest
 /// runs no fold and no packing, gives the same numbers as a freshly built inference graph, and
 /// every way of writing a parameter or running statistic makes the next pass use the new values.
 final class InferenceWeightCacheTests: XCTestCase {
-    /// The layers of `network`, each convolution on a named algorithm so all three keep weights.
+    /// A test network and its layers, each convolution on a named algorithm so all three keep weights.
     private struct Network {
         let graph: Graph
         let convolutions: [Conv2D]
@@ -19,8 +19,9 @@ final class InferenceWeightCacheTests: XCTestCase {
         (0..<count).map { _ in rng.nextNormal() * scale + offset }
     }
 
-    /// Folded direct, im2col and Winograd convolutions, an unfolded one (ReLU only), a folded
-    /// dense layer and an unfolded one, both large enough for the packed product at batch 1.
+    /// Folded im2col, direct (pooling its input as it pads it) and Winograd convolutions, an
+    /// unfolded one (ReLU only), a folded dense layer and an unfolded one, both large enough for
+    /// the packed product at batch 1.
     private func network(_ context: ComputeContext) throws -> Network {
         var rng = SeededGenerator(seed: 41)
         let convolutions = try [(2, 8, "im2col"), (8, 8, "direct"), (8, 6, "winograd"), (6, 4, "direct")].map { from, to, algorithm in
