@@ -77,6 +77,58 @@ __kernel void pad_planes(
     }
 }
 
+// pad_planes of the max pooling of the source (windows of `size`, `step` apart, floor): the
+// planes [planes][SH][SW] are pooled to H x W as they are copied, so an inference layer's
+// pooling costs no pass (and no tensor) of its own. A window's maximum is taken in row-major
+// order with `>` from its first value, as maxpool_forward takes it, so the numbers are the same.
+__kernel void pad_pooled_planes(
+    const int H, const int W, const int Hp, const int Wp, const int stride, const int top, const int left, const int planes,
+    const int rowsPerItem, const int SH, const int SW, const int size, const int step,
+    __global const float *restrict src, const int srcOffset, __global float *restrict dst)
+{
+    const int total = planes * Hp;
+    const int begin = get_global_id(0) * rowsPerItem;
+    const int end = min(begin + rowsPerItem, total);
+    for (int r = begin; r < end; ++r) {
+        const int plane = r / Hp;
+        const int row = r - plane * Hp;
+        const int y = row - top;
+        __global float *restrict out = dst + plane * stride + row * Wp;
+        if (y < 0 || y >= H) {
+            for (int x = 0; x < Wp; ++x) out[x] = 0.0f;
+            continue;
+        }
+        const __global float *restrict in = src + srcOffset + (plane * SH + y * step) * SW;
+        const int inner = min(W, Wp - left);
+        for (int x = 0; x < left; ++x) out[x] = 0.0f;
+        int x = 0;
+        if (size == 2 && step == 2) {
+            // Eight windows at once, as maxpool2x2_row takes them (same comparisons, lane by lane).
+            for (; x + 8 <= inner; x += 8) {
+                const float16 upper = vload16(0, in + 2 * x);
+                const float16 lower = vload16(0, in + 2 * x + SW);
+                float8 value = upper.even;
+                value = select(value, upper.odd, isgreater(upper.odd, value));
+                value = select(value, lower.even, isgreater(lower.even, value));
+                value = select(value, lower.odd, isgreater(lower.odd, value));
+                vstore8(value, 0, out + left + x);
+            }
+        }
+        for (; x < inner; ++x) {
+            const __global float *restrict window = in + x * step;
+            float value = window[0];
+            for (int i = 0; i < size; ++i) {
+                for (int j = 0; j < size; ++j) {
+                    const float candidate = window[i * SW + j];
+                    value = candidate > value ? candidate : value;
+                }
+            }
+            out[left + x] = value;
+        }
+        for (int x = left + inner; x < Wp; ++x) out[x] = 0.0f;
+    }
+}
+
 // out[b][f][oh][ow] = sum over c, i, j of w[f][c][i][j] * xpad[b][c][oh + i][ow + j] (+ bias[f]),
 // stride 1, on padded planes of `plane` floats and width Wp. Work-item (filter tile, tile of
 // TN flat positions, image); weights as packed panels [F/TM][C*KH*KW][TM].

@@ -132,11 +132,12 @@ __kernel void winograd_filter_tiles(
 
 // Winograd-domain products -> outputs: y = At M A (+ bias) for one tile of one output channel.
 // m holds the 16 GEMM results M[xi] (O x P, row-major, P = tiles of the chunk). Work-item
-// (tile within image, output channel, image of the chunk); hasBias: 0 or 1.
+// (tile within image, output channel, image of the chunk). epilogue: bit 1 adds bias[o], bit 2
+// then applies max(., 0) (an inference layer's ReLU, in the store instead of a pass of its own).
 __kernel void winograd_output_tiles(
     const int O, const int OH, const int OW, const int tilesHigh, const int tilesWide, const int images,
     __global const float *m, const int xiStride,
-    __global const float *bias, const int hasBias,
+    __global const float *bias, const int epilogue,
     __global float *dst, const int dstOffset)
 {
     const int t = get_global_id(0);
@@ -156,7 +157,8 @@ __kernel void winograd_output_tiles(
         r[0][j] = v[0][j] + v[1][j] + v[2][j];
         r[1][j] = v[1][j] - v[2][j] - v[3][j];
     }
-    const float b = hasBias ? bias[o] : 0.0f;
+    const float b = (epilogue & 1) ? bias[o] : 0.0f;
+    const int rectify = epilogue & 2;
     const int ty = t / tilesWide, tx = t - ty * tilesWide;
     const int y0 = 2 * ty, x0 = 2 * tx;
     __global float *plane = dst + dstOffset + (image * O + o) * OH * OW;
@@ -164,8 +166,12 @@ __kernel void winograd_output_tiles(
     for (int a = 0; a < 2; ++a) {
         const int y = y0 + a;
         if (y >= OH) break;
-        const float left = r[a][0] + r[a][1] + r[a][2] + b;
-        const float right = r[a][1] - r[a][2] - r[a][3] + b;
+        float left = r[a][0] + r[a][1] + r[a][2] + b;
+        float right = r[a][1] - r[a][2] - r[a][3] + b;
+        if (rectify) {
+            left = fmax(left, 0.0f);
+            right = fmax(right, 0.0f);
+        }
         plane[y * OW + x0] = left;
         if (x0 + 1 < OW) plane[y * OW + x0 + 1] = right;
     }

@@ -8,8 +8,21 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
     let memory: cl_mem
     /// Size of the allocation behind the buffer; a reused one may be larger than `byteCount`.
     let allocationBytes: Int
+    /// See `writeStamp`; read and replaced only under `WriteStamp`'s lock.
+    private var stamp: UInt64 = 0
 
     public var byteCount: Int { count * MemoryLayout<Element>.stride }
+
+    /// Changes whenever the contents may have changed: a new buffer, a host write, a fill, a
+    /// copy into it, any kernel launch it is bound to (a kernel may write any buffer it is
+    /// given) and any use of `nativeMemory`. Unique across buffers, so equal stamps mean the
+    /// same buffer, unwritten since. What derived data (folded, packed weights) is keyed on.
+    public var writeStamp: UInt64 { WriteStamp.withLock { _ in stamp } }
+
+    /// Gives the buffer a new `writeStamp`: it may have been written.
+    func markWritten() {
+        WriteStamp.withLock { issue in stamp = issue() }
+    }
 
     /// Allocates room for `count` elements (contents undefined until written or filled).
     public init(_ context: ComputeContext, count: Int) throws {
@@ -21,6 +34,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
         if let reused = context.pool.take(bytes: bytes) {
             memory = reused.memory
             allocationBytes = reused.bytes
+            markWritten()
             return
         }
         let device = context.device
@@ -40,6 +54,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
         self.memory = memory
         allocationBytes = bytes
         context.pool.recordAllocation(bytes: bytes)
+        markWritten()
     }
 
     /// Allocates and uploads `values`.
@@ -58,6 +73,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
             throw OpenCLError.invalidArgument("write of \(values.count) elements at \(offset) into a buffer of \(count)")
         }
         if values.isEmpty { return }
+        markWritten()
         try values.withUnsafeBytes { raw in
             try check(
                 clEnqueueWriteBuffer(
@@ -88,6 +104,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
     /// Sets every element to `value` on the device, without a host round trip.
     public func fill(_ value: Element) throws {
         if count == 0 { return }
+        markWritten()
         try withUnsafeBytes(of: value) { pattern in
             try check(
                 clEnqueueFillBuffer(
@@ -104,6 +121,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
             throw OpenCLError.invalidArgument("copy of \(n) elements does not fit (source \(source.count), destination \(count))")
         }
         if n == 0 { return }
+        markWritten()
         let stride = MemoryLayout<Element>.stride
         try check(
             clEnqueueCopyBuffer(

@@ -7,7 +7,9 @@ public protocol KernelArgument {
 }
 
 extension DeviceBuffer: KernelArgument {
+    /// Marks the buffer written: the kernel may write it.
     public func bind(to kernel: cl_kernel, at index: cl_uint) throws {
+        markWritten()
         var memory: cl_mem? = self.memory
         try check(clSetKernelArg(kernel, index, MemoryLayout<cl_mem>.size, &memory), "clSetKernelArg \(index) (buffer)")
     }

@@ -6,6 +6,9 @@ extension ComputeContext {
 }
 
 extension DeviceBuffer {
-    /// The memory object (`cl_mem`).
-    public var nativeMemory: OpaquePointer { memory }
+    /// The memory object (`cl_mem`); marks the buffer written, as whoever takes it may write it.
+    public var nativeMemory: OpaquePointer {
+        markWritten()
+        return memory
+    }
 }

@@ -2,13 +2,15 @@ import OpenCLKit
 
 /// Conv2D, then optionally BatchNorm, ReLU and max pooling, as one inference-only op: the
 /// BatchNorm is folded into the convolution's weights and bias (`BatchNormFolding`), the ReLU
-/// applied in the convolution's store, and the pool run on the result. What the inference
+/// applied in the convolution's store, and the pool run on the result. A max pooling before
+/// the convolution may be taken in too: the direct kernels pool as they pad their input. What the inference
 /// rewrite (`InferenceFusion`) puts in place of such a chain; training keeps the plain ops.
 ///
-/// The folded weights are recomputed from the current parameters and running statistics on
-/// every forward pass (one small kernel), so they can never be stale, whatever changed them.
+/// The folded weights, and their arrangement for the chosen algorithm's kernels, are kept
+/// between passes and made again only after a write to a buffer they come from (see
+/// `FoldedParameters`, `PreparedWeights`): a repeated pass runs no fold and no packing.
 public final class InferenceConvolution: Layer {
-    /// The parts, e.g. `Conv2D+BatchNorm+ReLU+MaxPool2D`.
+    /// The parts, e.g. `MaxPool2D+Conv2D+BatchNorm+ReLU` or `Conv2D+BatchNorm+ReLU+MaxPool2D`.
     public let kind: String
     /// The convolution; its parameters are read, never written.
     public let conv: Conv2D
@@ -18,12 +20,16 @@ public final class InferenceConvolution: Layer {
     public let relu: Bool
     /// The max pooling after it, if any.
     public let pool: MaxPool2D?
-    private let folding: BatchNormFolding?
-    /// W' and b', allocated on first use and rewritten every pass.
-    private var folded: (weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>)?
+    /// The max pooling of the input before it, if any.
+    public let inputPool: MaxPool2D?
+    /// W' and b', when a norm is folded in.
+    private let folded: FoldedParameters?
+    /// The weights (W' or W) as the convolution's kernels read them.
+    private let prepared = PreparedWeights()
 
-    /// Fuses `conv` with what follows it; throws when `norm` does not normalise its filters.
-    public init(_ conv: Conv2D, norm: BatchNorm?, relu: Bool, pool: MaxPool2D?) throws {
+    /// Fuses `conv` with what follows it (and the pooling of its input, `inputPool`); throws
+    /// when `norm` does not normalise its filters.
+    public init(_ conv: Conv2D, norm: BatchNorm?, relu: Bool, pool: MaxPool2D?, inputPool: MaxPool2D? = nil) throws {
         if let norm, norm.channels != conv.filters {
             throw EngineError.shapeMismatch("BatchNorm(\(norm.channels)) cannot follow Conv2D(\(conv.inputChannels) -> \(conv.filters))")
         }
@@ -31,36 +37,44 @@ public final class InferenceConvolution: Layer {
         self.norm = norm
         self.relu = relu
         self.pool = pool
-        folding = try norm.map { _ in try BatchNormFolding(conv.weight.value.context) }
-        kind = ([conv.kind] + [norm?.kind, relu ? "ReLU" : nil, pool?.kind].compactMap { $0 }).joined(separator: "+")
+        self.inputPool = inputPool
+        folded = try norm.map {
+            try FoldedParameters($0, rows: conv.filters, columns: conv.weight.value.count / conv.filters, context: conv.weight.value.context)
+        }
+        kind = ([inputPool?.kind, conv.kind, norm?.kind, relu ? "ReLU" : nil, pool?.kind].compactMap { $0 }).joined(separator: "+")
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        let convolved = try conv.outputShape(for: inputShape)
+        let convolved = try conv.outputShape(for: try inputPool?.outputShape(for: inputShape) ?? inputShape)
         return try pool?.outputShape(for: convolved) ?? convolved
     }
 
     /// Inference only: training needs the unfolded ops and what they save for backward.
     public func forward(_ input: Tensor, mode: Mode) throws -> Tensor {
         guard mode == .inference else { throw InferenceOnly.trainingForward(kind) }
-        let g = try conv.geometry(for: input.shape)
+        let pooling = try inputPool?.geometry(for: input.shape)
+        let g = try conv.geometry(for: pooling?.outputShape ?? input.shape)
         var weight = conv.weight.value.buffer
         var bias = conv.bias.value.buffer
-        if let norm, let folding {
-            let buffers = try folded ?? (weight: DeviceBuffer<Float>(input.context, count: weight.count),
-                                         bias: DeviceBuffer<Float>(input.context, count: conv.filters))
-            folded = buffers
-            try folding.fold(weight: weight, bias: bias, rows: conv.filters, columns: g.patchSize, norm: norm,
-                             intoWeight: buffers.weight, bias: buffers.bias)
-            (weight, bias) = buffers
-        }
+        if let folded { (weight, bias) = try folded.current(weight: weight, bias: bias) }
         let output = try Tensor(input.context, shape: g.outputShape)
-        try conv.convolution.forward(input: input.buffer, weight: weight, bias: bias, output: output.buffer, geometry: g, rectify: relu)
+        let pooledAsRead = try pooling.map {
+            try conv.convolution.forwardPoolingInput(
+                $0, input: input.buffer, weight: weight, bias: bias, output: output.buffer, geometry: g, rectify: relu, prepared: prepared)
+        } ?? false
+        if !pooledAsRead {
+            let source = try inputPool.map { try $0.pool(input, keepArgmax: false).output } ?? input
+            try conv.convolution.forward(
+                input: source.buffer, weight: weight, bias: bias, output: output.buffer, geometry: g, rectify: relu, prepared: prepared)
+        }
         guard let pool else { return output }
         return try pool.pool(output, keepArgmax: false).output
     }
 
     public func backward(_ outputGradient: Tensor) throws -> Tensor { throw InferenceOnly.backward(kind) }
+
+    /// How often the kept weights were remade so far: folds, and arrangements for the kernels.
+    public var weightPreparations: (folds: Int, arrangements: Int) { (folded?.folds ?? 0, prepared.preparations) }
 }
 
 /// Why an inference-only op refuses what training asks of it.

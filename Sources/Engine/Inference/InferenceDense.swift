@@ -2,7 +2,7 @@ import OpenCLKit
 
 /// Dense, then optionally BatchNorm and ReLU, as one inference-only op: the BatchNorm folded
 /// into the weights and bias, the ReLU applied in the product's store. Like
-/// `InferenceConvolution`, it refolds from the current parameters on every pass.
+/// `InferenceConvolution`, it keeps the folded and packed weights until a source is written.
 public final class InferenceDense: Layer {
     /// The parts, e.g. `Dense+BatchNorm+ReLU`.
     public let kind: String
@@ -12,8 +12,9 @@ public final class InferenceDense: Layer {
     public let norm: BatchNorm?
     /// Whether a ReLU follows.
     public let relu: Bool
-    private let folding: BatchNormFolding?
-    private var folded: (weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>)?
+    private let folded: FoldedParameters?
+    /// The weights (W' or W) packed as the product's B operand.
+    private let prepared = PreparedWeights()
 
     /// Fuses `dense` with what follows it; throws when `norm` does not normalise its outputs.
     public init(_ dense: Dense, norm: BatchNorm?, relu: Bool) throws {
@@ -24,7 +25,9 @@ public final class InferenceDense: Layer {
         self.dense = dense
         self.norm = norm
         self.relu = relu
-        folding = try norm.map { _ in try BatchNormFolding(dense.weight.value.context) }
+        folded = try norm.map {
+            try FoldedParameters($0, rows: dense.outputFeatures, columns: dense.inputFeatures, context: dense.weight.value.context)
+        }
         kind = ([dense.kind] + [norm?.kind, relu ? "ReLU" : nil].compactMap { $0 }).joined(separator: "+")
     }
 
@@ -37,21 +40,17 @@ public final class InferenceDense: Layer {
         let (inputs, outputs) = (dense.inputFeatures, dense.outputFeatures)
         var weight = dense.weight.value.buffer
         var bias = dense.bias.value.buffer
-        if let norm, let folding {
-            let buffers = try folded ?? (weight: DeviceBuffer<Float>(input.context, count: weight.count),
-                                         bias: DeviceBuffer<Float>(input.context, count: outputs))
-            folded = buffers
-            try folding.fold(weight: weight, bias: bias, rows: outputs, columns: inputs, norm: norm,
-                             intoWeight: buffers.weight, bias: buffers.bias)
-            (weight, bias) = buffers
-        }
+        if let folded { (weight, bias) = try folded.current(weight: weight, bias: bias) }
         let output = try Tensor(input.context, shape: shape)
         try dense.gemm.multiply(
             m: input.batch, n: outputs, k: inputs, GEMMOperand(input.buffer, leadingDimension: inputs),
             GEMMOperand(weight, leadingDimension: inputs, transposed: true), GEMMOperand(output.buffer, leadingDimension: outputs),
-            bias: .perColumn(bias), rectify: relu)
+            bias: .perColumn(bias), rectify: relu, preparedB: prepared)
         return output
     }
 
     public func backward(_ outputGradient: Tensor) throws -> Tensor { throw InferenceOnly.backward(kind) }
+
+    /// How often the kept weights were remade so far: folds, and packings for the product.
+    public var weightPreparations: (folds: Int, arrangements: Int) { (folded?.folds ?? 0, prepared.preparations) }
 }

@@ -1,6 +1,8 @@
 /// The inference rewrite: Conv2D -> BatchNorm -> ReLU -> MaxPool2D (each part after the layer
 /// optional, at least a BatchNorm or a ReLU present) becomes one `InferenceConvolution`, and
-/// Dense -> BatchNorm -> ReLU likewise one `InferenceDense`. As in `GraphFusion`, a node joins
+/// Dense -> BatchNorm -> ReLU likewise one `InferenceDense`. A max pooling read only by such a
+/// stride-1 convolution goes into that convolution rather than the one before it: the direct
+/// kernels then pool as they pad, with no pass or tensor for the pooling. As in `GraphFusion`, a node joins
 /// a chain only when it alone reads the node before it and that node's output is not kept;
 /// the fused node takes the chain's last name, so what reads the chain still finds it.
 enum InferenceFusion {
@@ -14,6 +16,20 @@ enum InferenceFusion {
             }
             return list[0]
         }
+        let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        /// True when a BatchNorm or a ReLU follows `node` alone: it heads a fused chain.
+        func headsChain(_ node: Graph.Node) -> Bool {
+            guard let next = soleReader(node) else { return false }
+            return next.op is BatchNorm || next.op is ReLU
+        }
+        /// The max pooling that `node`, a stride-1 convolution heading a chain, alone reads.
+        func inputPool(of node: Graph.Node) -> Graph.Node? {
+            guard let conv = node.op as? Conv2D, conv.stride == 1, headsChain(node), node.inputs.count == 1,
+                  let pool = byName[node.inputs[0]], pool.op is MaxPool2D, soleReader(pool)?.name == node.name
+            else { return nil }
+            return pool
+        }
+        let claimedPools = Set(nodes.compactMap { inputPool(of: $0)?.name })
         var absorbed = Set<String>()
         var replaced = [String: Graph.Node]()
         for node in nodes where node.op is Conv2D || node.op is Dense {
@@ -30,13 +46,14 @@ enum InferenceFusion {
                 chain.append(next)
             }
             guard norm != nil || relu else { continue }
-            if node.op is Conv2D, let next = soleReader(chain.last!), let found = next.op as? MaxPool2D {
+            if node.op is Conv2D, let next = soleReader(chain.last!), let found = next.op as? MaxPool2D, !claimedPools.contains(next.name) {
                 pool = found
                 chain.append(next)
             }
+            let before = inputPool(of: node)
             let op: any Op
             if let conv = node.op as? Conv2D {
-                op = try InferenceConvolution(conv, norm: norm, relu: relu, pool: pool)
+                op = try InferenceConvolution(conv, norm: norm, relu: relu, pool: pool, inputPool: before?.op as? MaxPool2D)
             } else if let dense = node.op as? Dense {
                 op = try InferenceDense(dense, norm: norm, relu: relu)
             } else {
@@ -44,7 +61,8 @@ enum InferenceFusion {
             }
             let last = chain.last!.name
             absorbed.formUnion(chain.dropLast().map(\.name))
-            replaced[last] = Graph.Node(last, op, inputs: node.inputs)
+            if let before { absorbed.insert(before.name) }
+            replaced[last] = Graph.Node(last, op, inputs: before?.inputs ?? node.inputs)
         }
         return nodes.compactMap { node in absorbed.contains(node.name) ? nil : replaced[node.name] ?? node }
     }

@@ -62,10 +62,12 @@ public final class GEMM {
     /// C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] + bias for b in 0..<batch, where op(A) is
     /// m x k, op(B) is k x n and C is m x n. With beta = 0, C is not read (it may hold garbage).
     /// With `rectify`, max(., 0) of that is stored (an inference layer's ReLU, in the same pass).
+    /// With `preparedB`, a B shared by the batch (batch stride 0) is packed once and kept there
+    /// until its buffer is written (an inference layer's weights).
     public func multiply(
         m: Int, n: Int, k: Int, alpha: Float = 1, _ a: GEMMOperand, _ b: GEMMOperand,
         beta: Float = 0, _ c: GEMMOperand, batch: Int = 1, bias: GEMMBias = .none, rectify: Bool = false,
-        path: GEMMPath = .automatic
+        path: GEMMPath = .automatic, preparedB: PreparedWeights? = nil
     ) throws {
         try GEMMShapeCheck.validate(m: m, n: n, k: k, a: a, b: b, c: c, batch: batch, bias: bias)
         if m == 0 || n == 0 || batch == 0 { return }
@@ -83,9 +85,20 @@ public final class GEMM {
         WorkLedger.record(context, product: product)
         let tuning = tuning(for: product)
         let aPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: m, k: k, tile: tuning.tileRows) * (a.batchStride == 0 ? 1 : batch))
-        let bPanels = try DeviceBuffer<Float>(context, count: packedCount(rows: n, k: k, tile: tuning.tileColumns) * (b.batchStride == 0 ? 1 : batch))
         let aStride = try pack(PanelSource(rowsOf: a, k: k), rows: m, k: k, tile: tuning.tileRows, batch: batch, into: aPanels)
-        let bStride = try pack(PanelSource(columnsOf: b, k: k), rows: n, k: k, tile: tuning.tileColumns, batch: batch, into: bPanels)
+        let packB: () throws -> (DeviceBuffer<Float>, Int) = {
+            let panels = try DeviceBuffer<Float>(self.context, count: self.packedCount(rows: n, k: k, tile: tuning.tileColumns) * (b.batchStride == 0 ? 1 : batch))
+            return (panels, try self.pack(PanelSource(columnsOf: b, k: k), rows: n, k: k, tile: tuning.tileColumns, batch: batch, into: panels))
+        }
+        let bPanels: DeviceBuffer<Float>
+        let bStride: Int
+        if let preparedB, b.batchStride == 0 {
+            let key = PreparedWeights.Key(
+                arrangement: "gemm B panels", layout: [tuning.tileColumns, n, k, b.offset, b.leadingDimension, b.transposed ? 1 : 0])
+            (bPanels, bStride) = (try preparedB.buffer(key, from: b.buffer) { try packB().0 }, 0)
+        } else {
+            (bPanels, bStride) = try packB()
+        }
         try multiplyPacked(
             m: m, n: n, k: k, alpha: alpha, aPanels: aPanels, aStride: aStride, bPanels: bPanels, bStride: bStride,
             beta: beta, c, batch: batch, bias: bias, rectify: rectify, tuning: tuning)

@@ -100,6 +100,14 @@ public final class ConvolutionResources {
         return panels
     }
 
+    /// The forward pass's A panels of `weight` (as `packWeights` makes them, not flipped):
+    /// the ones kept in `prepared` while `weight` is unwritten, else packed now (and kept there).
+    func forwardPanels(_ weight: DeviceBuffer<Float>, _ g: ConvGeometry, tile: Int, prepared: PreparedWeights?) throws -> DeviceBuffer<Float> {
+        guard let prepared else { return try packWeights(weight, g, flipped: false, tile: tile) }
+        let key = PreparedWeights.Key(arrangement: "convolution A panels", layout: [tile, g.filters, g.patchSize])
+        return try prepared.buffer(key, from: weight) { try packWeights(weight, g, flipped: false, tile: tile) }
+    }
+
     /// db[f] = sum over images and pixels of dY, in a fixed order.
     func backwardBias(outputGradient: DeviceBuffer<Float>, biasGradient: DeviceBuffer<Float>, geometry g: ConvGeometry) throws {
         try context.launch(

@@ -37,6 +37,7 @@ struct PaddedPlanes: Equatable {
 final class DirectConvolutionKernels {
     let tuning: GEMMTuning
     let pad: Kernel
+    let padPooled: Kernel
     let forward: Kernel
     let weightGradient: Kernel
     let weightGradientRows: Kernel
@@ -53,6 +54,7 @@ final class DirectConvolutionKernels {
         self.tuning = tuning
         let defines = ConvolutionResources.defines(tuning).merging(["KWIDTH": kernelWidth]) { $1 }
         pad = try context.kernel("conv.cl", "pad_planes", defines: defines)
+        padPooled = try context.kernel("conv.cl", "pad_pooled_planes", defines: defines)
         forward = try context.kernel("conv.cl", "conv_direct", defines: defines)
         weightGradient = try context.kernel("conv.cl", "conv_weight_grad_direct", defines: defines)
         weightGradientRows = try context.kernel("conv.cl", "conv_weight_grad_rows", defines: defines)
@@ -108,18 +110,18 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
         output: DeviceBuffer<Float>, geometry g: ConvGeometry
     ) throws {
-        try forward(input: input, weight: weight, bias: bias, output: output, geometry: g, rectify: false)
+        try forward(input: input, weight: weight, bias: bias, output: output, geometry: g, rectify: false, prepared: nil)
     }
 
     /// The ReLU, when asked for, is applied in `conv_direct`'s store.
     public func forward(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
-        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool, prepared: PreparedWeights?
     ) throws {
         try requireSupported(g)
         try resources.requireForward(input: input, weight: weight, bias: bias, output: output, g)
         try forwardDirect(input: input, weight: weight, bias: bias, output: output, geometry: g,
-                          tuning: resources.directTuning(for: g, pass: .forward), rectify: rectify)
+                          tuning: resources.directTuning(for: g, pass: .forward), rectify: rectify, prepared: prepared)
     }
 
     public func backward(
@@ -192,21 +194,48 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
                      kernelHeight: g.kernelHeight, slack: slack)
     }
 
-    /// Stride-1 forward: pad each chunk of images, then `conv_direct`.
+    /// The forward pass on the max pooling of `input` by `pool` (whose output is `g`'s input),
+    /// pooled as it is padded: no pass and no tensor for the pooling. ReLU and kept weights as
+    /// in `forward`.
+    public func forward(
+        pooling pool: PoolGeometry, input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool, prepared: PreparedWeights?
+    ) throws {
+        try requireSupported(g)
+        guard pool.outputShape == g.inputShape else {
+            throw EngineError.shapeMismatch("the pooling gives \(pool.outputShape), but the convolution \(g) reads \(g.inputShape)")
+        }
+        try resources.require(input, pool.inputShape, "input before pooling")
+        guard pool.inputShape.reduce(1, *) < Int(Int32.max) else {
+            throw EngineError.invalidConfiguration("\(pool) is too large for the convolution kernels' 32-bit indexing; use a smaller batch or image")
+        }
+        try resources.require(weight, g.weightShape, "weight")
+        try resources.require(output, g.outputShape, "output")
+        if let bias { try resources.require(bias, [g.filters], "bias") }
+        try forwardDirect(input: input, weight: weight, bias: bias, output: output, geometry: g,
+                          tuning: resources.directTuning(for: g, pass: .forward), rectify: rectify, prepared: prepared, pool: pool)
+    }
+
+    /// Stride-1 forward: pad each chunk of images (pooling them first when `pool` is given), then `conv_direct`.
     func forwardDirect(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, output: DeviceBuffer<Float>,
-        geometry g: ConvGeometry, tuning: GEMMTuning, rectify: Bool = false
+        geometry g: ConvGeometry, tuning: GEMMTuning, rectify: Bool = false, prepared: PreparedWeights? = nil, pool: PoolGeometry? = nil
     ) throws {
         let kernels = try directKernels(tuning, kernelWidth: g.kernelWidth)
-        let panels = try resources.packWeights(weight, g, flipped: false, tile: tuning.tileRows)
+        let panels = try resources.forwardPanels(weight, g, tile: tuning.tileRows, prepared: prepared)
         let layout = DirectConvolution.forwardLayout(g, slack: DirectConvolution.slack(g, tuning))
         let chunk = try resources.imagesPerChunk(g, floatsPerImage: g.inChannels * layout.plane)
         let padded = try DeviceBuffer<Float>(context, count: g.inChannels * layout.plane * chunk)
         let imageSize = g.inChannels * g.height * g.width
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
-            try pad(kernels, input, offset: first * imageSize, planes: images * g.inChannels, height: g.height, width: g.width,
-                    layout: layout, into: padded)
+            if let pool {
+                try padPooled(kernels, input, offset: first * g.inChannels * pool.height * pool.width, planes: images * g.inChannels,
+                              pool: pool, layout: layout, into: padded)
+            } else {
+                try pad(kernels, input, offset: first * imageSize, planes: images * g.inChannels, height: g.height, width: g.width,
+                        layout: layout, into: padded)
+            }
             try runDirect(kernels, DirectConvolution.forwardProduct(g), padded: padded, layout: layout, panels: panels,
                           output: output, outputOffset: first * g.filters * g.outputPixels, bias: bias, images: images,
                           rectify: rectify)
@@ -385,6 +414,19 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
                            accumulate: first > 0)
             }
         }
+    }
+
+    /// Pools `planes` planes of `pool`'s input from `source` + `offset` into `layout`.
+    private func padPooled(
+        _ kernels: DirectConvolutionKernels, _ source: DeviceBuffer<Float>, offset: Int, planes: Int, pool: PoolGeometry,
+        layout: PaddedPlanes, into padded: DeviceBuffer<Float>
+    ) throws {
+        let split = resources.rowSplit(planes * layout.rows)
+        try context.launch(
+            kernels.padPooled, global: [split.items], local: [split.local], pool.outHeight, pool.outWidth, layout.rows, layout.width,
+            layout.plane, layout.top, layout.left, planes, split.perItem, pool.height, pool.width, pool.size, pool.stride, source, offset,
+            padded)
+        WorkLedger.record(context, kernels.padPooled, bytes: floatBytes(planes * (pool.height * pool.width + layout.rows * layout.width)))
     }
 
     /// Copies `planes` planes of `height` x `width` from `source` + `offset` into `layout`.

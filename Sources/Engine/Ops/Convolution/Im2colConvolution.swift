@@ -34,20 +34,17 @@ public final class Im2colConvolution: RectifyingConvolutionAlgorithm {
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
         output: DeviceBuffer<Float>, geometry g: ConvGeometry
     ) throws {
-        try forward(input: input, weight: weight, bias: bias, output: output, geometry: g, rectify: false)
+        try forward(input: input, weight: weight, bias: bias, output: output, geometry: g, rectify: false, prepared: nil)
     }
 
     /// The ReLU, when asked for, is applied in the GEMM's store.
     public func forward(
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
-        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool, prepared: PreparedWeights?
     ) throws {
         try resources.requireForward(input: input, weight: weight, bias: bias, output: output, g)
         let tuning = gemm.tuning(for: TunedProduct(kernel: .gemm, m: g.filters, n: g.outputPixels, k: g.patchSize, batch: g.batch))
-        let weightPanels = try DeviceBuffer<Float>(context, count: gemm.packedCount(rows: g.filters, k: g.patchSize, tile: tuning.tileRows))
-        try gemm.pack(
-            PanelSource(buffer: weight, offset: 0, rowStride: g.patchSize, kStride: 1, kInner: g.patchSize, kOuterStride: 0, batchStride: 0),
-            rows: g.filters, k: g.patchSize, tile: tuning.tileRows, batch: 1, into: weightPanels)
+        let weightPanels = try resources.forwardPanels(weight, g, tile: tuning.tileRows, prepared: prepared)
         let panelStride = gemm.packedCount(rows: g.outputPixels, k: g.patchSize, tile: tuning.tileColumns)
         let chunk = try resources.imagesPerChunk(g, floatsPerImage: panelStride)
         let columnPanels = try DeviceBuffer<Float>(context, count: panelStride * chunk)

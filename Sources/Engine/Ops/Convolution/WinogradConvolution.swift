@@ -5,7 +5,7 @@ import OpenCLKit
 /// an output transform (see `Kernels/winograd.cl`). 2.25x fewer multiplications than the
 /// direct convolution, at the price of a scratch pass through memory and slightly larger
 /// rounding errors. Images run in chunks so the scratch stays under `scratchLimitBytes`.
-public final class WinogradConvolution: ConvolutionAlgorithm {
+public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
     public let name = "winograd"
     public let context: ComputeContext
     public let gemm: GEMM
@@ -54,6 +54,15 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
         input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
         output: DeviceBuffer<Float>, geometry g: ConvGeometry
     ) throws {
+        try forward(input: input, weight: weight, bias: bias, output: output, geometry: g, rectify: false, prepared: nil)
+    }
+
+    /// The ReLU, when asked for, is applied in the output transform's store; the filter tiles
+    /// are kept in `prepared` when given.
+    public func forward(
+        input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool, prepared: PreparedWeights?
+    ) throws {
         try requireSupported(g)
         try require(input, g.inputShape, "input")
         try require(weight, g.weightShape, "weight")
@@ -63,7 +72,7 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
             WinogradPlane(channels: g.inChannels, height: g.height, width: g.width), source: input,
             padTop: g.padTop, padLeft: g.padLeft, weight: weight, flipped: false,
             into: WinogradPlane(channels: g.filters, height: g.outHeight, width: g.outWidth), destination: output,
-            bias: bias, batch: g.batch)
+            bias: bias, batch: g.batch, rectify: rectify, prepared: prepared)
     }
 
     public func backward(
@@ -103,21 +112,28 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
 
     /// destination = conv3x3(source zero-padded by padTop/padLeft, filters) (+ bias) for every
     /// image: U = transformed filters (`flipped`: taps flipped, channels swapped), V = input
-    /// tiles, M[xi] = U[xi] V[xi] by the packed GEMM, then the output tiles.
+    /// tiles, M[xi] = U[xi] V[xi] by the packed GEMM, then the output tiles (max(., 0) of them
+    /// with `rectify`). U is kept in `prepared` when given, until `weight` is written.
     func transformedConvolution(
         _ from: WinogradPlane, source: DeviceBuffer<Float>, padTop: Int, padLeft: Int,
         weight: DeviceBuffer<Float>, flipped: Bool, into to: WinogradPlane, destination: DeviceBuffer<Float>,
-        bias: DeviceBuffer<Float>?, batch: Int
+        bias: DeviceBuffer<Float>?, batch: Int, rectify: Bool = false, prepared: PreparedWeights? = nil
     ) throws {
         let points = WinogradConvolution.points
         let tiles = to.tiles
         let tuning = gemm.tuning(for: TunedProduct(kernel: .gemm, m: to.channels, n: tiles.count * batch, k: from.channels, batch: points))
         let filterStride = gemm.packedCount(rows: to.channels, k: from.channels, tile: tuning.tileRows)
-        let filters = try DeviceBuffer<Float>(context, count: filterStride * points)
-        try context.launch(
-            filterTilesKernel, global: [to.channels, from.channels], local: [1, 1],
-            to.channels, from.channels, weight, Int32(flipped ? 1 : 0), filters, filterStride, tuning.tileRows)
-        WorkLedger.record(context, filterTilesKernel, bytes: floatBytes((9 + points) * to.channels * from.channels))
+        let transformFilters: () throws -> DeviceBuffer<Float> = {
+            let filters = try DeviceBuffer<Float>(self.context, count: filterStride * points)
+            try self.context.launch(
+                self.filterTilesKernel, global: [to.channels, from.channels], local: [1, 1],
+                to.channels, from.channels, weight, Int32(flipped ? 1 : 0), filters, filterStride, tuning.tileRows)
+            WorkLedger.record(self.context, self.filterTilesKernel, bytes: floatBytes((9 + points) * to.channels * from.channels))
+            return filters
+        }
+        let key = PreparedWeights.Key(
+            arrangement: "winograd filter tiles", layout: [tuning.tileRows, to.channels, from.channels, flipped ? 1 : 0])
+        let filters = try prepared.map { try $0.buffer(key, from: weight, prepare: transformFilters) } ?? transformFilters()
 
         let perImage = points * tiles.count * (from.channels + to.channels)
         let chunk = try imagesPerChunk(batch: batch, floatsPerImage: perImage, planeFloats: max(from.count, to.count))
@@ -140,7 +156,8 @@ public final class WinogradConvolution: ConvolutionAlgorithm {
             try context.launch(
                 outputTilesKernel, global: [tiles.count, to.channels, images], local: [16, 1, 1],
                 to.channels, to.height, to.width, tiles.high, tiles.wide, images,
-                products, to.channels * columns, bias ?? destination, Int32(bias == nil ? 0 : 1), destination, first * to.count)
+                products, to.channels * columns, bias ?? destination, Int32((bias == nil ? 0 : 1) | (rectify ? 2 : 0)),
+                destination, first * to.count)
             WorkLedger.record(context, outputTilesKernel, bytes: floatBytes(points * to.channels * columns + images * to.count))
         }
     }
