@@ -5,6 +5,12 @@ import Foundation
 /// from the second step on instead of being allocated again. A request takes the smallest
 /// idle allocation that holds it, up to `slack` times its size: layers ask for many
 /// slightly different sizes, and exact matches alone left idle buffers piling up beside new ones.
+///
+/// A request no idle allocation fits would otherwise pile a new allocation on top of idle
+/// ones of the wrong sizes, so the pool's footprint drifted above what its buffers ever held
+/// at once. Before an allocation that would raise the high-water mark, idle allocations go
+/// back to the driver (largest first) until it fits under the mark: the mark then only rises
+/// when the buffers in use need more.
 final class BufferPool: @unchecked Sendable {
     /// Largest ratio of a reused allocation's size to the request.
     static let slack = 2
@@ -14,41 +20,54 @@ final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var allocatedBytes = 0
     private(set) var peakBytes = 0
+    /// Bytes of the allocations buffers hold now (allocated less idle), and their largest value.
+    private(set) var liveBytes = 0
+    private(set) var peakLiveBytes = 0
+    /// The largest `allocatedBytes` ever, which `resetPeaks` leaves alone: the ceiling idle
+    /// allocations are trimmed to.
+    private var highWaterBytes = 0
 
     /// An idle allocation of at least `bytes` (and at most `slack` times that), with its size.
     func take(bytes: Int) -> (memory: cl_mem, bytes: Int)? {
         lock.lock(); defer { lock.unlock() }
-        var low = 0, high = idleSizes.count
-        while low < high {
-            let middle = (low + high) / 2
-            if idleSizes[middle] < bytes { low = middle + 1 } else { high = middle }
-        }
+        let low = firstIdleIndex(atLeast: bytes)
         guard low < idleSizes.count, idleSizes[low] <= bytes * BufferPool.slack else { return nil }
         let size = idleSizes[low]
-        let memory = idle[size]!.removeLast()
-        if idle[size]!.isEmpty {
-            idle[size] = nil
-            idleSizes.remove(at: low)
-        }
+        let memory = removeIdle(at: low)
+        markLive(size)
         return (memory, size)
+    }
+
+    /// Before a new allocation of `bytes`: releases idle allocations, largest first, while
+    /// allocating on top of them would take the pool past its high-water mark.
+    func makeRoom(for bytes: Int) {
+        lock.lock(); defer { lock.unlock() }
+        while allocatedBytes + bytes > highWaterBytes, let size = idleSizes.last {
+            clReleaseMemObject(removeIdle(at: idleSizes.count - 1))
+            allocatedBytes -= size
+        }
     }
 
     func recordAllocation(bytes: Int) {
         lock.lock(); defer { lock.unlock() }
         allocatedBytes += bytes
         peakBytes = max(peakBytes, allocatedBytes)
+        highWaterBytes = max(highWaterBytes, allocatedBytes)
+        markLive(bytes)
+    }
+
+    /// Starts both peaks again from the bytes held now, so a caller can measure one stretch of work.
+    func resetPeaks() {
+        lock.lock(); defer { lock.unlock() }
+        peakBytes = allocatedBytes
+        peakLiveBytes = liveBytes
     }
 
     func recycle(_ memory: cl_mem, bytes: Int) {
         lock.lock(); defer { lock.unlock() }
-        if idle[bytes] == nil {
-            var low = 0, high = idleSizes.count
-            while low < high {
-                let middle = (low + high) / 2
-                if idleSizes[middle] < bytes { low = middle + 1 } else { high = middle }
-            }
-            idleSizes.insert(bytes, at: low)
-        }
+        liveBytes -= bytes
+        let low = firstIdleIndex(atLeast: bytes)
+        if low == idleSizes.count || idleSizes[low] != bytes { idleSizes.insert(bytes, at: low) }
         idle[bytes, default: []].append(memory)
     }
 
@@ -63,4 +82,31 @@ final class BufferPool: @unchecked Sendable {
     }
 
     func releaseAll() { releaseIdle() }
+
+    /// Counts an allocation handed to a buffer; the caller holds the lock.
+    private func markLive(_ bytes: Int) {
+        liveBytes += bytes
+        peakLiveBytes = max(peakLiveBytes, liveBytes)
+    }
+
+    /// The index in `idleSizes` of the smallest size >= `bytes` (the count when none is).
+    private func firstIdleIndex(atLeast bytes: Int) -> Int {
+        var low = 0, high = idleSizes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if idleSizes[middle] < bytes { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Takes one idle allocation of the size at `index` out of the pool; the caller holds the lock.
+    private func removeIdle(at index: Int) -> cl_mem {
+        let size = idleSizes[index]
+        let memory = idle[size]!.removeLast()
+        if idle[size]!.isEmpty {
+            idle[size] = nil
+            idleSizes.remove(at: index)
+        }
+        return memory
+    }
 }

@@ -55,8 +55,14 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// Bytes currently allocated on the device by this context's buffers (in use or pooled).
     public var allocatedBytes: Int { pool.allocatedBytes }
-    /// The largest `allocatedBytes` seen since the context was made.
+    /// The largest `allocatedBytes` seen since the context was made (or the last `resetPeakBytes`).
     public var peakAllocatedBytes: Int { pool.peakBytes }
+    /// Bytes of the allocations that buffers hold now: `allocatedBytes` less the idle pooled ones.
+    public var liveBytes: Int { pool.liveBytes }
+    /// The largest `liveBytes` seen since the context was made (or the last `resetPeakBytes`).
+    public var peakLiveBytes: Int { pool.peakLiveBytes }
+    /// Starts `peakAllocatedBytes` and `peakLiveBytes` again from the bytes held now.
+    public func resetPeakBytes() { pool.resetPeaks() }
 
     /// Gives pooled, unused buffers back to the driver.
     public func trimBufferPool() { pool.releaseIdle() }

@@ -43,6 +43,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
                 bytes: bytes, device: device.name, maxAllocation: device.maxAllocation,
                 globalMemory: device.globalMemory, code: -61)
         }
+        context.pool.makeRoom(for: bytes)
         var status: cl_int = 0
         guard let memory = clCreateBuffer(context.context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status),
               status == CL_SUCCESS

@@ -16,7 +16,9 @@ struct BenchCommand: ParsableCommand {
             layer-by-layer profile of a training step (each kernel's time, GFLOP/s or GB/s and \
             share of the step). Then GEMM shapes timed alone: those of --gemm, and with \
             --model-shapes or --compare every shape the models run. --rate-only prints just `images_per_second=<n>` and `cpu_images_per_second=<n>` lines per \
-            training window, `parameters=<n>` and `peak_device_bytes=<n>`, for scripts (Scripts/peers/bench.py).
+            training window, `parameters=<n>`, `peak_device_bytes=<n>` (the buffer pool's high-water mark, idle \
+            pooled buffers included) and `peak_live_bytes=<n>` (the most bytes buffers in use held at once), for scripts \
+            (Scripts/peers/bench.py).
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -134,6 +136,7 @@ struct BenchCommand: ParsableCommand {
             }
             print("parameters=\(result.parameters)")
             print("peak_device_bytes=\(result.peakDeviceBytes)")
+            if let live = result.peakLiveBytes { print("peak_live_bytes=\(live)") }
             return
         }
         var notes: [String] = []

@@ -130,12 +130,45 @@ final class HostLayerTests: XCTestCase {
         do { _ = try DeviceBuffer<Float>(context, count: 1000) }
         XCTAssertEqual(context.allocatedBytes - start, 4000)
         do { _ = try DeviceBuffer<Float>(context, count: 400) }
-        XCTAssertEqual(context.allocatedBytes - start, 5600, "more than twice the request is not handed out")
+        // Not handed out, and not kept beside the new 1600 bytes either: that would raise the high-water mark.
+        XCTAssertEqual(context.allocatedBytes - start, 1600, "more than twice the request is not handed out")
         do {
             let both = try (DeviceBuffer<Float>(context, count: 700), DeviceBuffer<Float>(context, count: 700))
             XCTAssertEqual(both.0.count + both.1.count, 1400)
-            XCTAssertEqual(context.allocatedBytes - start, 5600 + 2800, "one 700 takes the 4000-byte allocation, the other is new")
+            XCTAssertEqual(context.allocatedBytes - start, 2800 + 2800, "the idle 1600 bytes hold neither; both are new")
         }
+    }
+
+    func testNewAllocationsReleaseIdleOnesInsteadOfRaisingTheHighWaterMark() throws {
+        let context = try cpuContext()
+        XCTAssertEqual(context.allocatedBytes, 0)
+        do {
+            let both = try (DeviceBuffer<Float>(context, count: 1000), DeviceBuffer<Float>(context, count: 3000))
+            XCTAssertEqual(both.0.count + both.1.count, 4000)
+        }
+        XCTAssertEqual(context.allocatedBytes, 16000, "both freed buffers stay pooled")
+        XCTAssertEqual(context.liveBytes, 0)
+        XCTAssertEqual(context.peakLiveBytes, 16000)
+        do {
+            // 1996 bytes fit neither idle allocation (4000 is over twice the request): the largest
+            // idle one goes back to the driver, so the pool stays under its high-water mark.
+            let small = try DeviceBuffer<Float>(context, count: 499)
+            XCTAssertEqual(context.allocatedBytes, 4000 + 1996)
+            XCTAssertEqual(context.liveBytes, 1996)
+            XCTAssertEqual(context.peakAllocatedBytes, 16000)
+            do { _ = try DeviceBuffer<Float>(context, count: 1000) }
+            XCTAssertEqual(context.allocatedBytes, 5996, "the idle 4000-byte allocation is still there to be reused")
+            // Above the mark, every idle allocation goes first: the new mark is what buffers in use hold.
+            let large = try DeviceBuffer<Float>(context, count: 5000)
+            XCTAssertEqual(context.allocatedBytes, 1996 + 20000)
+            XCTAssertEqual(context.peakAllocatedBytes, 21996)
+            XCTAssertEqual(context.peakLiveBytes, 21996)
+            XCTAssertEqual(small.count + large.count, 5499)
+        }
+        XCTAssertEqual(context.liveBytes, 0)
+        context.resetPeakBytes()
+        XCTAssertEqual(context.peakLiveBytes, 0, "the peaks start again from what is held now")
+        XCTAssertEqual(context.peakAllocatedBytes, 21996, "idle pooled allocations still count")
     }
 
     func testOversizedAllocationNamesSizeAndLimits() throws {

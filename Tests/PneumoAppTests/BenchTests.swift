@@ -109,19 +109,20 @@ final class BenchTests: XCTestCase {
         let result = ModelBenchmarkResult(
             model: "tiny", batch: 2, inputShape: [2, 16, 16], parameters: workload.model.parameterCount,
             trainingWindows: [10, 12, 11], trainingImagesPerSecond: 11, inferenceWindows: nil, inferenceImagesPerSecond: nil,
-            peakDeviceBytes: 3 << 20, profile: profile)
+            peakDeviceBytes: 3 << 20, peakLiveBytes: 5 << 19, profile: profile)
         var gemm = GEMMShapeTiming(m: 8, n: 9, k: 10, uses: ["requested"])
         gemm.gflops = 1.5
         let report = BenchReport(device: BenchDeviceInfo(context.device), models: [result], gemm: [gemm], notes: ["a note"])
         let json = try report.json()
         let decoded = try JSONDecoder().decode(BenchReport.self, from: Data(json.utf8))
         XCTAssertEqual(decoded.models.first?.trainingImagesPerSecond, 11)
+        XCTAssertEqual(decoded.models.first?.peakLiveBytes, 5 << 19)
         XCTAssertEqual(decoded.models.first?.profile?.segments.count, profile.segments.count)
         XCTAssertEqual(decoded.gemm, [gemm])
         XCTAssertEqual(decoded.device.driver, context.device.driverVersion)
 
         let text = BenchReportText.render(report)
-        for expected in [context.device.name, "driver \(context.device.driverVersion)", "tiny", "3.0 MiB", "Conv2D 2->4 k3", "maxpool_forward", "note: a note", "1.50"] {
+        for expected in [context.device.name, "driver \(context.device.driverVersion)", "tiny", "3.0 MiB", "2.5 MiB", "peak live", "Conv2D 2->4 k3", "maxpool_forward", "note: a note", "1.50"] {
             XCTAssertTrue(text.contains(expected), "missing \(expected) in\n\(text)")
         }
     }

@@ -7,6 +7,8 @@ public final class AddReLU: Op {
     public var inputArity: OpArity { .atLeast(2) }
     private var saved: (output: Tensor, inputCount: Int)?
 
+    public func releaseSaved() { saved = nil }
+
     /// A fused addition and ReLU; it has no parameters.
     public init() {}
 

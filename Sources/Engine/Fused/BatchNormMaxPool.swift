@@ -18,6 +18,8 @@ public final class BatchNormMaxPool: Layer {
     public var buffers: [(name: String, tensor: Tensor)] { norm.buffers }
     private var saved: Saved?
 
+    public func releaseSaved() { saved = nil }
+
     private struct Saved {
         let input: Tensor
         let statistics: Normalization.Statistics

@@ -11,6 +11,8 @@ public final class BatchNormReLU: Layer {
     public var buffers: [(name: String, tensor: Tensor)] { norm.buffers }
     private var saved: (input: Tensor, statistics: Normalization.Statistics)?
 
+    public func releaseSaved() { saved = nil }
+
     /// Fuses `norm` with the ReLU after it.
     public init(_ norm: BatchNorm) { self.norm = norm }
 

@@ -9,6 +9,8 @@ public final class ReLUMaxPool: Layer {
     public let pool: MaxPool2D
     private var saved: (argmax: DeviceBuffer<Int32>, geometry: PoolGeometry, context: ComputeContext)?
 
+    public func releaseSaved() { saved = nil }
+
     /// Fuses a ReLU with `pool` after it.
     public init(_ pool: MaxPool2D) { self.pool = pool }
 

@@ -6,6 +6,8 @@ public final class ReLU: Layer {
     public var kind: String { "ReLU" }
     private var input: Tensor?
 
+    public func releaseSaved() { input = nil }
+
     /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }
 
@@ -29,6 +31,8 @@ public final class LeakyReLU: Layer {
     public let slope: Float
     public var kind: String { "LeakyReLU" }
     private var input: Tensor?
+
+    public func releaseSaved() { input = nil }
 
     /// A layer with the given negative slope (PyTorch's default 0.01); throws for a non-finite slope.
     public init(_ context: ComputeContext, slope: Float = 0.01) throws {
@@ -58,6 +62,8 @@ public final class Sigmoid: Layer {
     public var kind: String { "Sigmoid" }
     private var output: Tensor?
 
+    public func releaseSaved() { output = nil }
+
     /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }
 
@@ -81,6 +87,8 @@ public final class Tanh: Layer {
     public var kind: String { "Tanh" }
     private var output: Tensor?
 
+    public func releaseSaved() { output = nil }
+
     /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }
 
@@ -103,6 +111,8 @@ public final class Softmax: Layer {
     public let context: ComputeContext
     public var kind: String { "Softmax" }
     private var output: Tensor?
+
+    public func releaseSaved() { output = nil }
 
     /// A layer on `context`; it has no parameters.
     public init(_ context: ComputeContext) { self.context = context }

@@ -25,6 +25,8 @@ public final class BatchNorm: Layer {
 
     private var saved: (input: Tensor, statistics: Normalization.Statistics)?
 
+    public func releaseSaved() { saved = nil }
+
     /// PyTorch's defaults: momentum 0.1, epsilon 1e-5; weight 1, bias 0, running mean 0, running variance 1.
     public init(_ context: ComputeContext, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) throws {
         guard channels > 0 else {

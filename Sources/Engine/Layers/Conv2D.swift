@@ -18,6 +18,8 @@ public final class Conv2D: Layer {
     let convolution: Convolution
     private var saved: (input: Tensor, geometry: ConvGeometry)?
 
+    public func releaseSaved() { saved = nil }
+
     /// Weights from `initializer` (fan-in = C * k * k, fan-out = F * k * k); zero bias.
     public init(
         _ context: ComputeContext, inputChannels: Int, filters: Int, kernelSize: Int, stride: Int = 1,

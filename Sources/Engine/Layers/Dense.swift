@@ -14,6 +14,8 @@ public final class Dense: Layer {
     let gemm: GEMM
     private var savedInput: Tensor?
 
+    public func releaseSaved() { savedInput = nil }
+
     /// Weights from `initializer` (fan-in = inputFeatures, fan-out = outputFeatures); zero bias.
     public init(
         _ context: ComputeContext, inputFeatures: Int, outputFeatures: Int, rng: inout SeededGenerator,

@@ -25,6 +25,9 @@ public protocol Op: AnyObject {
     func backward(inputGradientsFrom outputGradient: Tensor) throws -> [Tensor]
     /// Writes the parameters' gradients only, for an op whose input gradients nobody reads.
     func backwardParameters(_ outputGradient: Tensor) throws
+    /// Drops what `forward` kept for `backward`, so its memory goes back to the pool; `Graph`
+    /// calls it once a step's backward has run. A later `backward` needs a new forward.
+    func releaseSaved()
 }
 
 /// The number of inputs an op accepts.
@@ -54,6 +57,8 @@ extension Op {
     public var buffers: [(name: String, tensor: Tensor)] { [] }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
     public func backwardParameters(_ outputGradient: Tensor) throws { _ = try backward(inputGradientsFrom: outputGradient) }
+    /// Ops that keep only shapes or counts have nothing worth handing back.
+    public func releaseSaved() {}
 }
 
 /// An op with one input, written against one tensor.

@@ -9,6 +9,8 @@ public final class MaxPool2D: Layer {
     private let pooling: Pooling
     private var saved: (argmax: DeviceBuffer<Int32>, geometry: PoolGeometry, context: ComputeContext)?
 
+    public func releaseSaved() { saved = nil }
+
     /// A `size` x `size` window moved by `stride` (default: `size`, no overlap).
     public init(_ context: ComputeContext, size: Int, stride: Int? = nil) throws {
         self.size = size

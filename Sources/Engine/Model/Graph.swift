@@ -179,7 +179,9 @@ public final class Graph {
     }
 
     /// The gradient with respect to the output of node `target` (observable), running backward
-    /// only through the steps after it; `mode` must be the one the forward pass used.
+    /// only through the steps after it; `mode` must be the one the forward pass used. Each step
+    /// releases what its forward saved as soon as its backward has run, so the activations go
+    /// back to the pool during the pass, and a second backward needs a new forward.
     public func backpropagate(
         _ outputGradient: Tensor, to target: String?, mode: (Step) -> StepMode, around: StepWrapper = { _, _, pass in try pass() }
     ) throws -> Tensor {
@@ -203,6 +205,8 @@ public final class Graph {
                 }
             }
             try around(index, step, pass)
+            // What the forward kept for this backward is spent: hand it back now, not at the next forward.
+            step.op.releaseSaved()
             for (name, (inputGradient, want)) in zip(step.inputs, zip(inputGradients, wanted)) where want {
                 try accumulate(inputGradient, into: name, &gradients)
             }

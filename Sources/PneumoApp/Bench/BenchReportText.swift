@@ -7,13 +7,13 @@ public enum BenchReportText {
         let d = report.device
         out.append("device: \(d.name) (\(d.kind), \(d.platform), driver \(d.driver), \(d.computeUnits) compute units, \(mebibytes(d.globalMemoryBytes)))")
         out.append("")
-        var table = [["model", "batch", "input", "params", "train img/s", "min-max", "img/CPU-s", "infer img/s", "peak memory"]]
+        var table = [["model", "batch", "input", "params", "train img/s", "min-max", "img/CPU-s", "infer img/s", "peak memory", "peak live"]]
         for r in report.models {
             table.append([
                 r.model, String(r.batch), r.inputShape.map(String.init).joined(separator: "x"), String(r.parameters),
                 fixed(r.trainingImagesPerSecond), "\(fixed(r.trainingWindows.min() ?? 0))-\(fixed(r.trainingWindows.max() ?? 0))",
                 r.trainingImagesPerCPUSecond.map(fixed) ?? "-",
-                r.inferenceImagesPerSecond.map(fixed) ?? "-", mebibytes(r.peakDeviceBytes),
+                r.inferenceImagesPerSecond.map(fixed) ?? "-", mebibytes(r.peakDeviceBytes), r.peakLiveBytes.map(mebibytes) ?? "-",
             ])
         }
         if !report.models.isEmpty { out.append(columns(table)) }

@@ -17,13 +17,18 @@ public struct ModelBenchmarkResult: Codable, Sendable {
     public var trainingImagesPerCPUSecond: Double?
     public var inferenceWindows: [Double]?
     public var inferenceImagesPerSecond: Double?
-    /// The largest number of bytes the model's context held on the device during training steps.
+    /// The largest number of bytes the model's context held on the device during training steps
+    /// (the buffer pool's high-water mark: buffers in use and idle pooled ones).
     public var peakDeviceBytes: Int
+    /// The largest number of those bytes held by buffers in use at once; the rest of
+    /// `peakDeviceBytes` is idle pooled memory (nil in reports written before it was measured).
+    public var peakLiveBytes: Int?
     public var profile: StepProfile?
 
     public init(
         model: String, batch: Int, inputShape: [Int], parameters: Int, trainingWindows: [Double], trainingImagesPerSecond: Double,
-        inferenceWindows: [Double]?, inferenceImagesPerSecond: Double?, peakDeviceBytes: Int, profile: StepProfile?
+        inferenceWindows: [Double]?, inferenceImagesPerSecond: Double?, peakDeviceBytes: Int, peakLiveBytes: Int? = nil,
+        profile: StepProfile?
     ) {
         self.model = model
         self.batch = batch
@@ -35,6 +40,7 @@ public struct ModelBenchmarkResult: Codable, Sendable {
         self.inferenceWindows = inferenceWindows
         self.inferenceImagesPerSecond = inferenceImagesPerSecond
         self.peakDeviceBytes = peakDeviceBytes
+        self.peakLiveBytes = peakLiveBytes
         self.profile = profile
     }
 }
@@ -78,6 +84,7 @@ public enum ModelBenchmark {
         // The training step's peak, before inference allocates buffers of other sizes on top of
         // the pool the training steps leave behind.
         let trainingPeak = context.peakAllocatedBytes
+        let trainingLivePeak = context.peakLiveBytes
         var inference: [Double]?
         if plan.inference {
             inference = try ThroughputMeter.measure(
@@ -88,7 +95,7 @@ public enum ModelBenchmark {
             model: spec.name, batch: batch, inputShape: workload.model.inputShape, parameters: workload.model.parameterCount,
             trainingWindows: training, trainingImagesPerSecond: ThroughputMeter.median(training),
             inferenceWindows: inference, inferenceImagesPerSecond: inference.map(ThroughputMeter.median),
-            peakDeviceBytes: trainingPeak, profile: nil)
+            peakDeviceBytes: trainingPeak, peakLiveBytes: trainingLivePeak, profile: nil)
         result.trainingImagesPerCPUSecond = ThroughputMeter.median(windows.map(\.imagesPerCPUSecond))
         if plan.profileSteps > 0 {
             result.profile = try profile(spec, batch: batch, device: device, steps: plan.profileSteps, seed: plan.seed)
