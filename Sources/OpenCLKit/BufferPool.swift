@@ -6,11 +6,13 @@ import Foundation
 /// idle allocation that holds it, up to `slack` times its size: layers ask for many
 /// slightly different sizes, and exact matches alone left idle buffers piling up beside new ones.
 ///
-/// A request no idle allocation fits would otherwise pile a new allocation on top of idle
-/// ones of the wrong sizes, so the pool's footprint drifted above what its buffers ever held
-/// at once. Before an allocation that would raise the high-water mark, idle allocations go
-/// back to the driver (largest first) until it fits under the mark: the mark then only rises
-/// when the buffers in use need more.
+/// A request no idle allocation fits piles a new allocation on top of idle ones of the wrong
+/// sizes, so the pool's footprint drifts above what its buffers ever held at once. Under the
+/// `.lean` policy, before an allocation that would raise the high-water mark, idle
+/// allocations go back to the driver (largest first) until it fits under the mark: the mark
+/// then only rises when the buffers in use need more, at the price of allocating some buffers
+/// again on every step. Under `.keepIdle` (the default) idle allocations stay for reuse and
+/// go back only when the driver refuses a new one.
 final class BufferPool: @unchecked Sendable {
     /// Largest ratio of a reused allocation's size to the request.
     static let slack = 2
@@ -38,10 +40,18 @@ final class BufferPool: @unchecked Sendable {
         return (memory, size)
     }
 
-    /// Before a new allocation of `bytes`: releases idle allocations, largest first, while
-    /// allocating on top of them would take the pool past its high-water mark.
+    /// What the pool does with idle allocations when a new one is needed.
+    var policy: BufferPoolPolicy {
+        get { lock.lock(); defer { lock.unlock() }; return currentPolicy }
+        set { lock.lock(); currentPolicy = newValue; lock.unlock() }
+    }
+    private var currentPolicy = BufferPoolPolicy.keepIdle
+
+    /// Before a new allocation of `bytes` under the `.lean` policy: releases idle allocations,
+    /// largest first, while allocating on top of them would take the pool past its high-water mark.
     func makeRoom(for bytes: Int) {
         lock.lock(); defer { lock.unlock() }
+        guard currentPolicy == .lean else { return }
         while allocatedBytes + bytes > highWaterBytes, let size = idleSizes.last {
             clReleaseMemObject(removeIdle(at: idleSizes.count - 1))
             allocatedBytes -= size
@@ -83,6 +93,12 @@ final class BufferPool: @unchecked Sendable {
 
     func releaseAll() { releaseIdle() }
 
+    /// Bytes of the idle allocations the pool keeps.
+    var idleBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return allocatedBytes - liveBytes
+    }
+
     /// Counts an allocation handed to a buffer; the caller holds the lock.
     private func markLive(_ bytes: Int) {
         liveBytes += bytes
@@ -109,4 +125,13 @@ final class BufferPool: @unchecked Sendable {
         }
         return memory
     }
+}
+
+/// How a context's buffer pool trades device memory for allocation work.
+public enum BufferPoolPolicy: String, Sendable, CaseIterable {
+    /// Idle allocations stay for reuse; they go back to the driver only when it refuses a new one.
+    case keepIdle = "fast"
+    /// Idle allocations go back before the pool would grow past the most its buffers ever held
+    /// at once: the smallest footprint, with some buffers allocated again every step.
+    case lean
 }

@@ -66,4 +66,10 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// Gives pooled, unused buffers back to the driver.
     public func trimBufferPool() { pool.releaseIdle() }
+
+    /// What the buffer pool does with idle allocations (default `.keepIdle`).
+    public var bufferPoolPolicy: BufferPoolPolicy {
+        get { pool.policy }
+        set { pool.policy = newValue }
+    }
 }

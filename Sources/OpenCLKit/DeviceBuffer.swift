@@ -45,9 +45,13 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
         }
         context.pool.makeRoom(for: bytes)
         var status: cl_int = 0
-        guard let memory = clCreateBuffer(context.context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status),
-              status == CL_SUCCESS
-        else {
+        var created = clCreateBuffer(context.context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
+        if created == nil || status != CL_SUCCESS, context.pool.idleBytes > 0 {
+            // The driver is out of room: hand back what the pool keeps idle and try once more.
+            context.pool.releaseIdle()
+            created = clCreateBuffer(context.context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
+        }
+        guard let memory = created, status == CL_SUCCESS else {
             throw OpenCLError.allocationFailed(
                 bytes: bytes, device: device.name, maxAllocation: device.maxAllocation,
                 globalMemory: device.globalMemory, code: status)

@@ -66,6 +66,7 @@ final class GraphMemoryTests: XCTestCase {
     /// of what was allocated before the first forward (weights, gradients, images).
     func testLiveBytesInTheBackwardPassShrinkWithTheStepsLeft() throws {
         let context = try freshContext()
+        context.bufferPoolPolicy = .lean
         let graph = try pyramid(context)
         let batch = 8
         let input = try images(context, batch: batch)
@@ -86,6 +87,16 @@ final class GraphMemoryTests: XCTestCase {
             }
         }
         XCTAssertEqual(checked, graph.steps.count)
-        XCTAssertEqual(context.peakAllocatedBytes, context.peakLiveBytes, "the pool never holds more than its buffers did at once")
+        XCTAssertEqual(context.peakAllocatedBytes, context.peakLiveBytes, "a lean pool never holds more than its buffers did at once")
+    }
+
+    func testMemoryPolicyComesFromTheEnvironment() throws {
+        XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: [:]), .keepIdle)
+        XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: ["PNEUMO_MEMORY": "fast"]), .keepIdle)
+        XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: ["PNEUMO_MEMORY": "Lean"]), .lean)
+        XCTAssertThrowsError(try EngineRuntime.bufferPoolPolicy(from: ["PNEUMO_MEMORY": "small"])) { error in
+            XCTAssertTrue("\(error)".contains("PNEUMO_MEMORY=small"), "\(error)")
+            XCTAssertTrue("\(error)".contains("lean"), "\(error)")
+        }
     }
 }

@@ -130,17 +130,32 @@ final class HostLayerTests: XCTestCase {
         do { _ = try DeviceBuffer<Float>(context, count: 1000) }
         XCTAssertEqual(context.allocatedBytes - start, 4000)
         do { _ = try DeviceBuffer<Float>(context, count: 400) }
-        // Not handed out, and not kept beside the new 1600 bytes either: that would raise the high-water mark.
-        XCTAssertEqual(context.allocatedBytes - start, 1600, "more than twice the request is not handed out")
+        // Not handed out: a new 1600-byte allocation joins it (the default policy keeps idle ones).
+        XCTAssertEqual(context.allocatedBytes - start, 4000 + 1600, "more than twice the request is not handed out")
         do {
             let both = try (DeviceBuffer<Float>(context, count: 700), DeviceBuffer<Float>(context, count: 700))
             XCTAssertEqual(both.0.count + both.1.count, 1400)
-            XCTAssertEqual(context.allocatedBytes - start, 2800 + 2800, "the idle 1600 bytes hold neither; both are new")
+            XCTAssertEqual(context.allocatedBytes - start, 4000 + 1600 + 2800, "one takes the idle 4000 bytes, the 1600 hold neither")
         }
     }
 
-    func testNewAllocationsReleaseIdleOnesInsteadOfRaisingTheHighWaterMark() throws {
+    func testTheDefaultPolicyKeepsIdleAllocationsBesideNewOnes() throws {
         let context = try cpuContext()
+        XCTAssertEqual(context.bufferPoolPolicy, .keepIdle)
+        do { _ = try DeviceBuffer<Float>(context, count: 3000) }
+        do {
+            let small = try DeviceBuffer<Float>(context, count: 499)
+            XCTAssertEqual(context.allocatedBytes, 12000 + 1996, "the idle 12000 bytes stay for a later request of their size")
+            XCTAssertEqual(context.liveBytes, 1996)
+            XCTAssertEqual(small.count, 499)
+        }
+        do { _ = try DeviceBuffer<Float>(context, count: 3000) }
+        XCTAssertEqual(context.allocatedBytes, 12000 + 1996, "reused, not allocated again")
+    }
+
+    func testLeanPoolReleasesIdleAllocationsInsteadOfRaisingTheHighWaterMark() throws {
+        let context = try cpuContext()
+        context.bufferPoolPolicy = .lean
         XCTAssertEqual(context.allocatedBytes, 0)
         do {
             let both = try (DeviceBuffer<Float>(context, count: 1000), DeviceBuffer<Float>(context, count: 3000))

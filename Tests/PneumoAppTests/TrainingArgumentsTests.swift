@@ -6,7 +6,9 @@ import XCTest
 final class TrainingArgumentsTests: XCTestCase {
     func testDefaultsAreTheDocumentedOnes() throws {
         let options = try TrainingArguments().resolve()
-        XCTAssertEqual(options, TrainingOptions())
+        var documented = TrainingOptions()
+        documented.labelSmoothing = 0.1
+        XCTAssertEqual(options, documented, "the default recipe is the options' defaults with label smoothing 0.1")
         XCTAssertEqual(options.model, "pneumonet")
         XCTAssertEqual(options.threshold, .youden)
         XCTAssertEqual(options.classWeights, .auto)

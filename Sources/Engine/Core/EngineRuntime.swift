@@ -1,3 +1,4 @@
+import Foundation
 import OpenCLKit
 
 /// The one place a compute context for the engine is opened, so commands, the server and
@@ -7,16 +8,30 @@ import OpenCLKit
 /// job; recording work is the measurer's (`WorkLedger.start(for:)`).
 public enum EngineRuntime {
     /// Opens a context on `device` (recording each launch's device time when `profiling`)
-    /// with `tuning`, else the device's standard tuning. Throws when the driver cannot make
-    /// the context or `PNEUMO_DEVICE_PROFILE` names no profile family.
+    /// with `tuning`, else the device's standard tuning, and the buffer-pool policy
+    /// `PNEUMO_MEMORY` names (`fast`, the default, or `lean`). Throws when the driver cannot
+    /// make the context or `PNEUMO_DEVICE_PROFILE` or `PNEUMO_MEMORY` names nothing known.
     public static func open(device: Device, profiling: Bool = false, tuning: DeviceTuning? = nil) throws -> ComputeContext {
+        let policy = try bufferPoolPolicy(from: ProcessInfo.processInfo.environment)
         let context = try ComputeContext(device: device, profiling: profiling)
+        context.bufferPoolPolicy = policy
         if let tuning {
             context.setDeviceTuning(tuning)
         } else {
             _ = try context.deviceTuning()
         }
         return context
+    }
+
+    /// The buffer-pool policy `PNEUMO_MEMORY` names in `environment`; `.keepIdle` when unset.
+    public static func bufferPoolPolicy(from environment: [String: String]) throws -> BufferPoolPolicy {
+        guard let text = environment["PNEUMO_MEMORY"], !text.isEmpty else { return .keepIdle }
+        guard let policy = BufferPoolPolicy(rawValue: text.lowercased()) else {
+            throw EngineError.invalidConfiguration(
+                "PNEUMO_MEMORY=\(text) is not a memory policy; use fast (keep idle buffers for reuse, the default) "
+                    + "or lean (give idle buffers back before growing: the smallest footprint, some buffers allocated every step)")
+        }
+        return policy
     }
 
     /// Adds two vectors on `device` with the `smoke.cl` kernel and compares with the host:
