@@ -71,7 +71,8 @@ def train(pneumo, data, work, name, arguments, seed):
 
 def compare(pneumo, checkpoint, images, work, label):
     """Exports `checkpoint` and returns one table row for it."""
-    stem = os.path.join(work, label.replace(" ", "-").replace(",", ""))
+    # The file is named by the label before its parenthesis: MODEL.onnx is what the speed scripts open.
+    stem = os.path.join(work, label.split(" (")[0].replace(" ", "-").replace(",", ""))
     model_path, pixels_path = stem + ".onnx", stem + ".npy"
     run([pneumo, "export", "--model", checkpoint, "--format", "onnx", "--out", model_path], stem + ".export.log")
     run([pneumo, "export", "--model", checkpoint, "--format", "pixels", "--out", pixels_path] + images, stem + ".pixels.log")
