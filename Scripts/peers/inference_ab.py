@@ -11,7 +11,7 @@ import argparse
 import os
 import statistics
 
-from onnx_inference import onnx_rate, pneumo_rate
+from onnx_inference import add_timing_arguments, onnx_rate, pneumo_rate, thread_environment
 
 
 def main():
@@ -20,15 +20,11 @@ def main():
     parser.add_argument("--candidate", required=True, help="release pneumo binary being measured")
     parser.add_argument("--onnx-dir", required=True, help="folder holding MODEL.onnx for each built-in model")
     parser.add_argument("--models", default="pneumonet,seed-cnn-tuned,pneumoresnet")
-    parser.add_argument("--batches", default="1,32")
     parser.add_argument("--rounds", type=int, default=2, help="baseline-candidate pairs per model and batch")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--windows", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=3)
+    add_timing_arguments(parser)
     arguments = parser.parse_args()
 
-    environment = dict(os.environ, POCL_MAX_PTHREAD_COUNT=str(arguments.threads), POCL_CPU_MAX_CU_COUNT=str(arguments.threads))
+    environment = thread_environment(arguments.threads)
     timing = (arguments.warmup, arguments.windows, arguments.steps)
     print(f"{arguments.threads} threads each; each run the median of {arguments.windows} windows of {arguments.steps} batches; "
           f"{arguments.rounds} alternated rounds", flush=True)

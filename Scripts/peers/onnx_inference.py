@@ -51,19 +51,29 @@ def pneumo_rate(pneumo, model, batch, warmup, windows, steps, environment):
     raise SystemExit(f"pneumo bench gave no inference figure for {model} at batch {batch}")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pneumo", required=True, help="release pneumo binary")
-    parser.add_argument("--onnx-dir", required=True, help="folder holding MODEL.onnx for each built-in model")
-    parser.add_argument("--models", default="pneumonet,seed-cnn,seed-cnn-tuned,seed-dense")
+def add_timing_arguments(parser):
+    """The options every inference comparison shares: batch sizes, threads and the timing windows."""
     parser.add_argument("--batches", default="1,32")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--steps", type=int, default=3)
+
+
+def thread_environment(threads):
+    """The environment that caps PoCL (3.x and 4.x) at `threads` threads."""
+    return dict(os.environ, POCL_MAX_PTHREAD_COUNT=str(threads), POCL_CPU_MAX_CU_COUNT=str(threads))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pneumo", required=True, help="release pneumo binary")
+    parser.add_argument("--onnx-dir", required=True, help="folder holding MODEL.onnx for each built-in model")
+    parser.add_argument("--models", default="pneumonet,seed-cnn,seed-cnn-tuned,seed-dense")
+    add_timing_arguments(parser)
     arguments = parser.parse_args()
 
-    environment = dict(os.environ, POCL_MAX_PTHREAD_COUNT=str(arguments.threads), POCL_CPU_MAX_CU_COUNT=str(arguments.threads))
+    environment = thread_environment(arguments.threads)
     print(f"onnxruntime {ort.__version__}; {arguments.threads} threads each; median of {arguments.windows} windows "
           f"of {arguments.steps} batches")
     print("| model | batch | pneumo images/s | ONNX Runtime images/s | ONNX Runtime / pneumo |")

@@ -85,11 +85,7 @@ final class MixedTrainerTests: XCTestCase {
     var model: String!
 
     override func setUpWithError() throws {
-        folder = try temporaryDirectory(self)
-        try TinyChestXRays.make(at: folder.appendingPathComponent("data"))
-        context = try ComputeContext(device: try DeviceSelector.choose(flag: ProcessInfo.processInfo.environment["PNEUMO_TEST_DEVICE"] ?? "cpu").device)
-        data = TrainingData(root: folder.appendingPathComponent("data"), useCache: false)
-        model = try TinyChestXRays.writeArchitecture(in: folder)
+        (folder, context, data, model) = try TinyChestXRays.fixture(self)
     }
 
     private func stopper(after checks: Int?) -> () -> Bool {

@@ -57,6 +57,16 @@ enum TinyChestXRays {
         return url.path
     }
 
+    /// What a trainer test needs: a fresh folder holding the data set and the architecture file,
+    /// a context on the test device, and the training data read without the cache.
+    static func fixture(_ test: XCTestCase) throws -> (folder: URL, context: ComputeContext, data: TrainingData, model: String) {
+        let folder = try temporaryDirectory(test)
+        try make(at: folder.appendingPathComponent("data"))
+        let device = try DeviceSelector.choose(flag: ProcessInfo.processInfo.environment["PNEUMO_TEST_DEVICE"] ?? "cpu").device
+        return (folder, try ComputeContext(device: device), TrainingData(root: folder.appendingPathComponent("data"), useCache: false),
+                try writeArchitecture(in: folder))
+    }
+
     /// Options for a run of a few seconds: 4 batches of 6 per epoch, validation on the val folder.
     static func options(model: String, epochs: Int = 3) -> TrainingOptions {
         TrainingOptions(
@@ -72,11 +82,7 @@ final class TrainerTests: XCTestCase {
     var model: String!
 
     override func setUpWithError() throws {
-        folder = try temporaryDirectory(self)
-        try TinyChestXRays.make(at: folder.appendingPathComponent("data"))
-        context = try ComputeContext(device: try DeviceSelector.choose(flag: ProcessInfo.processInfo.environment["PNEUMO_TEST_DEVICE"] ?? "cpu").device)
-        data = TrainingData(root: folder.appendingPathComponent("data"), useCache: false)
-        model = try TinyChestXRays.writeArchitecture(in: folder)
+        (folder, context, data, model) = try TinyChestXRays.fixture(self)
     }
 
     private func train(_ options: TrainingOptions, into name: String, stopAfter checks: Int? = nil) throws -> (Trainer, TrainingOutcome) {
