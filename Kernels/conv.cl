@@ -50,6 +50,11 @@
 #define NV (TN / VW)
 #define IVEC CAT(int, VW)
 
+// Zeros out[from, to): the padding around a copied or pooled row.
+inline void zero_floats(__global float *restrict out, const int from, const int to) {
+    for (int x = from; x < to; ++x) out[x] = 0.0f;
+}
+
 // Copies planes [planes][H][W] (from src + srcOffset) into planes of Hp rows of Wp, `stride`
 // floats apart, with the image at row `top`, column `left` and zeros elsewhere (the floats
 // between Hp * Wp and the stride are never read). Work-item: `rowsPerItem` padded rows.
@@ -66,14 +71,14 @@ __kernel void pad_planes(
         const int y = row - top;
         __global float *restrict out = dst + plane * stride + row * Wp;
         if (y < 0 || y >= H) {
-            for (int x = 0; x < Wp; ++x) out[x] = 0.0f;
+            zero_floats(out, 0, Wp);
             continue;
         }
         const __global float *restrict in = src + srcOffset + (plane * H + y) * W;
         const int inner = min(W, Wp - left);
-        for (int x = 0; x < left; ++x) out[x] = 0.0f;
+        zero_floats(out, 0, left);
         for (int x = 0; x < inner; ++x) out[left + x] = in[x];
-        for (int x = left + inner; x < Wp; ++x) out[x] = 0.0f;
+        zero_floats(out, left + inner, Wp);
     }
 }
 
@@ -95,12 +100,12 @@ __kernel void pad_pooled_planes(
         const int y = row - top;
         __global float *restrict out = dst + plane * stride + row * Wp;
         if (y < 0 || y >= H) {
-            for (int x = 0; x < Wp; ++x) out[x] = 0.0f;
+            zero_floats(out, 0, Wp);
             continue;
         }
         const __global float *restrict in = src + srcOffset + (plane * SH + y * step) * SW;
         const int inner = min(W, Wp - left);
-        for (int x = 0; x < left; ++x) out[x] = 0.0f;
+        zero_floats(out, 0, left);
         int x = 0;
         if (size == 2 && step == 2) {
             // Eight windows at once, as maxpool2x2_row takes them (same comparisons, lane by lane).
@@ -125,7 +130,7 @@ __kernel void pad_pooled_planes(
             }
             out[left + x] = value;
         }
-        for (int x = left + inner; x < Wp; ++x) out[x] = 0.0f;
+        zero_floats(out, left + inner, Wp);
     }
 }
 
