@@ -11,8 +11,10 @@ import Foundation
 /// `.lean` policy, before an allocation that would raise the high-water mark, idle
 /// allocations go back to the driver (largest first) until it fits under the mark: the mark
 /// then only rises when the buffers in use need more, at the price of allocating some buffers
-/// again on every step. Under `.keepIdle` (the default) idle allocations stay for reuse and
-/// go back only when the driver refuses a new one.
+/// again on every step. Under `.keepIdle` idle allocations stay for reuse and go back only
+/// when the driver refuses a new one. Under `.planned` (the default) the pool is lean, and the
+/// temporaries of repeated work come from a block laid out in advance (`RepeatingRegions`), so
+/// a training step neither allocates nor holds more than the lean pool.
 final class BufferPool: @unchecked Sendable {
     /// Largest ratio of a reused allocation's size to the request.
     static let slack = 2
@@ -20,7 +22,9 @@ final class BufferPool: @unchecked Sendable {
     /// The sizes in `idle` that hold at least one allocation, ascending.
     private var idleSizes: [Int] = []
     private let lock = NSLock()
-    private(set) var allocatedBytes = 0
+    private let regions: RepeatingRegions
+    /// Bytes of the pool's own allocations, in use or idle (arenas apart).
+    private var poolBytes = 0
     private(set) var peakBytes = 0
     /// Bytes of the allocations buffers hold now (allocated less idle), and their largest value.
     private(set) var liveBytes = 0
@@ -28,6 +32,65 @@ final class BufferPool: @unchecked Sendable {
     /// The largest `allocatedBytes` ever, which `resetPeaks` leaves alone: the ceiling idle
     /// allocations are trimmed to.
     private var highWaterBytes = 0
+
+    /// `alignment`: where sub-buffers of an arena may start (the device's base address alignment).
+    init(alignment: Int) {
+        regions = RepeatingRegions(alignment: alignment)
+    }
+
+    /// Bytes allocated on the device: the pool's allocations, in use or idle, and the arenas.
+    var allocatedBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return totalBytes
+    }
+
+    private var totalBytes: Int { poolBytes + regions.blockBytes }
+
+    /// Opens a run of the repeated work `key` on this thread; false when one is open already
+    /// (runs do not nest) or the policy plans nothing.
+    func beginRepeating(_ key: String) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard currentPolicy == .planned else { return false }
+        return regions.begin(key)
+    }
+
+    /// Closes the open run; a run that threw (`completed` false) teaches the planner nothing.
+    /// `create` allocates a block for the plans of the given size, or returns nil when the
+    /// driver refuses.
+    func endRepeating(completed: Bool, maxAllocation: Int, create: (Int) -> cl_mem?) {
+        lock.lock(); defer { lock.unlock() }
+        let planned = regions.end(completed: completed) { bytes in
+            guard bytes <= maxAllocation else { return nil }
+            // The runs recorded so far left their temporaries idle here; the plan replaces them
+            // (given back before the block is allocated, so the two never add up).
+            releaseIdleLocked()
+            guard let memory = create(bytes) else { return nil }
+            peakBytes = max(peakBytes, totalBytes + bytes)
+            highWaterBytes = max(highWaterBytes, totalBytes + bytes)
+            return memory
+        }
+        if planned { releaseIdleLocked() }
+    }
+
+    /// A planned buffer for a request of the open run, when its slot is free.
+    func planned(bytes: Int) -> (memory: cl_mem, bytes: Int)? {
+        lock.lock(); defer { lock.unlock() }
+        guard let slot = regions.request(bytes: bytes) else { return nil }
+        markLive(slot.bytes)
+        return slot
+    }
+
+    /// Tells the open run which memory its last request got from the pool, to record its free.
+    func bindToRun(_ memory: cl_mem) {
+        lock.lock(); defer { lock.unlock() }
+        regions.bindLastRequest(memory)
+    }
+
+    /// Runs that took every buffer from their plan (for tests).
+    var plannedRuns: Int {
+        lock.lock(); defer { lock.unlock() }
+        return regions.plannedRuns
+    }
 
     /// An idle allocation of at least `bytes` (and at most `slack` times that), with its size.
     func take(bytes: Int) -> (memory: cl_mem, bytes: Int)? {
@@ -45,37 +108,38 @@ final class BufferPool: @unchecked Sendable {
         get { lock.lock(); defer { lock.unlock() }; return currentPolicy }
         set { lock.lock(); currentPolicy = newValue; lock.unlock() }
     }
-    private var currentPolicy = BufferPoolPolicy.keepIdle
+    private var currentPolicy = BufferPoolPolicy.planned
 
     /// Before a new allocation of `bytes` under the `.lean` policy: releases idle allocations,
     /// largest first, while allocating on top of them would take the pool past its high-water mark.
     func makeRoom(for bytes: Int) {
         lock.lock(); defer { lock.unlock() }
-        guard currentPolicy == .lean else { return }
-        while allocatedBytes + bytes > highWaterBytes, let size = idleSizes.last {
+        guard currentPolicy != .keepIdle else { return }
+        while totalBytes + bytes > highWaterBytes, let size = idleSizes.last {
             clReleaseMemObject(removeIdle(at: idleSizes.count - 1))
-            allocatedBytes -= size
+            poolBytes -= size
         }
     }
 
     func recordAllocation(bytes: Int) {
         lock.lock(); defer { lock.unlock() }
-        allocatedBytes += bytes
-        peakBytes = max(peakBytes, allocatedBytes)
-        highWaterBytes = max(highWaterBytes, allocatedBytes)
+        poolBytes += bytes
+        peakBytes = max(peakBytes, totalBytes)
+        highWaterBytes = max(highWaterBytes, totalBytes)
         markLive(bytes)
     }
 
     /// Starts both peaks again from the bytes held now, so a caller can measure one stretch of work.
     func resetPeaks() {
         lock.lock(); defer { lock.unlock() }
-        peakBytes = allocatedBytes
+        peakBytes = totalBytes
         peakLiveBytes = liveBytes
     }
 
     func recycle(_ memory: cl_mem, bytes: Int) {
         lock.lock(); defer { lock.unlock() }
         liveBytes -= bytes
+        if regions.free(memory) { return }
         let low = firstIdleIndex(atLeast: bytes)
         if low == idleSizes.count || idleSizes[low] != bytes { idleSizes.insert(bytes, at: low) }
         idle[bytes, default: []].append(memory)
@@ -83,20 +147,29 @@ final class BufferPool: @unchecked Sendable {
 
     func releaseIdle() {
         lock.lock(); defer { lock.unlock() }
+        releaseIdleLocked()
+    }
+
+    /// Idle allocations and arenas back to the driver (arena slots in use stay until freed).
+    func releaseAll() {
+        lock.lock(); defer { lock.unlock() }
+        releaseIdleLocked()
+        regions.releaseAll()
+    }
+
+    private func releaseIdleLocked() {
         for (bytes, list) in idle {
             for memory in list { clReleaseMemObject(memory) }
-            allocatedBytes -= bytes * list.count
+            poolBytes -= bytes * list.count
         }
         idle = [:]
         idleSizes = []
     }
 
-    func releaseAll() { releaseIdle() }
-
     /// Bytes of the idle allocations the pool keeps.
     var idleBytes: Int {
         lock.lock(); defer { lock.unlock() }
-        return allocatedBytes - liveBytes
+        return poolBytes - (liveBytes - regions.liveSlotBytes)
     }
 
     /// Counts an allocation handed to a buffer; the caller holds the lock.
@@ -132,6 +205,9 @@ public enum BufferPoolPolicy: String, Sendable, CaseIterable {
     /// Idle allocations stay for reuse; they go back to the driver only when it refuses a new one.
     case keepIdle = "fast"
     /// Idle allocations go back before the pool would grow past the most its buffers ever held
-    /// at once: the smallest footprint, with some buffers allocated again every step.
+    /// at once: a small footprint, with some buffers allocated again every step.
     case lean
+    /// Lean, and repeated work (`ComputeContext.repeating`) takes its temporaries from an arena
+    /// planned from its first runs: a lean footprint without allocating on every step.
+    case planned
 }

@@ -31,7 +31,9 @@ public final class ComputeContext: @unchecked Sendable {
         profiler = profiling ? Profiler() : nil
         // PoCL caches compiled kernels itself; fetching binaries from it would compile twice.
         programs = ProgramCache(binaryCache: device.isPoCL ? nil : binaryCache)
-        pool = BufferPool()
+        // Arena slots start on the device's sub-buffer alignment, and never below 128 bytes so
+        // vector loads stay aligned.
+        pool = BufferPool(alignment: max(128, device.baseAddressAlignment))
     }
 
     /// A context on the device `DeviceSelector.choose` picks.
@@ -67,7 +69,30 @@ public final class ComputeContext: @unchecked Sendable {
     /// Gives pooled, unused buffers back to the driver.
     public func trimBufferPool() { pool.releaseIdle() }
 
-    /// What the buffer pool does with idle allocations (default `.keepIdle`).
+    /// Runs `body`, one run of work that repeats with the same allocations (a training step
+    /// of one batch shape, named by `key`). Under the `.planned` policy, once two runs in a row
+    /// allocate alike, later runs take their temporaries from one arena laid out for them.
+    /// Buffers `body` returns, or keeps beyond the run, are allocated as usual. Runs do not
+    /// nest: an inner call just runs its body.
+    public func repeating<Result>(_ key: String, _ body: () throws -> Result) rethrows -> Result {
+        guard pool.beginRepeating(key) else { return try body() }
+        var completed = false
+        defer {
+            pool.endRepeating(completed: completed, maxAllocation: device.maxAllocation) { bytes in
+                var status: cl_int = 0
+                let memory = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
+                return status == CL_SUCCESS ? memory : nil
+            }
+        }
+        let result = try body()
+        completed = true
+        return result
+    }
+
+    /// Runs of repeated work that took every temporary from their arena.
+    public var plannedRuns: Int { pool.plannedRuns }
+
+    /// What the buffer pool does with idle allocations and repeated work (default `.planned`).
     public var bufferPoolPolicy: BufferPoolPolicy {
         get { pool.policy }
         set { pool.policy = newValue }

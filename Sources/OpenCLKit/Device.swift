@@ -60,6 +60,8 @@ public struct Device: @unchecked Sendable, CustomStringConvertible {
     public let globalMemory: Int
     public let localMemory: Int
     public let maxAllocation: Int
+    /// The alignment, in bytes, of a sub-buffer's start inside its parent buffer.
+    public let baseAddressAlignment: Int
     public let maxWorkGroupSize: Int
     public let openCLCVersion: String
     public let driverVersion: String
@@ -83,6 +85,7 @@ public struct Device: @unchecked Sendable, CustomStringConvertible {
         globalMemory = Int(try deviceValue(id, cl_device_info(CL_DEVICE_GLOBAL_MEM_SIZE)) as cl_ulong)
         localMemory = Int(try deviceValue(id, cl_device_info(CL_DEVICE_LOCAL_MEM_SIZE)) as cl_ulong)
         maxAllocation = Int(try deviceValue(id, cl_device_info(CL_DEVICE_MAX_MEM_ALLOC_SIZE)) as cl_ulong)
+        baseAddressAlignment = max(1, Int(try deviceValue(id, cl_device_info(CL_DEVICE_MEM_BASE_ADDR_ALIGN)) as cl_uint) / 8)
         maxWorkGroupSize = Int(try deviceValue(id, cl_device_info(CL_DEVICE_MAX_WORK_GROUP_SIZE)) as Int)
         openCLCVersion = try deviceString(id, cl_device_info(CL_DEVICE_OPENCL_C_VERSION))
         driverVersion = try deviceString(id, cl_device_info(CL_DRIVER_VERSION))

@@ -90,10 +90,40 @@ final class GraphMemoryTests: XCTestCase {
         XCTAssertEqual(context.peakAllocatedBytes, context.peakLiveBytes, "a lean pool never holds more than its buffers did at once")
     }
 
+    /// Six Adam steps of the pyramid under each policy, each in a context of its own: the
+    /// planned steps give the same losses and weights bit for bit, take their temporaries from
+    /// the plan from the third step on, and never hold more than the lean pool.
+    func testPlannedStepsTrainBitForBitLikeThePoolInNoMoreMemory() throws {
+        var results: [BufferPoolPolicy: (losses: [Float], weights: [[Float]], peak: Int, planned: Int)] = [:]
+        for policy in [BufferPoolPolicy.keepIdle, .lean, .planned] {
+            let context = try freshContext()
+            context.bufferPoolPolicy = policy
+            let graph = try pyramid(context)
+            let loss = try BinaryCrossEntropy(context)
+            let optimizer = try Adam(context, learningRate: 0.01)
+            var losses: [Float] = []
+            for step in 0..<6 {
+                let input = try Tensor(context, shape: [8, 1, 32, 32], values: PointwiseFixtures.normal(8 * 1024, seed: UInt64(step)))
+                let targets = try Tensor(context, shape: [8], values: (0..<8).map { Float(($0 + step) % 2) })
+                losses.append(try graph.trainStep(input: input, targets: targets, loss: loss, optimizer: optimizer).loss.toArray()[0])
+            }
+            let weights = try graph.parameters.map { try $0.value.toArray() }
+            results[policy] = (losses, weights, context.peakAllocatedBytes, context.plannedRuns)
+        }
+        let fast = results[.keepIdle]!, lean = results[.lean]!, planned = results[.planned]!
+        XCTAssertEqual(planned.losses, fast.losses)
+        XCTAssertEqual(planned.weights, fast.weights)
+        XCTAssertEqual(planned.planned, 3, "step 1 also makes Adam's moments; steps 2 and 3 record alike; 4 to 6 run on the plan")
+        XCTAssertEqual(fast.planned, 0)
+        XCTAssertLessThanOrEqual(planned.peak, lean.peak)
+        XCTAssertLessThan(planned.peak, fast.peak)
+    }
+
     func testMemoryPolicyComesFromTheEnvironment() throws {
-        XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: [:]), .keepIdle)
+        XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: [:]), .planned)
         XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: ["PNEUMO_MEMORY": "fast"]), .keepIdle)
         XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: ["PNEUMO_MEMORY": "Lean"]), .lean)
+        XCTAssertEqual(try EngineRuntime.bufferPoolPolicy(from: ["PNEUMO_MEMORY": "planned"]), .planned)
         XCTAssertThrowsError(try EngineRuntime.bufferPoolPolicy(from: ["PNEUMO_MEMORY": "small"])) { error in
             XCTAssertTrue("\(error)".contains("PNEUMO_MEMORY=small"), "\(error)")
             XCTAssertTrue("\(error)".contains("lean"), "\(error)")

@@ -115,8 +115,19 @@ final class HostLayerTests: XCTestCase {
         XCTAssertEqual(afterFirst - before, 4096)
     }
 
-    func testFreedBuffersServeSmallerRequestsUpToTwiceTheirSize() throws {
+    /// A context whose pool keeps idle allocations (`fast`), so its sizes can be followed.
+    func keepIdleContext() throws -> ComputeContext {
         let context = try cpuContext()
+        context.bufferPoolPolicy = .keepIdle
+        return context
+    }
+
+    func testTheDefaultPolicyPlansRepeatedWork() throws {
+        XCTAssertEqual(try cpuContext().bufferPoolPolicy, .planned)
+    }
+
+    func testFreedBuffersServeSmallerRequestsUpToTwiceTheirSize() throws {
+        let context = try keepIdleContext()
         let start = context.allocatedBytes
         do { _ = try DeviceBuffer<Float>(context, count: 1000) }
         XCTAssertEqual(context.allocatedBytes - start, 4000)
@@ -130,7 +141,7 @@ final class HostLayerTests: XCTestCase {
         do { _ = try DeviceBuffer<Float>(context, count: 1000) }
         XCTAssertEqual(context.allocatedBytes - start, 4000)
         do { _ = try DeviceBuffer<Float>(context, count: 400) }
-        // Not handed out: a new 1600-byte allocation joins it (the default policy keeps idle ones).
+        // Not handed out: a new 1600-byte allocation joins it (this policy keeps idle ones).
         XCTAssertEqual(context.allocatedBytes - start, 4000 + 1600, "more than twice the request is not handed out")
         do {
             let both = try (DeviceBuffer<Float>(context, count: 700), DeviceBuffer<Float>(context, count: 700))
@@ -139,9 +150,8 @@ final class HostLayerTests: XCTestCase {
         }
     }
 
-    func testTheDefaultPolicyKeepsIdleAllocationsBesideNewOnes() throws {
-        let context = try cpuContext()
-        XCTAssertEqual(context.bufferPoolPolicy, .keepIdle)
+    func testTheFastPolicyKeepsIdleAllocationsBesideNewOnes() throws {
+        let context = try keepIdleContext()
         do { _ = try DeviceBuffer<Float>(context, count: 3000) }
         do {
             let small = try DeviceBuffer<Float>(context, count: 499)

@@ -9,7 +9,7 @@ import OpenCLKit
 public enum EngineRuntime {
     /// Opens a context on `device` (recording each launch's device time when `profiling`)
     /// with `tuning`, else the device's standard tuning, and the buffer-pool policy
-    /// `PNEUMO_MEMORY` names (`fast`, the default, or `lean`). Throws when the driver cannot
+    /// `PNEUMO_MEMORY` names (`planned`, the default, `fast` or `lean`). Throws when the driver cannot
     /// make the context or `PNEUMO_DEVICE_PROFILE` or `PNEUMO_MEMORY` names nothing known.
     public static func open(device: Device, profiling: Bool = false, tuning: DeviceTuning? = nil) throws -> ComputeContext {
         let policy = try bufferPoolPolicy(from: ProcessInfo.processInfo.environment)
@@ -23,13 +23,14 @@ public enum EngineRuntime {
         return context
     }
 
-    /// The buffer-pool policy `PNEUMO_MEMORY` names in `environment`; `.keepIdle` when unset.
+    /// The buffer-pool policy `PNEUMO_MEMORY` names in `environment`; `.planned` when unset.
     public static func bufferPoolPolicy(from environment: [String: String]) throws -> BufferPoolPolicy {
-        guard let text = environment["PNEUMO_MEMORY"], !text.isEmpty else { return .keepIdle }
+        guard let text = environment["PNEUMO_MEMORY"], !text.isEmpty else { return .planned }
         guard let policy = BufferPoolPolicy(rawValue: text.lowercased()) else {
             throw EngineError.invalidConfiguration(
-                "PNEUMO_MEMORY=\(text) is not a memory policy; use fast (keep idle buffers for reuse, the default) "
-                    + "or lean (give idle buffers back before growing: the smallest footprint, some buffers allocated every step)")
+                "PNEUMO_MEMORY=\(text) is not a memory policy; use planned (the default: lean, with each repeated "
+                    + "step's temporaries laid out once in one block), fast (keep idle buffers for reuse) "
+                    + "or lean (give idle buffers back before growing; some buffers allocated every step)")
         }
         return policy
     }

@@ -35,6 +35,7 @@ public final class InferenceGraph {
 
     /// The model's output for `input` [N, inputShape...], running statistics, no dropout.
     public func forward(_ input: Tensor) throws -> Tensor {
-        try graph.forward(input, mode: .inference)
+        // Batches of one shape repeat the same allocations: plan them (see `ComputeContext.repeating`).
+        try input.context.repeating("inference \(input.shape)") { try graph.forward(input, mode: .inference) }
     }
 }

@@ -4,10 +4,12 @@ extension Graph {
     /// still on the device until the caller wants them.
     @discardableResult
     public func trainStep(input: Tensor, targets: Tensor, loss: Loss, optimizer: Optimizer) throws -> (loss: Tensor, logits: Tensor) {
-        let logits = try forward(input, mode: .training)
-        let value = try loss.forward(logits: logits, targets: targets)
-        try backwardToParameters(try loss.backward())
-        try optimizer.step(parameters)
-        return (value, logits)
+        try input.context.repeating("training \(input.shape)") {
+            let logits = try forward(input, mode: .training)
+            let value = try loss.forward(logits: logits, targets: targets)
+            try backwardToParameters(try loss.backward())
+            try optimizer.step(parameters)
+            return (value, logits)
+        }
     }
 }

@@ -225,6 +225,13 @@ public final class Trainer {
     /// under MPI the gradients are averaged over the ranks between the backward pass and the
     /// update. Returns the labels training accuracy counts: the dominant one of a mixed image.
     private func step(_ batch: Batch, epoch: Int, index: Int, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor, labels: [Int]) {
+        // Steps of one batch size allocate alike: their temporaries get planned.
+        try session.context.repeating("training \(batch.count)") {
+            try plannedStep(batch, epoch: epoch, index: index, shouldStop: shouldStop)
+        }
+    }
+
+    private func plannedStep(_ batch: Batch, epoch: Int, index: Int, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor, labels: [Int]) {
         let context = session.context
         var input = try session.preprocessing.tensor(pixels: batch.pixels, count: batch.count, context: context)
         if let augmenter = session.augmenter { input = try augmenter(input) }
