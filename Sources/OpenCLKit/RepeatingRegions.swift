@@ -3,15 +3,16 @@ import Foundation
 
 /// Plans the temporaries of repeated work (a training step of one batch shape) into one arena.
 ///
-/// Each run of a region records its allocations. When a run records the same trace as the run
-/// just before it, of the same region, the allocations freed within the run get fixed places
+/// Each run of a region records its allocations. When a run records the same trace as the
+/// region's run before it, the allocations freed within the run get fixed places
 /// (`AllocationPlan`), and later runs take their buffers from there: no allocation, no pool
 /// lookup, and a footprint close to the most the step ever holds at once instead of the pool's
-/// sum of sizes. A shape met once in a while (an epoch's last, shorter batch) never runs twice
-/// in a row, so it stays on the pool and costs no memory of its own.
+/// sum of sizes.
 ///
 /// Every plan shares one block of device memory, as large as the largest plan: runs do not
-/// nest, so a training step and a validation batch never need their temporaries at once.
+/// nest, so a training step, an epoch's last and shorter batch and a validation batch never
+/// need their temporaries at once, and regions that alternate (ensemble members) each keep
+/// their plan at no cost in device memory.
 ///
 /// Nothing here trusts a plan to be right. A slot is handed out only when its size is the one
 /// asked for and no buffer in use overlaps its bytes (one kept from an earlier run, or from
@@ -41,11 +42,18 @@ final class RepeatingRegions {
         }
     }
 
-    private struct Planned {
-        let plan: AllocationPlan
+    /// What is known of one region: its plan, and its last run to compare the next with.
+    private struct Region {
+        var plan: AllocationPlan?
         /// The trace the plan was made from: a run that records it again needs no new plan.
-        let trace: AllocationTrace
+        var plannedTrace: AllocationTrace?
+        var previous: AllocationTrace?
+        /// When the region last ran (`runs` at the time), to forget the longest unused first.
+        var lastUse = 0
     }
+
+    /// Regions remembered at most; a model's graphs that are gone leave theirs behind.
+    static let regionLimit = 32
 
     private struct Run {
         let key: String
@@ -59,12 +67,11 @@ final class RepeatingRegions {
 
     /// Byte alignment of a slot's start (the device's sub-buffer alignment).
     let alignment: Int
-    private var plans: [String: Planned] = [:]
+    private var regions: [String: Region] = [:]
+    private var runs = 0
     private var block: Block?
     private var retiredBlocks: [Block] = []
     private var run: Run?
-    /// The last completed run, which the next run of the same region is compared with.
-    private var lastRun: (key: String, trace: AllocationTrace)?
     /// Handed-out sub-buffers: their block and the bytes they cover.
     private var handedOut: [OpaquePointer: (block: Block, range: Range<Int>)] = [:]
 
@@ -85,31 +92,44 @@ final class RepeatingRegions {
         return true
     }
 
-    /// Ends the open run and plans from it when the run before was the same region with the
-    /// same trace. `makeBlock` allocates a larger block when a plan needs one (nil: refused).
+    /// Ends the open run and plans from it when the region's run before recorded the same
+    /// trace. `makeBlock` allocates a larger block when a plan needs one (nil: refused).
     /// Returns true when a new plan was made.
     @discardableResult
     func end(completed: Bool, makeBlock: (Int) -> cl_mem?) -> Bool {
         guard let finished = run else { return false }
         run = nil
+        runs += 1
+        var region = regions[finished.key] ?? Region()
+        region.lastUse = runs
+        defer {
+            regions[finished.key] = region
+            forgetUnusedRegions()
+        }
         guard completed else {
-            lastRun = nil
+            region.previous = nil
             return false
         }
         var planned = false
-        let current = plans[finished.key]
-        if current != nil, !finished.diverged, finished.trace.entries.count == current!.plan.slots.count {
+        if let plan = region.plan, !finished.diverged, finished.trace.entries.count == plan.slots.count {
             plannedRuns += 1
-        } else if let last = lastRun, last.key == finished.key, last.trace == finished.trace,
-                  current?.trace != finished.trace {
+        } else if region.previous == finished.trace, region.plannedTrace != finished.trace {
             let plan = AllocationPlan(trace: finished.trace, alignment: alignment)
             if plan.arenaBytes > 0, reserve(plan.arenaBytes, makeBlock) {
-                plans[finished.key] = Planned(plan: plan, trace: finished.trace)
+                region.plan = plan
+                region.plannedTrace = finished.trace
                 planned = true
             }
         }
-        lastRun = (finished.key, finished.trace)
+        region.previous = finished.trace
         return planned
+    }
+
+    private func forgetUnusedRegions() {
+        while regions.count > RepeatingRegions.regionLimit,
+              let oldest = regions.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            regions[oldest] = nil
+        }
     }
 
     /// Records a request of the open run (on its thread) and returns a planned buffer for it
@@ -118,8 +138,7 @@ final class RepeatingRegions {
         guard var current = run, pthread_equal(current.thread, pthread_self()) != 0 else { return nil }
         let index = current.trace.request(bytes: bytes)
         defer { run = current }
-        guard let planned = plans[current.key] else { return nil }
-        let plan = planned.plan
+        guard let plan = regions[current.key]?.plan else { return nil }
         guard index < plan.slots.count, plan.requestedBytes[index] == bytes else {
             current.diverged = true
             return nil
@@ -168,8 +187,7 @@ final class RepeatingRegions {
     /// Forgets every plan and releases the block; slots still in use keep their memory until
     /// freed (OpenCL keeps a parent buffer alive while sub-buffers of it exist).
     func releaseAll() {
-        plans = [:]
-        lastRun = nil
+        regions = [:]
         if let block { retire(block) }
         block = nil
     }

@@ -87,6 +87,23 @@ final class RepeatingRegionTests: XCTestCase {
         XCTAssertEqual(try step(context, key: "a", scale: 3), 30_720)
     }
 
+    /// Regions that take turns (ensemble members on one batch, a training step and an epoch's
+    /// shorter last batch) each plan from their own previous run and share the block.
+    func testAlternatingRegionsEachKeepTheirPlan() throws {
+        let context = try plannedContext()
+        for run in 0..<5 {
+            XCTAssertEqual(try step(context, key: "a", scale: Float(run)), Float(run) * 10_240)
+            let sum = try context.repeating("b") { () -> Float in
+                let small = try DeviceBuffer<Float>(context, [Float](repeating: Float(run), count: 512))
+                do { _ = try DeviceBuffer<Float>(context, count: 256) }
+                return try small.read().reduce(0, +)
+            }
+            XCTAssertEqual(sum, Float(run) * 512)
+        }
+        XCTAssertEqual(context.plannedRuns, 6, "runs 3 to 5 of each region take every buffer from its plan")
+        XCTAssertEqual(context.allocatedBytes, 4 * (3072 + 2048 + 1024 + 4096), "one block, sized for the larger plan")
+    }
+
     func testAllocationsFromAnotherThreadAreLeftToThePool() throws {
         let context = try plannedContext()
         for run in 0..<3 { try step(context, scale: Float(run)) }

@@ -36,6 +36,8 @@ public final class InferenceGraph {
     /// The model's output for `input` [N, inputShape...], running statistics, no dropout.
     public func forward(_ input: Tensor) throws -> Tensor {
         // Batches of one shape repeat the same allocations: plan them (see `ComputeContext.repeating`).
-        try input.context.repeating("inference \(input.shape)") { try graph.forward(input, mode: .inference) }
+        try input.context.repeating("inference \(ObjectIdentifier(self)) \(input.shape)") {
+            try graph.forward(input, mode: .inference)
+        }
     }
 }
