@@ -134,14 +134,39 @@ final class InferenceFusionTests: XCTestCase {
         let graph = try Graph(inputShape: [2, 12, 14], layers: layers)
         let inference = try InferenceGraph(graph, fold: true)
         XCTAssertEqual(inference.steps.map(\.op.kind), [
-            "Conv2D+BatchNorm+ReLU", "MaxPool2D+Conv2D+BatchNorm+ReLU", "GlobalAvgPool", "Dropout", "Dense+BatchNorm+ReLU", "Dense",
+            "Conv2D+BatchNorm+ReLU", "MaxPool2D+Conv2D+BatchNorm+ReLU", "GlobalAvgPool", "Dense+BatchNorm+ReLU", "Dense",
         ])
-        XCTAssertEqual(inference.steps.map(\.name), ["2", "6", "7", "8", "11", "12"])
+        XCTAssertEqual(inference.steps.map(\.name), ["2", "6", "7", "11", "12"], "the dropout (8) passes through at inference")
         XCTAssertEqual(try InferenceGraph(graph, environment: [InferenceGraph.foldingVariable: "0"]).steps.map(\.op.kind),
                        graph.steps.map(\.op.kind))
         let input = try Tensor(context, shape: [3, 2, 12, 14], values: random(3 * 2 * 12 * 14, &rng))
         let expected = try graph.forward(input, mode: .inference).toArray()
         assertGraphClose(try inference.forward(input).toArray(), expected, "chain")
+    }
+
+    /// The notebook's blocks (valid convolution, ReLU, pooling, dropout): without the dropout
+    /// in between, each pooling goes into the next convolution; a kept dropout stays.
+    func testDropoutLeavesTheInferenceGraphSoPoolingJoinsTheNextConvolution() throws {
+        let context = try TestDevice.context()
+        var rng = SeededGenerator(seed: 8)
+        func valid(_ from: Int, _ to: Int) throws -> Conv2D {
+            try Conv2D(context, inputChannels: from, filters: to, kernelSize: 3, padding: .valid, rng: &rng)
+        }
+        let layers: [any Op] = [
+            try valid(3, 8), ReLU(context), try MaxPool2D(context, size: 2), try Dropout(context, rate: 0.25, seed: 1),
+            try valid(8, 16), ReLU(context), try MaxPool2D(context, size: 2), try Dropout(context, rate: 0.25, seed: 2),
+            Flatten(), try Dense(context, inputFeatures: 16 * 4 * 4, outputFeatures: 1, rng: &rng),
+        ]
+        let graph = try Graph(inputShape: [3, 22, 22], layers: layers)
+        let inference = try InferenceGraph(graph)
+        XCTAssertEqual(inference.steps.map(\.op.kind), ["Conv2D+ReLU", "MaxPool2D+Conv2D+ReLU+MaxPool2D", "Flatten", "Dense"])
+        let input = try Tensor(context, shape: [2, 3, 22, 22], values: random(2 * 3 * 22 * 22, &rng))
+        let expected = try graph.forward(input, mode: .inference).toArray()
+        assertGraphClose(try inference.forward(input).toArray(), expected, "without dropout")
+
+        let observing = try InferenceGraph(try graph.rebuilt(observing: ["3"]))
+        XCTAssertEqual(observing.steps.map(\.op.kind).prefix(3), ["Conv2D+ReLU+MaxPool2D", "Dropout", "Conv2D+ReLU+MaxPool2D"])
+        assertGraphClose(try observing.forward(input).toArray(), expected, "with the kept dropout")
     }
 
     /// A residual block: the BatchNorms before the Add fold without a ReLU (the Add's ReLU stays

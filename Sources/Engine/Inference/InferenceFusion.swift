@@ -5,8 +5,11 @@
 /// kernels then pool as they pad, with no pass or tensor for the pooling. As in `GraphFusion`, a node joins
 /// a chain only when it alone reads the node before it and that node's output is not kept;
 /// the fused node takes the chain's last name, so what reads the chain still finds it.
+/// Dropout passes its input through at inference, so it leaves the graph first (unless kept):
+/// a pooling followed by dropout can then go into the next convolution too.
 enum InferenceFusion {
-    static func rewrite(_ nodes: [Graph.Node], keeping: Set<String>) throws -> [Graph.Node] {
+    static func rewrite(_ sourceNodes: [Graph.Node], keeping: Set<String>) throws -> [Graph.Node] {
+        let nodes = withoutDropout(sourceNodes, keeping: keeping)
         var readers = [String: [Graph.Node]]()
         for node in nodes { for input in node.inputs { readers[input, default: []].append(node) } }
         /// The node that alone reads `node`, when `node`'s output may disappear into a fusion.
@@ -65,5 +68,18 @@ enum InferenceFusion {
             replaced[last] = Graph.Node(last, op, inputs: before?.inputs ?? node.inputs)
         }
         return nodes.compactMap { node in absorbed.contains(node.name) ? nil : replaced[node.name] ?? node }
+    }
+
+    /// `nodes` with every dropout that is not kept taken out, its readers reading its input.
+    static func withoutDropout(_ nodes: [Graph.Node], keeping: Set<String>) -> [Graph.Node] {
+        var passedThrough = [String: String]()
+        for node in nodes where node.op is Dropout && node.inputs.count == 1 && !keeping.contains(node.name) {
+            passedThrough[node.name] = passedThrough[node.inputs[0]] ?? node.inputs[0]
+        }
+        return nodes.compactMap { node in
+            guard passedThrough[node.name] == nil else { return nil }
+            let inputs = node.inputs.map { passedThrough[$0] ?? $0 }
+            return inputs == node.inputs ? node : Graph.Node(node.name, node.op, inputs: inputs)
+        }
     }
 }
