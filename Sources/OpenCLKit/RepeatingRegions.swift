@@ -55,7 +55,8 @@ final class RepeatingRegions {
     /// Regions remembered at most; a model's graphs that are gone leave theirs behind.
     static let regionLimit = 32
 
-    private struct Run {
+    /// The open run. A class, so recording a request grows its arrays in place.
+    private final class Run {
         let key: String
         let thread: pthread_t
         var trace = AllocationTrace()
@@ -63,6 +64,13 @@ final class RepeatingRegions {
         var diverged = false
         /// Trace index of each allocation of this run still in use.
         var tracked: [OpaquePointer: Int] = [:]
+
+        init(key: String, thread: pthread_t) {
+            self.key = key
+            self.thread = thread
+        }
+
+        var onThisThread: Bool { pthread_equal(thread, pthread_self()) != 0 }
     }
 
     /// Byte alignment of a slot's start (the device's sub-buffer alignment).
@@ -135,9 +143,8 @@ final class RepeatingRegions {
     /// Records a request of the open run (on its thread) and returns a planned buffer for it
     /// when one is free. A buffer that comes from the pool instead goes to `bindLastRequest`.
     func request(bytes: Int) -> (memory: cl_mem, bytes: Int)? {
-        guard var current = run, pthread_equal(current.thread, pthread_self()) != 0 else { return nil }
+        guard let current = run, current.onThisThread else { return nil }
         let index = current.trace.request(bytes: bytes)
-        defer { run = current }
         guard let plan = regions[current.key]?.plan else { return nil }
         guard index < plan.slots.count, plan.requestedBytes[index] == bytes else {
             current.diverged = true
@@ -165,17 +172,14 @@ final class RepeatingRegions {
 
     /// Ties a buffer the pool gave to the open run's last request, so its free is recorded.
     func bindLastRequest(_ memory: cl_mem) {
-        guard var current = run, pthread_equal(current.thread, pthread_self()) != 0,
-              !current.trace.entries.isEmpty else { return }
+        guard let current = run, current.onThisThread, !current.trace.entries.isEmpty else { return }
         current.tracked[memory] = current.trace.entries.count - 1
-        run = current
     }
 
     /// Records a free. Returns true when the memory was a slot (nothing for the pool to keep).
     func free(_ memory: cl_mem) -> Bool {
-        if var current = run, let index = current.tracked.removeValue(forKey: memory) {
+        if let current = run, let index = current.tracked.removeValue(forKey: memory) {
             current.trace.free(index)
-            run = current
         }
         guard let (owner, range) = handedOut.removeValue(forKey: memory) else { return false }
         owner.inUseCount -= 1
