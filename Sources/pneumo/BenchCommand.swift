@@ -160,6 +160,9 @@ struct BenchCommand: ParsableCommand {
         }
         let plan = ModelBenchmarkPlan(
             warmup: warmup, windows: windows, steps: steps, inference: !noInference, profileSteps: profileSteps)
+        // Peak memory depends on how buffers are reused: say which policy the figures are under.
+        let memoryPolicy = try EngineRuntime.bufferPoolPolicy(from: ProcessInfo.processInfo.environment)
+        notes.append("device memory policy: \(memoryPolicy.rawValue) (PNEUMO_MEMORY=planned|fast|lean)")
         var results: [ModelBenchmarkResult] = []
         for spec in specs {
             for batch in batchSizes {
