@@ -77,6 +77,25 @@ final class BenchTests: XCTestCase {
         XCTAssertTrue(shapes.contains { $0.m == 4 && $0.n == 256 && $0.k == 18 && $0.batch == 2 && $0.sharedA }, "\(shapes)")
     }
 
+    /// The inference pass profiled step by step: the convolution, its ReLU and pooling are one
+    /// fused step, charged with the convolution's flops; then Flatten and the dense head.
+    func testInferenceProfileChargesKernelsToTheFusedSteps() throws {
+        let context = try Self.context.get()
+        let workload = try ModelWorkload(spec: spec, batch: 2, context: context)
+        let profile = try StepProfiler.profileInference(workload, steps: 2)
+        XCTAssertEqual(profile.steps, 2)
+        XCTAssertEqual(profile.segments.map(\.pass), ["upload", "inference", "inference", "inference"])
+        let fused = try XCTUnwrap(profile.segments.first { $0.pass == "inference" && $0.layer == 0 })
+        XCTAssertEqual(fused.name, "Conv2D+ReLU+MaxPool2D 2->4 k3")
+        XCTAssertEqual(fused.shape, [2, 4, 8, 8])
+        XCTAssertEqual(fused.flops, 2.0 * 4 * 256 * 18 * 2, "the convolution's flops, once per pass")
+        XCTAssertGreaterThan(fused.deviceMilliseconds, 0)
+        XCTAssertEqual(profile.segments.last?.name, "Dense 256->1")
+        XCTAssertEqual(profile.kernels.reduce(0) { $0 + $1.milliseconds }, profile.deviceMilliseconds, accuracy: 1e-9)
+        XCTAssertNil(profile.kernels.first { $0.name.hasPrefix("adam") || $0.name.contains("backward") }, "no training kernel")
+        XCTAssertTrue(BenchReportText.profileText(profile, of: "inference pass").contains("inference pass"))
+    }
+
     func testAugmentationTimingsIncludeMixing() throws {
         let device = try Self.context.get().device
         let rows = try AugmentationBenchmark.run(batch: 4, side: 16, steps: 1, repeats: 1, names: ["default", "mixup", "cutmix"], device: device)

@@ -33,6 +33,14 @@ public final class InferenceGraph {
     /// What runs, in order (fused inference ops under the name of their chain's last node).
     public var steps: [Graph.Step] { graph.steps }
 
+    /// The output shape of every step by name, with the input's under "input".
+    public func shapes(batch: Int) throws -> [String: [Int]] { try graph.shapes(batch: batch) }
+
+    /// `forward` with the work of each step wrapped by `around` (to time it), unplanned.
+    public func forward(_ input: Tensor, around: Graph.StepWrapper) throws -> Tensor {
+        try graph.run(input, keeping: [], mode: { _ in .run(.inference) }, around: around).output
+    }
+
     /// The model's output for `input` [N, inputShape...], running statistics, no dropout.
     public func forward(_ input: Tensor) throws -> Tensor {
         // Batches of one shape repeat the same allocations: plan them (see `ComputeContext.repeating`).

@@ -18,9 +18,14 @@ public enum BenchReportText {
         }
         if !report.models.isEmpty { out.append(columns(table)) }
         for r in report.models {
-            guard let p = r.profile else { continue }
-            out.append("")
-            out.append(profileText(p))
+            if let p = r.profile {
+                out.append("")
+                out.append(profileText(p))
+            }
+            if let p = r.inferenceProfile {
+                out.append("")
+                out.append(profileText(p, of: "inference pass"))
+            }
         }
         if !report.gemm.isEmpty {
             out.append("")
@@ -48,10 +53,10 @@ public enum BenchReportText {
     }
 
     /// Per-layer and per-kernel tables of one profile.
-    static func profileText(_ p: StepProfile) -> String {
+    public static func profileText(_ p: StepProfile, of what: String = "training step") -> String {
         var out: [String] = []
         let rate = p.wallMilliseconds > 0 ? Double(p.batch) / p.wallMilliseconds * 1000 : 0
-        out.append("\(p.model), batch \(p.batch): training step \(fixed(p.deviceMilliseconds)) ms of kernels, "
+        out.append("\(p.model), batch \(p.batch): \(what) \(fixed(p.deviceMilliseconds)) ms of kernels, "
             + "\(fixed(p.wallMilliseconds)) ms wall with a barrier per layer (\(fixed(rate)) img/s), "
             + "\(fixed(p.flops / 1e9)) GFLOP counted (\(fixed(p.flops / max(p.deviceMilliseconds, 1e-9) / 1e6)) GFLOP/s overall)")
         var layers = [["pass", "layer", "output", "ms", "share", "GFLOP/s", "GB/s", "kernels"]]

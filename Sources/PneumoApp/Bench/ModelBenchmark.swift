@@ -24,6 +24,8 @@ public struct ModelBenchmarkResult: Codable, Sendable {
     /// `peakDeviceBytes` is idle pooled memory (nil in reports written before it was measured).
     public var peakLiveBytes: Int?
     public var profile: StepProfile?
+    /// Where an inference pass's device time goes (nil when not profiled).
+    public var inferenceProfile: StepProfile?
 
     public init(
         model: String, batch: Int, inputShape: [Int], parameters: Int, trainingWindows: [Double], trainingImagesPerSecond: Double,
@@ -99,8 +101,18 @@ public enum ModelBenchmark {
         result.trainingImagesPerCPUSecond = ThroughputMeter.median(windows.map(\.imagesPerCPUSecond))
         if plan.profileSteps > 0 {
             result.profile = try profile(spec, batch: batch, device: device, steps: plan.profileSteps, seed: plan.seed)
+            if plan.inference {
+                result.inferenceProfile = try inferenceProfile(spec, batch: batch, device: device, passes: plan.profileSteps, seed: plan.seed)
+            }
         }
         return result
+    }
+
+    /// The step-by-step profile of inference passes, in a profiling context of its own.
+    public static func inferenceProfile(_ spec: ArchitectureSpec, batch: Int, device: Device, passes: Int, seed: UInt64 = 1) throws -> StepProfile {
+        let context = try EngineRuntime.open(device: device, profiling: true)
+        let workload = try ModelWorkload(spec: spec, batch: batch, context: context, seed: seed)
+        return try StepProfiler.profileInference(workload, steps: passes)
     }
 
     /// The layer-by-layer profile of training steps, in a profiling context of its own.

@@ -24,6 +24,37 @@ public enum StepProfiler {
         return recorder.profile(workload: workload, steps: steps)
     }
 
+    /// Averages `steps` inference passes (the folded graph `ModelWorkload.inferenceStep` runs)
+    /// after one untimed pass; segments are the upload and each inference step ("inference").
+    public static func profileInference(_ workload: ModelWorkload, steps: Int = 2) throws -> StepProfile {
+        let context = workload.context
+        guard let profiler = context.profiler else {
+            throw BenchError.invalidOption("profiling needs a context made with profiling: true")
+        }
+        guard steps >= 1 else { throw BenchError.invalidOption("profile at least one pass, got \(steps)") }
+        try workload.inferenceStep()
+        let ledger = WorkLedger.start(for: context)
+        defer { WorkLedger.stop(for: context) }
+        var recorder = SegmentRecorder(profiler: profiler, ledger: ledger)
+        let inference = workload.inference
+        let shapes = try inference.shapes(batch: workload.batch)
+        func shape(_ name: String) -> [Int] { shapes[name] ?? [] }
+        for _ in 0..<steps {
+            try recorder.measure(context, key: .init(pass: "upload", layer: nil), name: "host to device", shape: [workload.batch] + workload.model.inputShape, bytes: 0) {
+                try workload.upload()
+            }
+            _ = try inference.forward(workload.currentImages) { index, step, pass in
+                let output = shape(step.name)
+                let input = step.inputs.reduce(0) { $0 + shape($1).reduce(1, *) }
+                try recorder.measure(
+                    context, key: .init(pass: "inference", layer: index), name: describe(step.op, input: []), shape: output,
+                    bytes: TrafficEstimate.forward(step.op.kind, input: input, output: output.reduce(1, *)), pass)
+            }
+            recorder.stopRecordingProducts()
+        }
+        return recorder.profile(workload: workload, steps: steps)
+    }
+
     /// The training step of `ModelWorkload.trainingStep`, with a barrier after each segment:
     /// one per graph step (fused ops count as one) and pass.
     private static func profiledStep(_ workload: ModelWorkload, _ recorder: inout SegmentRecorder) throws {
@@ -68,6 +99,10 @@ public enum StepProfiler {
             return "Conv2D \(conv.inputChannels)->\(conv.filters) k\(conv.kernelSize)" + (conv.stride > 1 ? " s\(conv.stride)" : "")
         case let dense as Dense:
             return "Dense \(dense.inputFeatures)->\(dense.outputFeatures)"
+        case let fused as InferenceConvolution:
+            return fused.kind + " " + describe(fused.conv, input: input).dropFirst("Conv2D ".count)
+        case let fused as InferenceDense:
+            return fused.kind + " " + describe(fused.dense, input: input).dropFirst("Dense ".count)
         default:
             return op.kind
         }
