@@ -106,6 +106,7 @@ final class TrainerTests: XCTestCase {
         guard case let .finished(summary) = outcome else { return XCTFail("expected the run to finish, got \(outcome)") }
         XCTAssertEqual(trainer.stepsPerEpoch, 4)
         XCTAssertEqual(summary.epochsCompleted, 3)
+        XCTAssertGreaterThan(try XCTUnwrap(summary.peakDeviceBytes), 4 * 32 * 32, "at least an image of 32 x 32 floats")
         XCTAssertEqual(trainer.classWeights, [1, 1], "auto weights of a balanced split are 1")
 
         let run = RunDirectory(folder.appendingPathComponent("run"))

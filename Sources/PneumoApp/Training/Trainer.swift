@@ -29,6 +29,9 @@ public struct TrainingSummary: Sendable {
     public var history: TrainingHistory
     /// Signs of a collapsed model found on validation for the best checkpoint; empty when none.
     public var warnings: [String] = []
+    /// The most device memory this session's context held at once (buffers, pool and planned
+    /// block), for sizing a run on a smaller device; nil when not known.
+    public var peakDeviceBytes: Int?
 }
 
 /// Runs epochs of training: batches prepared on a background thread, uploaded, augmented on
@@ -440,6 +443,7 @@ public final class Trainer {
             epochsCompleted: history.history.records.count, stoppedEarly: state.earlyStopping.shouldStop && state.epoch < options.epochs,
             monitor: options.monitor, patience: options.patience, bestEpoch: state.earlyStopping.bestEpoch,
             bestValue: state.earlyStopping.best, threshold: best?.threshold, wallSeconds: wallSeconds,
-            best: run.best, last: run.last, historyCSV: history.csvURL, history: history.history, warnings: best?.warnings ?? [])
+            best: run.best, last: run.last, historyCSV: history.csvURL, history: history.history, warnings: best?.warnings ?? [],
+            peakDeviceBytes: session.context.peakAllocatedBytes)
     }
 }

@@ -37,7 +37,8 @@ enum TrainingLog {
         var lines = [
             "finished \(summary.epochsCompleted) epoch\(summary.epochsCompleted == 1 ? "" : "s")"
                 + (summary.stoppedEarly ? " (stopped early: no better val \(summary.monitor.rawValue) for \(summary.patience ?? 0) epochs)" : "")
-                + " in \(DurationFormat.text(summary.wallSeconds)) of wall time",
+                + " in \(DurationFormat.text(summary.wallSeconds)) of wall time"
+                + (summary.peakDeviceBytes.map { ", peak device memory " + NumberFormat.fixed(Double($0) / 1_048_576, 0) + " MiB" } ?? ""),
         ]
         if let epoch = summary.bestEpoch {
             lines.append("best epoch \(epoch): val \(summary.monitor.rawValue) \(number(summary.bestValue))")
