@@ -26,6 +26,8 @@ public final class InferenceConvolution: Layer {
     private let folded: FoldedParameters?
     /// The weights (W' or W) as the convolution's kernels read them.
     private let prepared = PreparedWeights()
+    /// The kernel that pools as it stores, when the convolution has few input channels.
+    private let pooledStore: PooledStoreConvolution?
 
     /// Fuses `conv` with what follows it (and the pooling of its input, `inputPool`); throws
     /// when `norm` does not normalise its filters.
@@ -42,6 +44,10 @@ public final class InferenceConvolution: Layer {
             try FoldedParameters($0, rows: conv.filters, columns: conv.weight.value.count / conv.filters, context: conv.weight.value.context)
         }
         kind = ([inputPool?.kind, conv.kind, norm?.kind, relu ? "ReLU" : nil, pool?.kind].compactMap { $0 }).joined(separator: "+")
+        pooledStore = try pool.flatMap { pool in
+            guard inputPool == nil, PooledStoreConvolution.supports(conv, pool: pool) else { return nil }
+            return try PooledStoreConvolution(conv.weight.value.context, conv: conv)
+        }
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
@@ -57,6 +63,11 @@ public final class InferenceConvolution: Layer {
         var weight = conv.weight.value.buffer
         var bias = conv.bias.value.buffer
         if let folded { (weight, bias) = try folded.current(weight: weight, bias: bias) }
+        if let pooledStore {
+            let output = try Tensor(input.context, shape: try outputShape(for: input.shape))
+            try pooledStore.forward(input: input.buffer, weight: weight, bias: bias, output: output.buffer, geometry: g, rectify: relu)
+            return output
+        }
         let output = try Tensor(input.context, shape: g.outputShape)
         let pooledAsRead = try pooling.map {
             try conv.convolution.forwardPoolingInput(

@@ -25,11 +25,33 @@ enum InferenceFusion {
             guard let next = soleReader(node) else { return false }
             return next.op is BatchNorm || next.op is ReLU
         }
-        /// The max pooling that `node`, a stride-1 convolution heading a chain, alone reads.
-        func inputPool(of node: Graph.Node) -> Graph.Node? {
+        /// The last node of the BatchNorm and ReLU that follow `node` alone.
+        func chainEnd(_ node: Graph.Node) -> Graph.Node {
+            var last = node
+            if let next = soleReader(last), next.op is BatchNorm { last = next }
+            if let next = soleReader(last), next.op is ReLU { last = next }
+            return last
+        }
+        /// Whether `pool` reads a convolution chain that pools as it stores (few input channels):
+        /// it stays with that convolution rather than going into the next one's padding pass.
+        func storedByItsConvolution(_ pool: Graph.Node) -> Bool {
+            guard let maxPool = pool.op as? MaxPool2D, pool.inputs.count == 1, let end = byName[pool.inputs[0]] else { return false }
+            return nodes.contains { node in
+                guard let conv = node.op as? Conv2D, headsChain(node), chainEnd(node).name == end.name else { return false }
+                return PooledStoreConvolution.supports(conv, pool: maxPool) && node.inputs.count == 1 && !claimsInputPool(node)
+            }
+        }
+        /// Whether `node`, a stride-1 convolution heading a chain, reads a max pooling alone.
+        func claimsInputPool(_ node: Graph.Node) -> Bool {
             guard let conv = node.op as? Conv2D, conv.stride == 1, headsChain(node), node.inputs.count == 1,
                   let pool = byName[node.inputs[0]], pool.op is MaxPool2D, soleReader(pool)?.name == node.name
-            else { return nil }
+            else { return false }
+            return true
+        }
+        /// The max pooling that `node`, a stride-1 convolution heading a chain, alone reads,
+        /// unless the convolution before it pools as it stores.
+        func inputPool(of node: Graph.Node) -> Graph.Node? {
+            guard claimsInputPool(node), let pool = byName[node.inputs[0]], !storedByItsConvolution(pool) else { return nil }
             return pool
         }
         let claimedPools = Set(nodes.compactMap { inputPool(of: $0)?.name })

@@ -1,0 +1,64 @@
+import OpenCLKit
+
+/// An inference convolution over few input channels that max-pools 2 x 2 as it stores
+/// (`conv_pool2_store` in `conv_pool.cl`): the first layers of the built-in models write their
+/// full-size output only to have the next layer read it back and pool it, which made them the
+/// most memory-bound steps of an inference pass.
+final class PooledStoreConvolution {
+    /// Input channels up to which the fused kernel is used: beyond it the convolution's
+    /// arithmetic, not its output, dominates, and the tiled direct kernels do better.
+    static let maxChannels = 4
+    /// Filters per work-item: eight (32 vector accumulators) measured faster than four on the
+    /// 3-channel first layer of seed-cnn-tuned and no slower on pneumonet's.
+    static let filtersPerItem = 8
+    /// Pooled columns per work-item, the lanes of its vectors.
+    static let columnsPerItem = 8
+
+    /// Whether `conv` followed by `pool` can run as one pooled-store convolution.
+    static func supports(_ conv: Conv2D, pool: MaxPool2D) -> Bool {
+        conv.inputChannels <= maxChannels && conv.stride == 1 && conv.kernelSize <= 7 && pool.size == 2 && pool.stride == 2
+    }
+
+    private let context: ComputeContext
+    private let kernel: Kernel
+    private let filtersPerItem: Int
+
+    init(_ context: ComputeContext, conv: Conv2D) throws {
+        self.context = context
+        filtersPerItem = min(conv.filters, PooledStoreConvolution.filtersPerItem)
+        kernel = try context.kernel(
+            "conv_pool.cl", "conv_pool2_store",
+            defines: [
+                "CH": conv.inputChannels, "KS": conv.kernelSize, "TM": filtersPerItem,
+                "VW": PooledStoreConvolution.columnsPerItem, "VW2": 2 * PooledStoreConvolution.columnsPerItem,
+            ])
+    }
+
+    /// Convolves `input` (geometry `g`) with `weight` and `bias`, rectifies when asked, and
+    /// stores the 2 x 2 maxima into `output` [N, F, OH / 2, OW / 2].
+    func forward(
+        input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>, output: DeviceBuffer<Float>,
+        geometry g: ConvGeometry, rectify: Bool
+    ) throws {
+        let pooledHeight = g.outHeight / 2, pooledWidth = g.outWidth / 2
+        guard output.count == g.batch * g.filters * pooledHeight * pooledWidth,
+              weight.count == g.filters * g.inChannels * g.kernelHeight * g.kernelWidth, bias.count == g.filters
+        else {
+            throw EngineError.shapeMismatch("pooled-store convolution: buffers do not fit \(g.outputShape) pooled 2 x 2")
+        }
+        let tiles = (g.filters + filtersPerItem - 1) / filtersPerItem
+        let items = (pooledWidth + PooledStoreConvolution.columnsPerItem - 1) / PooledStoreConvolution.columnsPerItem
+        // The CPU family runs work-items one by one (their vectors are explicit); the GPU
+        // family groups neighbouring columns.
+        let profile = context.profile
+        let local = profile.rowItemsPerComputeUnit != nil ? 1 : min(profile.rowGroupSize, context.device.maxWorkGroupSize, 32)
+        try context.launch(
+            kernel, global: [roundUp(items, to: local), pooledHeight, g.batch * tiles], local: [local, 1, 1],
+            g.height, g.width, g.padTop, g.padLeft, pooledHeight, pooledWidth, g.filters, tiles, input, weight, bias,
+            Int32(rectify ? 1 : 0), output)
+        let taps = Double(g.inChannels * g.kernelHeight * g.kernelWidth)
+        WorkLedger.record(
+            context, kernel, flops: 2 * taps * Double(g.batch * g.filters * 4 * pooledHeight * pooledWidth),
+            bytes: floatBytes(input.count + output.count + weight.count))
+    }
+}
