@@ -88,8 +88,7 @@ final class InferenceWeightCacheTests: XCTestCase {
         let first = try launches(inference, single, profiler)
         let made = preparations(inference)
         XCTAssertEqual(made.folds, 4, "three convolutions and one dense layer fold a norm")
-        XCTAssertEqual(made.arrangements, 5, "three convolutions and two dense layers arrange their weights; "
-            + "the first convolution (two channels in) pools as it stores and reads its weights as they are")
+        XCTAssertEqual(made.arrangements, 6, "four convolutions and two dense layers arrange their weights")
         XCTAssertEqual(first.launches["fold_batchnorm"], 4)
         XCTAssertEqual(first.launches["winograd_filter_tiles"], 1)
 
@@ -100,9 +99,11 @@ final class InferenceWeightCacheTests: XCTestCase {
         XCTAssertNil(second.launches["fold_batchnorm"])
         XCTAssertNil(second.launches["winograd_filter_tiles"])
         XCTAssertNil(second.launches["relu_forward"], "every ReLU runs in a store, Winograd's too")
-        XCTAssertNil(second.launches["maxpool_forward"], "the first convolution pools as it stores")
-        XCTAssertEqual(second.launches["conv_pool2_store"], 1)
-        XCTAssertNil(second.launches["pad_pooled_planes"], "nothing is left to pool as it is padded")
+        // One 12 x 12 image is far too small for the first convolution to pool as it stores
+        // (PooledStoreConvolution.pays): it keeps the direct kernel and one pooling pass.
+        XCTAssertEqual(second.launches["maxpool_forward"], 1, "the first convolution's pooling")
+        XCTAssertNil(second.launches["conv_pool2_store"])
+        XCTAssertNil(second.launches["pad_pooled_planes"], "no pooling is left for a padding pass")
         XCTAssertEqual((first.launches["pack_panels"] ?? 0) - (second.launches["pack_panels"] ?? 0), made.arrangements - 1)
         XCTAssertEqual(first.launches.values.reduce(0, +) - second.launches.values.reduce(0, +), made.folds + made.arrangements)
 

@@ -5,7 +5,8 @@ import XCTest
 
 /// Convolutions over few input channels that max-pool 2 x 2 as they store: against the
 /// convolution, ReLU and pooling references, on odd sizes, both paddings, filters that do not
-/// fill the last tile, and kernels of 1, 3 and 5.
+/// fill the last tile, and kernels of 1, 3 and 5 (forced: these batches are too small for the
+/// store to pay, which `testSmallBatchesKeepTheDirectKernelAndAPoolingPass` checks).
 final class PooledStoreConvolutionTests: XCTestCase {
     func testPoolingInTheStoreMatchesConvolutionThenPooling() throws {
         let choice = try DeviceSelector.choose(flag: ProcessInfo.processInfo.environment["PNEUMO_TEST_DEVICE"] ?? "cpu")
@@ -22,7 +23,7 @@ final class PooledStoreConvolutionTests: XCTestCase {
             let conv = try Conv2D(context, inputChannels: c.channels, filters: c.filters, kernelSize: c.kernel, padding: c.padding, rng: &rng)
             try conv.bias.value.buffer.write((0..<c.filters).map { _ in rng.nextNormal() * 0.3 })
             let pool = try MaxPool2D(context, size: 2)
-            let fused = try InferenceConvolution(conv, norm: nil, relu: c.relu, pool: pool)
+            let fused = try InferenceConvolution(conv, norm: nil, relu: c.relu, pool: pool, alwaysPoolInStore: true)
             let batch = 2
             let values = (0..<(batch * c.channels * c.height * c.width)).map { _ in rng.nextNormal() }
             let input = try Tensor(context, shape: [batch, c.channels, c.height, c.width], values: values)
@@ -46,6 +47,20 @@ final class PooledStoreConvolutionTests: XCTestCase {
         }
     }
 
+    func testSmallBatchesKeepTheDirectKernelAndAPoolingPass() throws {
+        let choice = try DeviceSelector.choose(flag: ProcessInfo.processInfo.environment["PNEUMO_TEST_DEVICE"] ?? "cpu")
+        let context = try ComputeContext(device: choice.device, profiling: true)
+        var rng = SeededGenerator(seed: 23)
+        let conv = try Conv2D(context, inputChannels: 1, filters: 8, kernelSize: 3, padding: .same, rng: &rng)
+        let fused = try InferenceConvolution(conv, norm: nil, relu: true, pool: try MaxPool2D(context, size: 2))
+        let values = (0..<256).map { _ in rng.nextNormal() }
+        let output = try fused.forward(try Tensor(context, shape: [1, 1, 16, 16], values: values), mode: .inference)
+        try context.finish()
+        XCTAssertEqual(output.shape, [1, 8, 8, 8])
+        XCTAssertNil(context.profiler?.entries["conv_pool2_store"], "8 KiB of output stays in cache: the direct kernel is faster")
+        XCTAssertEqual(context.profiler?.entries["maxpool_forward"]?.launches, 1)
+    }
+
     /// What the store cannot do (many input channels, another pooling) keeps the pooling
     /// pass, with the same results as the references.
     func testOtherShapesKeepThePoolingPass() throws {
@@ -56,7 +71,8 @@ final class PooledStoreConvolutionTests: XCTestCase {
             let pool = try MaxPool2D(context, size: poolSize, stride: poolStride)
             let values = (0..<(channels * 64)).map { _ in rng.nextNormal() }
             let input = try Tensor(context, shape: [1, channels, 8, 8], values: values)
-            let output = try InferenceConvolution(conv, norm: nil, relu: true, pool: pool).forward(input, mode: .inference)
+            let output = try InferenceConvolution(conv, norm: nil, relu: true, pool: pool, alwaysPoolInStore: true)
+                .forward(input, mode: .inference)
             let g = try ConvGeometry(
                 batch: 1, inChannels: channels, height: 8, width: 8, filters: 4, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .same)
             let convolved = ActivationReference.relu(ConvolutionReference.forward(

@@ -26,12 +26,19 @@ public final class InferenceConvolution: Layer {
     private let folded: FoldedParameters?
     /// The weights (W' or W) as the convolution's kernels read them.
     private let prepared = PreparedWeights()
-    /// The kernel that pools as it stores, when the convolution has few input channels.
+    /// The kernel that pools as it stores, when the convolution has few input channels; used
+    /// for batches whose unpooled output would be large (`PooledStoreConvolution.pays`).
     private let pooledStore: PooledStoreConvolution?
 
+    /// Pool in the store whatever the batch (tests of the kernel on small shapes).
+    private let alwaysPoolInStore: Bool
+
     /// Fuses `conv` with what follows it (and the pooling of its input, `inputPool`); throws
-    /// when `norm` does not normalise its filters.
-    public init(_ conv: Conv2D, norm: BatchNorm?, relu: Bool, pool: MaxPool2D?, inputPool: MaxPool2D? = nil) throws {
+    /// when `norm` does not normalise its filters. `alwaysPoolInStore` uses the pooled store
+    /// for every batch it supports, not only where it pays.
+    public init(
+        _ conv: Conv2D, norm: BatchNorm?, relu: Bool, pool: MaxPool2D?, inputPool: MaxPool2D? = nil, alwaysPoolInStore: Bool = false
+    ) throws {
         if let norm, norm.channels != conv.filters {
             throw EngineError.shapeMismatch("BatchNorm(\(norm.channels)) cannot follow Conv2D(\(conv.inputChannels) -> \(conv.filters))")
         }
@@ -40,6 +47,7 @@ public final class InferenceConvolution: Layer {
         self.relu = relu
         self.pool = pool
         self.inputPool = inputPool
+        self.alwaysPoolInStore = alwaysPoolInStore
         folded = try norm.map {
             try FoldedParameters($0, rows: conv.filters, columns: conv.weight.value.count / conv.filters, context: conv.weight.value.context)
         }
@@ -63,7 +71,7 @@ public final class InferenceConvolution: Layer {
         var weight = conv.weight.value.buffer
         var bias = conv.bias.value.buffer
         if let folded { (weight, bias) = try folded.current(weight: weight, bias: bias) }
-        if let pooledStore {
+        if let pooledStore, alwaysPoolInStore || PooledStoreConvolution.pays(for: g) {
             let output = try Tensor(input.context, shape: try outputShape(for: input.shape))
             try pooledStore.forward(input: input.buffer, weight: weight, bias: bias, output: output.buffer, geometry: g, rectify: relu)
             return output
