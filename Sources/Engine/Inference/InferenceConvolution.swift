@@ -35,7 +35,7 @@ public final class InferenceConvolution: Layer {
 
     /// Fuses `conv` with what follows it (and the pooling of its input, `inputPool`); throws
     /// when `norm` does not normalise its filters. `alwaysPoolInStore` uses the pooled store
-    /// for every batch it supports, not only where it pays.
+    /// for every shape and batch it supports, not only where inference picks it.
     public init(
         _ conv: Conv2D, norm: BatchNorm?, relu: Bool, pool: MaxPool2D?, inputPool: MaxPool2D? = nil, alwaysPoolInStore: Bool = false
     ) throws {
@@ -53,7 +53,8 @@ public final class InferenceConvolution: Layer {
         }
         kind = ([inputPool?.kind, conv.kind, norm?.kind, relu ? "ReLU" : nil, pool?.kind].compactMap { $0 }).joined(separator: "+")
         pooledStore = try pool.flatMap { pool in
-            guard inputPool == nil, PooledStoreConvolution.supports(conv, pool: pool) else { return nil }
+            let wanted = alwaysPoolInStore ? PooledStoreConvolution.supports(conv, pool: pool) : PooledStoreConvolution.chosen(conv, pool: pool)
+            guard inputPool == nil, wanted else { return nil }
             return try PooledStoreConvolution(conv.weight.value.context, conv: conv)
         }
     }

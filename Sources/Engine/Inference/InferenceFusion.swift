@@ -32,13 +32,13 @@ enum InferenceFusion {
             if let next = soleReader(last), next.op is ReLU { last = next }
             return last
         }
-        /// Whether `pool` reads a convolution chain that pools as it stores (few input channels):
+        /// Whether `pool` reads a convolution chain that pools as it stores (one input channel):
         /// it stays with that convolution rather than going into the next one's padding pass.
         func storedByItsConvolution(_ pool: Graph.Node) -> Bool {
             guard let maxPool = pool.op as? MaxPool2D, pool.inputs.count == 1, let end = byName[pool.inputs[0]] else { return false }
             return nodes.contains { node in
                 guard let conv = node.op as? Conv2D, headsChain(node), chainEnd(node).name == end.name else { return false }
-                return PooledStoreConvolution.supports(conv, pool: maxPool) && node.inputs.count == 1 && !claimsInputPool(node)
+                return PooledStoreConvolution.chosen(conv, pool: maxPool) && node.inputs.count == 1 && !claimsInputPool(node)
             }
         }
         /// Whether `node`, a stride-1 convolution heading a chain, reads a max pooling alone.

@@ -5,9 +5,14 @@ import OpenCLKit
 /// full-size output only to have the next layer read it back and pool it, which made them the
 /// most memory-bound steps of an inference pass.
 final class PooledStoreConvolution {
-    /// Input channels up to which the fused kernel is used: beyond it the convolution's
-    /// arithmetic, not its output, dominates, and the tiled direct kernels do better.
+    /// Input channels up to which the kernel works: beyond, the convolution's arithmetic, not
+    /// its output, dominates, and the tiled direct kernels do better.
     static let maxChannels = 4
+    /// Input channels up to which inference picks it. Against the build before it (release,
+    /// three alternated rounds, batch 32) pneumonet and pneumoresnet, one channel in, ran
+    /// 1.11x and 1.31x as fast; seed-cnn-tuned, three channels in, 0.89x, so it stays on the
+    /// direct kernel and the pooled padding pass.
+    static let chosenChannels = 1
     /// Filters per work-item: eight (32 vector accumulators) measured faster than four on the
     /// 3-channel first layer of seed-cnn-tuned and no slower on pneumonet's.
     static let filtersPerItem = 8
@@ -23,6 +28,11 @@ final class PooledStoreConvolution {
     /// Whether `conv` followed by `pool` can run as one pooled-store convolution.
     static func supports(_ conv: Conv2D, pool: MaxPool2D) -> Bool {
         conv.inputChannels <= maxChannels && conv.stride == 1 && conv.kernelSize <= 7 && pool.size == 2 && pool.stride == 2
+    }
+
+    /// Whether inference runs `conv` followed by `pool` this way (for large enough batches).
+    static func chosen(_ conv: Conv2D, pool: MaxPool2D) -> Bool {
+        supports(conv, pool: pool) && conv.inputChannels <= chosenChannels
     }
 
     /// Whether the pooled store pays for a batch of geometry `g`.
