@@ -8,7 +8,9 @@ final class TrainingArgumentsTests: XCTestCase {
         let options = try TrainingArguments().resolve()
         var documented = TrainingOptions()
         documented.labelSmoothing = 0.1
-        XCTAssertEqual(options, documented, "the default recipe is the options' defaults with label smoothing 0.1")
+        documented.epochs = 30
+        XCTAssertEqual(options, documented, "the default recipe is the options' defaults with label smoothing 0.1 and 30 epochs")
+        XCTAssertEqual(options.epochs, 30)
         XCTAssertEqual(options.model, "pneumonet")
         XCTAssertEqual(options.threshold, .youden)
         XCTAssertEqual(options.classWeights, .auto)
