@@ -11,6 +11,9 @@
 // per channel into private memory (zeros outside the image) and serves every tap and filter.
 //
 // Max pooling commutes with adding the same bias and with ReLU, so both come after the max.
+//
+// compile-check: -D CH=1 -D KS=3 -D TM=8 -D VW=8 -D VW2=16
+// compile-check: -D CH=4 -D KS=5 -D TM=4 -D VW=4 -D VW2=8
 
 #define CAT(a, b) CAT_(a, b)
 #define CAT_(a, b) a##b
