@@ -35,15 +35,16 @@ struct AllocationPlan {
         var bytes: Int
     }
 
-    /// One per trace entry; nil for those allocated outside the arena.
+    /// One per trace entry; nil for those allocated outside the block.
     let slots: [Slot?]
     /// The requested size of each entry, to check a later run against.
     let requestedBytes: [Int]
-    let arenaBytes: Int
+    /// The size of block the slots need.
+    let blockBytes: Int
 
     /// Places the trace's freed allocations with the greedy-by-size rule: largest first, each
     /// at the lowest aligned offset where it overlaps no placed allocation that is alive at the
-    /// same time. `arenaBytes` is then close to the largest total alive at once.
+    /// same time. `blockBytes` is then close to the largest total alive at once.
     init(trace: AllocationTrace, alignment: Int) {
         precondition(alignment > 0)
         let entries = trace.entries
@@ -52,7 +53,7 @@ struct AllocationPlan {
             .sorted { (entries[$0].bytes, $1) > (entries[$1].bytes, $0) }
         var slots = [Slot?](repeating: nil, count: entries.count)
         var placed: [Int] = []
-        var arenaBytes = 0
+        var blockBytes = 0
         for index in order {
             let entry = entries[index]
             let size = AllocationPlan.rounded(entry.bytes, to: alignment)
@@ -68,11 +69,11 @@ struct AllocationPlan {
             }
             slots[index] = Slot(offset: offset, bytes: size)
             placed.append(index)
-            arenaBytes = max(arenaBytes, offset + size)
+            blockBytes = max(blockBytes, offset + size)
         }
         self.slots = slots
         requestedBytes = entries.map(\.bytes)
-        self.arenaBytes = arenaBytes
+        self.blockBytes = blockBytes
     }
 
     static func rounded(_ bytes: Int, to alignment: Int) -> Int {

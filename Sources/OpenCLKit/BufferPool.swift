@@ -23,7 +23,7 @@ final class BufferPool: @unchecked Sendable {
     private var idleSizes: [Int] = []
     private let lock = NSLock()
     private let regions: RepeatingRegions
-    /// Bytes of the pool's own allocations, in use or idle (arenas apart).
+    /// Bytes of the pool's own allocations, in use or idle (the planned block apart).
     private var poolBytes = 0
     private(set) var peakBytes = 0
     /// Bytes of the allocations buffers hold now (allocated less idle), and their largest value.
@@ -33,12 +33,12 @@ final class BufferPool: @unchecked Sendable {
     /// allocations are trimmed to.
     private var highWaterBytes = 0
 
-    /// `alignment`: where sub-buffers of an arena may start (the device's base address alignment).
+    /// `alignment`: where sub-buffers of the planned block may start (the device's base address alignment).
     init(alignment: Int) {
         regions = RepeatingRegions(alignment: alignment)
     }
 
-    /// Bytes allocated on the device: the pool's allocations, in use or idle, and the arenas.
+    /// Bytes allocated on the device: the pool's allocations, in use or idle, and the planned block.
     var allocatedBytes: Int {
         lock.lock(); defer { lock.unlock() }
         return totalBytes
@@ -150,7 +150,7 @@ final class BufferPool: @unchecked Sendable {
         releaseIdleLocked()
     }
 
-    /// Idle allocations and arenas back to the driver (arena slots in use stay until freed).
+    /// Idle allocations and the planned block back to the driver (slots in use stay until freed).
     func releaseAll() {
         lock.lock(); defer { lock.unlock() }
         releaseIdleLocked()
@@ -207,7 +207,7 @@ public enum BufferPoolPolicy: String, Sendable, CaseIterable {
     /// Idle allocations go back before the pool would grow past the most its buffers ever held
     /// at once: a small footprint, with some buffers allocated again every step.
     case lean
-    /// Lean, and repeated work (`ComputeContext.repeating`) takes its temporaries from an arena
+    /// Lean, and repeated work (`ComputeContext.repeating`) takes its temporaries from a block
     /// planned from its first runs: a lean footprint without allocating on every step.
     case planned
 }

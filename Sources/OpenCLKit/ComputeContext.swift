@@ -71,7 +71,7 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// Runs `body`, one run of work that repeats with the same allocations (a training step
     /// of one batch shape, named by `key`). Under the `.planned` policy, once two runs in a row
-    /// allocate alike, later runs take their temporaries from one arena laid out for them.
+    /// allocate alike, later runs take their temporaries from one block laid out for them.
     /// Buffers `body` returns, or keeps beyond the run, are allocated as usual. Runs do not
     /// nest: an inner call just runs its body.
     public func repeating<Result>(_ key: String, _ body: () throws -> Result) rethrows -> Result {
@@ -89,7 +89,7 @@ public final class ComputeContext: @unchecked Sendable {
         return result
     }
 
-    /// Runs of repeated work that took every temporary from their arena.
+    /// Runs of repeated work that took every temporary from their plan.
     public var plannedRuns: Int { pool.plannedRuns }
 
     /// What the buffer pool does with idle allocations and repeated work (default `.planned`).

@@ -1,7 +1,7 @@
 import COpenCL
 import Foundation
 
-/// Plans the temporaries of repeated work (a training step of one batch shape) into one arena.
+/// Plans the temporaries of repeated work (a training step of one batch shape) into one block.
 ///
 /// Each run of a region records its allocations. When a run records the same trace as the
 /// region's run before it, the allocations freed within the run get fixed places
@@ -123,7 +123,7 @@ final class RepeatingRegions {
             plannedRuns += 1
         } else if region.previous == finished.trace, region.plannedTrace != finished.trace {
             let plan = AllocationPlan(trace: finished.trace, alignment: alignment)
-            if plan.arenaBytes > 0, reserve(plan.arenaBytes, makeBlock) {
+            if plan.blockBytes > 0, reserve(plan.blockBytes, makeBlock) {
                 region.plan = plan
                 region.plannedTrace = finished.trace
                 planned = true

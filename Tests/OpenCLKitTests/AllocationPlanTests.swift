@@ -19,7 +19,7 @@ final class AllocationPlanTests: XCTestCase {
         for a in entries.indices {
             guard let slotA = plan.slots[a] else { continue }
             XCTAssertGreaterThanOrEqual(slotA.bytes, entries[a].bytes, file: file, line: line)
-            XCTAssertLessThanOrEqual(slotA.offset + slotA.bytes, plan.arenaBytes, file: file, line: line)
+            XCTAssertLessThanOrEqual(slotA.offset + slotA.bytes, plan.blockBytes, file: file, line: line)
             for b in entries.indices where b > a {
                 guard let slotB = plan.slots[b], AllocationPlan.overlapInTime(entries[a], entries[b]) else { continue }
                 let disjoint = slotA.offset + slotA.bytes <= slotB.offset || slotB.offset + slotB.bytes <= slotA.offset
@@ -33,7 +33,7 @@ final class AllocationPlanTests: XCTestCase {
         let steps = trace([1000, 500, -1, 800, -2, -3])
         let plan = AllocationPlan(trace: steps, alignment: 100)
         assertNoSharedBytesWhileAlive(plan, steps)
-        XCTAssertEqual(plan.arenaBytes, 1500, "the 800 bytes reuse the first 1000 once they are freed")
+        XCTAssertEqual(plan.blockBytes, 1500, "the 800 bytes reuse the first 1000 once they are freed")
         XCTAssertEqual(plan.slots[0]?.offset, plan.slots[2]?.offset)
     }
 
@@ -41,7 +41,7 @@ final class AllocationPlanTests: XCTestCase {
         let steps = trace([10, 10, -1, -2])
         let plan = AllocationPlan(trace: steps, alignment: 128)
         XCTAssertEqual(plan.slots.compactMap { $0?.offset }.sorted(), [0, 128])
-        XCTAssertEqual(plan.arenaBytes, 256)
+        XCTAssertEqual(plan.blockBytes, 256)
         XCTAssertEqual(plan.requestedBytes, [10, 10])
     }
 
@@ -51,7 +51,7 @@ final class AllocationPlanTests: XCTestCase {
         let plan = AllocationPlan(trace: steps, alignment: 1)
         XCTAssertNotNil(plan.slots[0])
         XCTAssertNil(plan.slots[1])
-        XCTAssertEqual(plan.arenaBytes, 400)
+        XCTAssertEqual(plan.blockBytes, 400)
     }
 
     /// Random traces shaped like a training step (a forward that saves, a backward that frees
@@ -87,8 +87,8 @@ final class AllocationPlanTests: XCTestCase {
                     sizes[sizes.count] = size; alive += size; mostAlive = max(mostAlive, alive)
                 } else { alive -= sizes[-event - 1]! }
             }
-            XCTAssertGreaterThanOrEqual(plan.arenaBytes, mostAlive)
-            XCTAssertLessThanOrEqual(Double(plan.arenaBytes), Double(mostAlive) * 1.5, "greedy by size leaves little unused")
+            XCTAssertGreaterThanOrEqual(plan.blockBytes, mostAlive)
+            XCTAssertLessThanOrEqual(Double(plan.blockBytes), Double(mostAlive) * 1.5, "greedy by size leaves little unused")
         }
     }
 }
