@@ -72,33 +72,26 @@ final class BufferPool: @unchecked Sendable {
         if planned { releaseIdleLocked() }
     }
 
-    /// A planned buffer for a request of the open run, when its slot is free.
-    func planned(bytes: Int) -> (memory: cl_mem, bytes: Int)? {
-        lock.lock(); defer { lock.unlock() }
-        guard let slot = regions.request(bytes: bytes) else { return nil }
-        markLive(slot.bytes)
-        return slot
-    }
-
-    /// Tells the open run which memory its last request got from the pool, to record its free.
-    func bindToRun(_ memory: cl_mem) {
-        lock.lock(); defer { lock.unlock() }
-        regions.bindLastRequest(memory)
-    }
-
     /// Runs that took every buffer from their plan (for tests).
     var plannedRuns: Int {
         lock.lock(); defer { lock.unlock() }
         return regions.plannedRuns
     }
 
-    /// An idle allocation of at least `bytes` (and at most `slack` times that), with its size.
+    /// Memory for a request of `bytes` that needs no new allocation, with its size: the planned
+    /// slot of an open run's request when it is free, else an idle allocation of at least
+    /// `bytes` (and at most `slack` times that). The open run records the request either way.
     func take(bytes: Int) -> (memory: cl_mem, bytes: Int)? {
         lock.lock(); defer { lock.unlock() }
+        if let slot = regions.request(bytes: bytes) {
+            markLive(slot.bytes)
+            return slot
+        }
         let low = firstIdleIndex(atLeast: bytes)
         guard low < idleSizes.count, idleSizes[low] <= bytes * BufferPool.slack else { return nil }
         let size = idleSizes[low]
         let memory = removeIdle(at: low)
+        regions.bindLastRequest(memory)
         markLive(size)
         return (memory, size)
     }
@@ -110,8 +103,9 @@ final class BufferPool: @unchecked Sendable {
     }
     private var currentPolicy = BufferPoolPolicy.planned
 
-    /// Before a new allocation of `bytes` under the `.lean` policy: releases idle allocations,
-    /// largest first, while allocating on top of them would take the pool past its high-water mark.
+    /// Before a new allocation of `bytes` under the `.lean` and `.planned` policies: releases
+    /// idle allocations, largest first, while allocating on top of them would take the pool
+    /// past its high-water mark.
     func makeRoom(for bytes: Int) {
         lock.lock(); defer { lock.unlock() }
         guard currentPolicy != .keepIdle else { return }
@@ -121,8 +115,10 @@ final class BufferPool: @unchecked Sendable {
         }
     }
 
-    func recordAllocation(bytes: Int) {
+    /// Counts a new allocation handed to a buffer (and to the open run's last request).
+    func recordAllocation(_ memory: cl_mem, bytes: Int) {
         lock.lock(); defer { lock.unlock() }
+        regions.bindLastRequest(memory)
         poolBytes += bytes
         peakBytes = max(peakBytes, totalBytes)
         highWaterBytes = max(highWaterBytes, totalBytes)

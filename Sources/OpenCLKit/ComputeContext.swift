@@ -31,8 +31,8 @@ public final class ComputeContext: @unchecked Sendable {
         profiler = profiling ? Profiler() : nil
         // PoCL caches compiled kernels itself; fetching binaries from it would compile twice.
         programs = ProgramCache(binaryCache: device.isPoCL ? nil : binaryCache)
-        // Arena slots start on the device's sub-buffer alignment, and never below 128 bytes so
-        // vector loads stay aligned.
+        // Planned slots start on the device's sub-buffer alignment, and never below 128 bytes
+        // so vector loads stay aligned.
         pool = BufferPool(alignment: max(128, device.baseAddressAlignment))
     }
 

@@ -31,16 +31,9 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
         self.context = context
         // OpenCL rejects zero-sized buffers; one element keeps empty tensors legal.
         let bytes = max(1, count) * MemoryLayout<Element>.stride
-        if let slot = context.pool.planned(bytes: bytes) {
-            memory = slot.memory
-            allocationBytes = slot.bytes
-            markWritten()
-            return
-        }
         if let reused = context.pool.take(bytes: bytes) {
             memory = reused.memory
             allocationBytes = reused.bytes
-            context.pool.bindToRun(reused.memory)
             markWritten()
             return
         }
@@ -65,8 +58,7 @@ public final class DeviceBuffer<Element>: @unchecked Sendable {
         }
         self.memory = memory
         allocationBytes = bytes
-        context.pool.recordAllocation(bytes: bytes)
-        context.pool.bindToRun(memory)
+        context.pool.recordAllocation(memory, bytes: bytes)
         markWritten()
     }
 

@@ -78,7 +78,6 @@ final class RepeatingRegions {
     private var regions: [String: Region] = [:]
     private var runs = 0
     private var block: Block?
-    private var retiredBlocks: [Block] = []
     private var run: Run?
     /// Handed-out sub-buffers: their block and the bytes they cover.
     private var handedOut: [OpaquePointer: (block: Block, range: Range<Int>)] = [:]
@@ -208,13 +207,13 @@ final class RepeatingRegions {
 
     private func retire(_ old: Block) {
         old.retired = true
-        if old.inUseCount == 0 { release(old) } else { retiredBlocks.append(old) }
+        // A retired block with slots in use stays alive through `handedOut` until the last is freed.
+        if old.inUseCount == 0 { release(old) }
     }
 
     private func release(_ old: Block) {
         old.releaseAll()
         blockBytes -= old.bytes
-        retiredBlocks.removeAll { $0 === old }
     }
 
     private func subBuffer(_ block: Block, _ range: Range<Int>) -> cl_mem? {

@@ -44,9 +44,8 @@ enum InferenceFusion {
         /// Whether `node`, a stride-1 convolution heading a chain, reads a max pooling alone.
         func claimsInputPool(_ node: Graph.Node) -> Bool {
             guard let conv = node.op as? Conv2D, conv.stride == 1, headsChain(node), node.inputs.count == 1,
-                  let pool = byName[node.inputs[0]], pool.op is MaxPool2D, soleReader(pool)?.name == node.name
-            else { return false }
-            return true
+                  let pool = byName[node.inputs[0]] else { return false }
+            return pool.op is MaxPool2D && soleReader(pool)?.name == node.name
         }
         /// The max pooling that `node`, a stride-1 convolution heading a chain, alone reads,
         /// unless the convolution before it pools as it stores.

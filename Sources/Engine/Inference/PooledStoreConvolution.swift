@@ -8,20 +8,23 @@ final class PooledStoreConvolution {
     /// Input channels up to which the kernel works: beyond, the convolution's arithmetic, not
     /// its output, dominates, and the tiled direct kernels do better.
     static let maxChannels = 4
-    /// Input channels up to which inference picks it. Against the build before it (release,
-    /// three alternated rounds, batch 32) pneumonet and pneumoresnet, one channel in, ran
-    /// 1.11x and 1.31x as fast; seed-cnn-tuned, three channels in, 0.89x, so it stays on the
-    /// direct kernel and the pooled padding pass.
+    /// Input channels up to which inference picks it. Per-layer device time favoured it for
+    /// pneumonet's one-channel first layer (with the padding pass that pooled its output,
+    /// 9.2–11.0 ms against 3.5–4.2 at batch 32, two profiles each) but not clearly for seed-cnn-tuned's three-channel
+    /// one. End to end, one release A/B at batch 32 gave 1.11x and 1.31x for the one-channel
+    /// models and 0.89x for seed-cnn-tuned; a second gave 0.80–1.10x over all pairs, within
+    /// the machine's noise. Three-channel layers stay on the direct kernel.
     static let chosenChannels = 1
-    /// Filters per work-item: eight (32 vector accumulators) measured faster than four on the
-    /// 3-channel first layer of seed-cnn-tuned and no slower on pneumonet's.
+    /// Filters per work-item: eight (32 vector accumulators) against four, three profiles each
+    /// at batch 32: seed-cnn-tuned's first layer 17–20 ms against 24–25; pneumonet's 2.8–5.6
+    /// against 2.9–5.7 (noise).
     static let filtersPerItem = 8
     /// Pooled columns per work-item, the lanes of its vectors.
     static let columnsPerItem = 8
 
     /// Unpooled output size from which the pooled store is used. Below it the direct kernel's
     /// output stays in cache and its tiles win: at batch 1 (1–2 MiB) it ran seed-cnn-tuned's
-    /// first layer in 0.40 ms against 0.96; at batch 32 (33–65 MiB) the pooled store, with
+    /// first layer in 0.40 ms against 0.96 (one profile of 6 passes each); at batch 32 (33–65 MiB) the pooled store, with
     /// the next layer's padding pass no longer pooling, saved 3–6 ms a pass. 8 MiB lies between.
     static let minimumOutputBytes = 8 << 20
 

@@ -18,10 +18,11 @@ public struct ModelBenchmarkResult: Codable, Sendable {
     public var inferenceWindows: [Double]?
     public var inferenceImagesPerSecond: Double?
     /// The largest number of bytes the model's context held on the device during training steps
-    /// (the buffer pool's high-water mark: buffers in use and idle pooled ones).
+    /// (its high-water mark: buffers in use, idle pooled ones and the planned block).
     public var peakDeviceBytes: Int
     /// The largest number of those bytes held by buffers in use at once; the rest of
-    /// `peakDeviceBytes` is idle pooled memory (nil in reports written before it was measured).
+    /// `peakDeviceBytes` is idle pooled memory or unused block (nil in reports written before
+    /// it was measured).
     public var peakLiveBytes: Int?
     public var profile: StepProfile?
     /// Where an inference pass's device time goes (nil when not profiled).

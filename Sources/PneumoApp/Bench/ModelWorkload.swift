@@ -53,14 +53,8 @@ public final class ModelWorkload {
     /// read back, as a training loop reports it).
     @discardableResult
     public func trainingStep() throws -> Float {
-        try context.repeating("training \(batch)") {
-            try upload()
-            let logits = try model.forward(images, mode: .training)
-            let value = try loss.forward(logits: logits, targets: labels)
-            try model.backwardToParameters(loss.backward())
-            try optimizer.step(model.parameters)
-            return try value.toArray()[0]
-        }
+        try upload()
+        return try model.trainStep(input: images, targets: labels, loss: loss, optimizer: optimizer).loss.toArray()[0]
     }
 
     /// One inference step: upload and forward through the inference graph; waits for the logits.

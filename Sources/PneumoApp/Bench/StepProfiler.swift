@@ -7,52 +7,58 @@ public enum StepProfiler {
     /// Averages `steps` training steps after one untimed step (kernel builds, buffer pool).
     /// The workload's context must have been made with `profiling: true`.
     public static func profile(_ workload: ModelWorkload, steps: Int = 2) throws -> StepProfile {
-        let context = workload.context
-        guard let profiler = context.profiler else {
-            throw BenchError.invalidOption("profiling needs a context made with profiling: true")
-        }
-        guard steps >= 1 else { throw BenchError.invalidOption("profile at least one step, got \(steps)") }
-        try workload.trainingStep()
-        try context.finish()
-        let ledger = WorkLedger.start(for: context)
-        defer { WorkLedger.stop(for: context) }
-        var recorder = SegmentRecorder(profiler: profiler, ledger: ledger)
-        for _ in 0..<steps {
-            try profiledStep(workload, &recorder)
-            recorder.stopRecordingProducts()
-        }
-        return recorder.profile(workload: workload, steps: steps)
+        try averaged(workload, steps: steps, unit: "step", warmUp: { _ = try workload.trainingStep() }, profiledStep)
     }
 
     /// Averages `steps` inference passes (the folded graph `ModelWorkload.inferenceStep` runs)
     /// after one untimed pass; segments are the upload and each inference step ("inference").
     public static func profileInference(_ workload: ModelWorkload, steps: Int = 2) throws -> StepProfile {
+        try averaged(workload, steps: steps, unit: "pass", warmUp: workload.inferenceStep, profiledInferencePass)
+    }
+
+    /// Runs `warmUp` once untimed, then `record` `steps` times with the profiler's and the
+    /// ledger's totals charged to segments; returns the per-step averages.
+    private static func averaged(
+        _ workload: ModelWorkload, steps: Int, unit: String, warmUp: () throws -> Void,
+        _ record: (ModelWorkload, inout SegmentRecorder) throws -> Void
+    ) throws -> StepProfile {
         let context = workload.context
         guard let profiler = context.profiler else {
             throw BenchError.invalidOption("profiling needs a context made with profiling: true")
         }
-        guard steps >= 1 else { throw BenchError.invalidOption("profile at least one pass, got \(steps)") }
-        try workload.inferenceStep()
+        guard steps >= 1 else { throw BenchError.invalidOption("profile at least one \(unit), got \(steps)") }
+        try warmUp()
+        try context.finish()
         let ledger = WorkLedger.start(for: context)
         defer { WorkLedger.stop(for: context) }
         var recorder = SegmentRecorder(profiler: profiler, ledger: ledger)
-        let inference = workload.inference
-        let shapes = try inference.shapes(batch: workload.batch)
-        func shape(_ name: String) -> [Int] { shapes[name] ?? [] }
         for _ in 0..<steps {
-            try recorder.measure(context, key: .init(pass: "upload", layer: nil), name: "host to device", shape: [workload.batch] + workload.model.inputShape, bytes: 0) {
-                try workload.upload()
-            }
-            _ = try inference.forward(workload.currentImages) { index, step, pass in
-                let output = shape(step.name)
-                let input = step.inputs.reduce(0) { $0 + shape($1).reduce(1, *) }
-                try recorder.measure(
-                    context, key: .init(pass: "inference", layer: index), name: describe(step.op, input: []), shape: output,
-                    bytes: TrafficEstimate.forward(step.op.kind, input: input, output: output.reduce(1, *)), pass)
-            }
+            try record(workload, &recorder)
             recorder.stopRecordingProducts()
         }
         return recorder.profile(workload: workload, steps: steps)
+    }
+
+    /// The images' upload, as the first segment of a step or pass.
+    private static func measureUpload(_ workload: ModelWorkload, _ recorder: inout SegmentRecorder) throws {
+        try recorder.measure(
+            workload.context, key: .init(pass: "upload", layer: nil), name: "host to device",
+            shape: [workload.batch] + workload.model.inputShape, bytes: 0
+        ) { try workload.upload() }
+    }
+
+    /// One inference pass with a barrier after each step of the inference graph.
+    private static func profiledInferencePass(_ workload: ModelWorkload, _ recorder: inout SegmentRecorder) throws {
+        let shapes = try workload.inference.shapes(batch: workload.batch)
+        func shape(_ name: String) -> [Int] { shapes[name] ?? [] }
+        try measureUpload(workload, &recorder)
+        _ = try workload.inference.forward(workload.currentImages) { index, step, pass in
+            let output = shape(step.name)
+            let input = step.inputs.reduce(0) { $0 + shape($1).reduce(1, *) }
+            try recorder.measure(
+                workload.context, key: .init(pass: "inference", layer: index), name: describe(step.op, input: []), shape: output,
+                bytes: TrafficEstimate.forward(step.op.kind, input: input, output: output.reduce(1, *)), pass)
+        }
     }
 
     /// The training step of `ModelWorkload.trainingStep`, with a barrier after each segment:
@@ -61,9 +67,7 @@ public enum StepProfiler {
         let context = workload.context
         let model = workload.model
         let shapes = try model.shapes(batch: workload.batch)
-        try recorder.measure(context, key: .init(pass: "upload", layer: nil), name: "host to device", shape: [workload.batch] + model.inputShape, bytes: 0) {
-            try workload.upload()
-        }
+        try measureUpload(workload, &recorder)
         func shape(_ name: String) -> [Int] { shapes[name] ?? [] }
         func inputCount(_ step: Graph.Step) -> Int { step.inputs.reduce(0) { $0 + shape($1).reduce(1, *) } }
         let logits = try model.run(workload.currentImages, keeping: [], mode: { _ in .run(.training) }) { index, step, pass in
