@@ -2,7 +2,7 @@ import ArgumentParser
 import PneumoApp
 
 /// `train`'s augmentation: a preset or strength, single switches that override it, and the
-/// levers the preset leaves off (gamma, random erasing).
+/// levers the preset leaves off (gamma, random erasing, local contrast).
 struct AugmentationOptions: ParsableArguments {
     // A number is allowed too, so this stays a string; completion offers the two words.
     @Option(
@@ -40,6 +40,9 @@ struct AugmentationOptions: ParsableArguments {
     @Option(help: "Largest erased area as a fraction of the image, in [0.02, 1] (aspect 0.3-3.3). Default: 0.2.")
     var eraseArea: Double?
 
+    @Option(help: "Largest local-contrast change: each image gets an unsharp mask x + a(x - blur(x)) over a box of 1/8 of its side, a drawn from [-L, L], e.g. 0.5. Default: 0 (off).")
+    var localContrast: Double?
+
     /// Writes the given values into `arguments`; what was not given stays nil.
     func apply(to arguments: inout TrainingArguments) {
         arguments.augment = augment
@@ -53,5 +56,6 @@ struct AugmentationOptions: ParsableArguments {
         arguments.gamma = gamma
         arguments.erase = erase
         arguments.eraseArea = eraseArea
+        arguments.localContrast = localContrast
     }
 }

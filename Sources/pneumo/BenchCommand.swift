@@ -65,7 +65,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Instead of the models: time the training augmentation of one batch (--batch, --input-size or 128 px, 1 channel) under each setting, alternated, medians of --windows repeats of --steps batches.")
     var augmentation = false
 
-    @Option(help: "With --augmentation: comma-separated settings to time, of default, gamma, erase, both, mixup, cutmix. Default: all.")
+    @Option(help: "With --augmentation: comma-separated settings to time, of default, gamma, erase, both, local-contrast, mixup, cutmix. Default: all.")
     var augmentationSettings: String?
 
     @Flag(help: "Print only `images_per_second=<n>` per training window of one model at one batch size, for scripts.")

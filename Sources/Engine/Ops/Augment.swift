@@ -2,7 +2,8 @@ import OpenCLKit
 
 /// Random augmentation of image batches on the device (Kernels/augment.cl). Parameters are
 /// drawn on the host from a seeded generator, uploaded (`AugmentationParameters.stride` floats
-/// per image), and applied by one kernel launch; the images never leave the device.
+/// per image), and applied by one kernel launch, then by Kernels/local_contrast.cl when local
+/// contrast is on; the images never leave the device.
 public final class Augmenter {
     public let settings: AugmentationSettings
     public let context: ComputeContext
@@ -30,7 +31,9 @@ public final class Augmenter {
         let (width, height) = try Augmenter.size(of: input)
         let parameters = AugmentationParameters.draw(count: input.shape[0], width: width, height: height,
                                                      settings: settings, generator: &generator)
-        return try apply(input, parameters: parameters)
+        let amounts = AugmentationParameters.localContrastAmounts(count: input.shape[0], settings: settings, generator: &generator)
+        let augmented = try apply(input, parameters: parameters)
+        return try amounts.map { try LocalContrast.apply(augmented, amounts: $0) } ?? augmented
     }
 
     /// A new tensor with `parameters` (`AugmentationParameters.stride` per image) applied.

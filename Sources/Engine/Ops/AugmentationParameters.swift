@@ -83,6 +83,15 @@ public enum AugmentationParameters {
         return Float(h >> 8) / Float(1 << 24)
     }
 
+    /// The local-contrast strengths of `count` images, uniform in [-localContrast, localContrast];
+    /// drawn after a batch's other parameters, and only when on, so that runs without it keep
+    /// their draws.
+    public static func localContrastAmounts(count: Int, settings: AugmentationSettings,
+                                            generator: inout SeededGenerator) -> [Float]? {
+        guard settings.localContrast > 0 else { return nil }
+        return (0..<count).map { _ in symmetric(settings.localContrast, &generator) }
+    }
+
     /// Uniform in [-range, range]; exactly 0 when `range` is 0.
     private static func symmetric(_ range: Float, _ generator: inout SeededGenerator) -> Float {
         (2 * generator.nextUniform() - 1) * range

@@ -26,6 +26,10 @@ public struct AugmentationSettings: Equatable, Sendable, Codable {
     /// Largest erased area as a fraction of the image; the area is drawn from
     /// [`minimumEraseArea`, eraseArea].
     public var eraseArea: Float
+    /// Largest local-contrast change: each image gets an unsharp mask
+    /// `x + a * (x - boxBlur(x))` with `a` drawn from [-localContrast, localContrast] (see
+    /// Kernels/local_contrast.cl); 0 is off.
+    public var localContrast: Float
 
     /// Smallest erased area as a fraction of the image (Zhong et al. 2017's lower bound).
     public static let minimumEraseArea: Float = 0.02
@@ -34,7 +38,7 @@ public struct AugmentationSettings: Equatable, Sendable, Codable {
 
     public init(rotationDegrees: Float = 0, shift: Float = 0, zoom: Float = 0, brightness: Float = 0,
                 contrast: Float = 0, aspect: Float = 0, horizontalFlip: Bool = false,
-                gamma: Float = 0, eraseProbability: Float = 0, eraseArea: Float = 0.2) {
+                gamma: Float = 0, eraseProbability: Float = 0, eraseArea: Float = 0.2, localContrast: Float = 0) {
         self.rotationDegrees = rotationDegrees
         self.shift = shift
         self.zoom = zoom
@@ -45,13 +49,14 @@ public struct AugmentationSettings: Equatable, Sendable, Codable {
         self.gamma = gamma
         self.eraseProbability = eraseProbability
         self.eraseArea = eraseArea
+        self.localContrast = localContrast
     }
 
     private enum CodingKeys: String, CodingKey {
-        case rotationDegrees, shift, zoom, brightness, contrast, aspect, horizontalFlip, gamma, eraseProbability, eraseArea
+        case rotationDegrees, shift, zoom, brightness, contrast, aspect, horizontalFlip, gamma, eraseProbability, eraseArea, localContrast
     }
 
-    /// Settings saved before `aspect`, `gamma` or erasing existed read with those switched off.
+    /// Settings saved before `aspect`, `gamma`, erasing or local contrast existed read with those switched off.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let off = AugmentationSettings.none
@@ -62,30 +67,33 @@ public struct AugmentationSettings: Equatable, Sendable, Codable {
                   horizontalFlip: try c.decode(Bool.self, forKey: .horizontalFlip),
                   gamma: try c.decodeIfPresent(Float.self, forKey: .gamma) ?? off.gamma,
                   eraseProbability: try c.decodeIfPresent(Float.self, forKey: .eraseProbability) ?? off.eraseProbability,
-                  eraseArea: try c.decodeIfPresent(Float.self, forKey: .eraseArea) ?? off.eraseArea)
+                  eraseArea: try c.decodeIfPresent(Float.self, forKey: .eraseArea) ?? off.eraseArea,
+                  localContrast: try c.decodeIfPresent(Float.self, forKey: .localContrast) ?? off.localContrast)
     }
 
     /// No augmentation at all.
     public static let none = AugmentationSettings()
 
     /// Every strength multiplied by `factor`; the erase probability is capped at 1, and the flip
-    /// switch and the largest erased area (a shape, not a strength) are kept.
+    /// switch and the largest erased area (a shape, not a strength) are kept. Local contrast is
+    /// capped at 1, where the mask can reach the blur itself.
     public func scaled(by factor: Float) -> AugmentationSettings {
         AugmentationSettings(rotationDegrees: rotationDegrees * factor, shift: shift * factor, zoom: zoom * factor,
                              brightness: brightness * factor, contrast: contrast * factor, aspect: aspect * factor,
                              horizontalFlip: horizontalFlip, gamma: gamma * factor,
-                             eraseProbability: min(1, eraseProbability * factor), eraseArea: eraseArea)
+                             eraseProbability: min(1, eraseProbability * factor), eraseArea: eraseArea,
+                             localContrast: min(1, localContrast * factor))
     }
 
     /// True when every image comes out unchanged (the largest erased area alone changes nothing).
     public var isIdentity: Bool {
-        [rotationDegrees, shift, zoom, brightness, contrast, aspect, gamma, eraseProbability].allSatisfy { $0 == 0 } && !horizontalFlip
+        [rotationDegrees, shift, zoom, brightness, contrast, aspect, gamma, eraseProbability, localContrast].allSatisfy { $0 == 0 } && !horizontalFlip
     }
 
     /// Checks ranges: non-negative strengths, zoom and contrast below 1 (a scale or gain must
-    /// stay positive), gamma up to 1, the erase probability and area within their bounds.
+    /// stay positive), gamma and local contrast up to 1, the erase probability and area within their bounds.
     public func validated() throws -> AugmentationSettings {
-        let values = [rotationDegrees, shift, zoom, brightness, contrast, aspect, gamma, eraseProbability, eraseArea]
+        let values = [rotationDegrees, shift, zoom, brightness, contrast, aspect, gamma, eraseProbability, eraseArea, localContrast]
         guard values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw EngineError.invalidConfiguration("augmentation strengths must be finite and >= 0, got \(self)")
         }
@@ -100,6 +108,10 @@ public struct AugmentationSettings: Equatable, Sendable, Codable {
         guard eraseProbability <= 1 else {
             throw EngineError.invalidConfiguration(
                 "erase probability \(eraseProbability) is out of range: give a probability in [0, 1] (0 is off)")
+        }
+        guard localContrast <= 1 else {
+            throw EngineError.invalidConfiguration(
+                "local contrast \(localContrast) is out of range: give a value in [0, 1] (1 ranges from the blurred image to twice its fine detail; 0 is off)")
         }
         guard eraseArea >= Self.minimumEraseArea, eraseArea <= 1 else {
             throw EngineError.invalidConfiguration(

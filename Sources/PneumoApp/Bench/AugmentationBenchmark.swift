@@ -28,18 +28,20 @@ public enum AugmentationBenchmark {
     }
 
     /// The settings that can be timed, the default first (the baseline of the ratios): the
-    /// default, and the default with gamma 0.3, with erasing at p 0.5, with both, then mixed
-    /// by mixup (alpha 0.2) and by CutMix (alpha 1) on every batch.
+    /// default, and the default with gamma 0.3, with erasing at p 0.5, with both, with local
+    /// contrast 0.5, then mixed by mixup (alpha 0.2) and by CutMix (alpha 1) on every batch.
     public static var settings: [Setting] {
         let base = TrainingOptions.defaultAugmentation
-        var gamma = base, erase = base, both = base
+        var gamma = base, erase = base, both = base, local = base
         gamma.gamma = 0.3
         erase.eraseProbability = 0.5
         both.gamma = 0.3
         both.eraseProbability = 0.5
+        local.localContrast = 0.5
         return [
             Setting(name: "default", augmentation: base, mixing: nil), Setting(name: "gamma", augmentation: gamma, mixing: nil),
             Setting(name: "erase", augmentation: erase, mixing: nil), Setting(name: "both", augmentation: both, mixing: nil),
+            Setting(name: "local-contrast", augmentation: local, mixing: nil),
             Setting(name: "mixup", augmentation: base, mixing: MixingSettings(mixup: 0.2)),
             Setting(name: "cutmix", augmentation: base, mixing: MixingSettings(cutmix: 1)),
         ]

@@ -35,6 +35,7 @@ extension AugmentationSettings {
         if horizontalFlip { parts.append("horizontal flip") }
         if gamma > 0 { parts.append("gamma ×/÷\(1 + gamma)") }
         if eraseProbability > 0 { parts.append("erasing p \(eraseProbability) (up to \(eraseArea) of the image)") }
+        if localContrast > 0 { parts.append("local contrast ±\(localContrast)") }
         return parts.joined(separator: ", ")
     }
 }

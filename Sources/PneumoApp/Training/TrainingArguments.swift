@@ -30,6 +30,7 @@ public struct TrainingArguments: Equatable, Sendable {
     public var gamma: Double?
     public var erase: Double?
     public var eraseArea: Double?
+    public var localContrast: Double?
     /// Mixup's and CutMix's Beta alpha (0 is off), and the share of batches mixed.
     public var mixup: Double?
     public var cutmix: Double?
@@ -55,7 +56,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--schedule", schedule), ("--weight-decay", weightDecay), ("--class-weights", classWeights),
             ("--balanced", balancedSampling), ("--augment", augment), ("--rotation", rotation), ("--shift", shift),
             ("--zoom", zoom), ("--brightness", brightness), ("--contrast", contrast), ("--aspect", aspect), ("--flip", flip),
-            ("--gamma", gamma), ("--erase", erase), ("--erase-area", eraseArea),
+            ("--gamma", gamma), ("--erase", erase), ("--erase-area", eraseArea), ("--local-contrast", localContrast),
             ("--mixup", mixup), ("--cutmix", cutmix), ("--mix-probability", mixProbability),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
             ("--label-smoothing", labelSmoothing), ("--sync-batchnorm", syncBatchNorm),
@@ -142,6 +143,7 @@ public struct TrainingArguments: Equatable, Sendable {
         if let gamma { settings.gamma = Float(gamma) }
         if let erase { settings.eraseProbability = Float(erase) }
         if let eraseArea { settings.eraseArea = Float(eraseArea) }
+        if let localContrast { settings.localContrast = Float(localContrast) }
         return settings
     }
 }
