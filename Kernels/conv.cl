@@ -17,7 +17,7 @@
 // Larger strides, and images so small that most of a tile would be dropped, use im2col +
 // the packed GEMM of gemm.cl: im2col_pack writes the im2col matrix directly in the GEMM's
 // packed-panel layout; backward to the input is a GEMM into columns followed by a col2im
-// gather (each input pixel sums its own contributions: no atomics, fixed order); backward
+// gather (col2im.cl; each input pixel sums its own contributions: no atomics, fixed order); backward
 // to the weights is one GEMM per chunk of images over all their pixels, its B operand the
 // transposed im2col matrix written straight into panels (im2col_pack_transposed).
 //
@@ -495,35 +495,6 @@ __kernel void im2col_pack_transposed(
         }
     }
     for (int t = count; t < T; ++t) d[t] = 0.0f;
-}
-
-// Input gradient from column gradients cols[image][CKK][P]: every input pixel gathers the
-// entries that read it, in (i, j) order. Only taps i = (y + padTop) mod stride, stepping by
-// stride, can reach row y, so there is no division per tap. Work-item (x, y, image * C + c).
-__kernel void col2im(
-    const int C, const int H, const int W, const int KH, const int KW, const int stride,
-    const int padTop, const int padLeft, const int OH, const int OW, const int images,
-    __global const float *cols, __global float *dx, const int dxOffset)
-{
-    const int x = get_global_id(0);
-    const int y = get_global_id(1);
-    const int bc = get_global_id(2);
-    if (x >= W || y >= H || bc >= images * C) return;
-    const int P = OH * OW;
-    const __global float *col = cols + (bc * KH * KW) * P;
-    const int ty = y + padTop;
-    const int tx = x + padLeft;
-    const int iFirst = ty % stride;
-    const int jFirst = tx % stride;
-    float sum = 0.0f;
-    for (int i = iFirst, oh = ty / stride; i < KH && oh >= 0; i += stride, --oh) {
-        if (oh >= OH) continue;
-        for (int j = jFirst, ow = tx / stride; j < KW && ow >= 0; j += stride, --ow) {
-            if (ow >= OW) continue;
-            sum += col[(i * KW + j) * P + oh * OW + ow];
-        }
-    }
-    dx[dxOffset + (bc * H + y) * W + x] = sum;
 }
 
 // Bias gradient: db[f] = sum over images and pixels of dy[n][f][p], as 16 running lane sums

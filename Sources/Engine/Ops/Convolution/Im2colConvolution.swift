@@ -8,7 +8,8 @@ public final class Im2colConvolution: RectifyingConvolutionAlgorithm {
     let resources: ConvolutionResources
     let im2colPackKernel: Kernel
     let im2colPackTransposedKernel: Kernel
-    let col2imKernel: Kernel
+    /// col2im built per kernel size and stride (its tap loops unroll), by (height, width, stride).
+    private var col2imKernels: [[Int]: Kernel] = [:]
 
     var context: ComputeContext { resources.context }
     var gemm: GEMM { resources.gemm }
@@ -20,7 +21,6 @@ public final class Im2colConvolution: RectifyingConvolutionAlgorithm {
         let defines = ConvolutionResources.defines(resources.gemm.tuning)
         im2colPackKernel = try resources.context.kernel("conv.cl", "im2col_pack", defines: defines)
         im2colPackTransposedKernel = try resources.context.kernel("conv.cl", "im2col_pack_transposed", defines: defines)
-        col2imKernel = try resources.context.kernel("conv.cl", "col2im", defines: defines)
     }
 
     /// Every stride, kernel size and padding.
@@ -103,6 +103,7 @@ public final class Im2colConvolution: RectifyingConvolutionAlgorithm {
         let gradientPanels = try DeviceBuffer<Float>(context, count: panelStride * chunk)
         let columns = try DeviceBuffer<Float>(context, count: columnsPerImage * chunk)
         let imageSize = g.inChannels * g.height * g.width
+        let col2im = try col2imKernel(g)
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
             // B = dY of each image (F x P).
@@ -116,11 +117,20 @@ public final class Im2colConvolution: RectifyingConvolutionAlgorithm {
                 GEMMOperand(columns, leadingDimension: g.outputPixels, batchStride: columnsPerImage), batch: images, bias: .none,
                 tuning: tuning)
             try context.launch(
-                col2imKernel, global: [g.width, g.height, images * g.inChannels], local: [profile.im2colGroupSize, 1, 1],
-                g.inChannels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padTop, g.padLeft,
-                g.outHeight, g.outWidth, images, columns, inputGradient, first * imageSize)
-            WorkLedger.record(context, col2imKernel, bytes: floatBytes(images * (columnsPerImage + imageSize)))
+                col2im, global: [(g.width + g.padLeft + g.stride - 1) / g.stride, g.height, images * g.inChannels],
+                local: [profile.im2colGroupSize, 1, 1],
+                g.inChannels, g.height, g.width, g.padTop, g.padLeft, g.outHeight, g.outWidth, images, columns, inputGradient,
+                first * imageSize)
+            WorkLedger.record(context, col2im, bytes: floatBytes(images * (columnsPerImage + imageSize)))
         }
+    }
+
+    private func col2imKernel(_ g: ConvGeometry) throws -> Kernel {
+        let key = [g.kernelHeight, g.kernelWidth, g.stride]
+        if let built = col2imKernels[key] { return built }
+        let built = try context.kernel("col2im.cl", "col2im", defines: ["TAPS_H": key[0], "TAPS_W": key[1], "TAP_STRIDE": key[2]])
+        col2imKernels[key] = built
+        return built
     }
 
     /// Stride 1: dX is the convolution of dY (zero-padded by KH-1-padTop above, KW-1-padLeft
