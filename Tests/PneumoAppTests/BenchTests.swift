@@ -96,6 +96,20 @@ final class BenchTests: XCTestCase {
         XCTAssertTrue(BenchReportText.profileText(profile, of: "inference pass").contains("inference pass"))
     }
 
+    /// Profiled steps and passes run on their memory plan, as the real ones do: unplanned (or
+    /// on a plan just made), their first writes to fresh memory would be charged to the kernels.
+    func testProfiledStepsAndPassesRunOnTheirPlan() throws {
+        let context = try Self.context.get()
+        guard context.bufferPoolPolicy == .planned else { throw XCTSkip("needs the planned memory policy") }
+        let workload = try ModelWorkload(spec: spec, batch: 2, context: context)
+        var before = context.plannedRuns
+        _ = try StepProfiler.profile(workload, steps: 2)
+        XCTAssertGreaterThanOrEqual(context.plannedRuns - before, 3, "the last unrecorded step and both recorded ones")
+        before = context.plannedRuns
+        _ = try StepProfiler.profileInference(workload, steps: 2)
+        XCTAssertGreaterThanOrEqual(context.plannedRuns - before, 3, "the last unrecorded pass and both recorded ones")
+    }
+
     func testAugmentationTimingsIncludeMixing() throws {
         let device = try Self.context.get().device
         let rows = try AugmentationBenchmark.run(batch: 4, side: 16, steps: 1, repeats: 1, names: ["default", "mixup", "cutmix"], device: device)

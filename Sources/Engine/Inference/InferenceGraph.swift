@@ -36,16 +36,19 @@ public final class InferenceGraph {
     /// The output shape of every step by name, with the input's under "input".
     public func shapes(batch: Int) throws -> [String: [Int]] { try graph.shapes(batch: batch) }
 
-    /// `forward` with the work of each step wrapped by `around` (to time it), unplanned.
+    /// `forward` with the work of each step wrapped by `around` (to time it), planned like a
+    /// plain pass, under the same key.
     public func forward(_ input: Tensor, around: Graph.StepWrapper) throws -> Tensor {
-        try graph.run(input, keeping: [], mode: { _ in .run(.inference) }, around: around).output
+        try planned(input) { try graph.run(input, keeping: [], mode: { _ in .run(.inference) }, around: around).output }
     }
 
     /// The model's output for `input` [N, inputShape...], running statistics, no dropout.
     public func forward(_ input: Tensor) throws -> Tensor {
-        // Batches of one shape repeat the same allocations: plan them (see `ComputeContext.repeating`).
-        try input.context.repeating("inference \(ObjectIdentifier(self)) \(input.shape)") {
-            try graph.forward(input, mode: .inference)
-        }
+        try planned(input) { try graph.forward(input, mode: .inference) }
+    }
+
+    /// Batches of one shape repeat the same allocations: plan them (see `ComputeContext.repeating`).
+    private func planned(_ input: Tensor, _ pass: () throws -> Tensor) throws -> Tensor {
+        try input.context.repeating("inference \(ObjectIdentifier(self)) \(input.shape)", pass)
     }
 }

@@ -4,7 +4,7 @@ extension Graph {
     /// still on the device until the caller wants them.
     @discardableResult
     public func trainStep(input: Tensor, targets: Tensor, loss: Loss, optimizer: Optimizer) throws -> (loss: Tensor, logits: Tensor) {
-        try input.context.repeating("training \(input.shape)") {
+        try input.context.repeating(Graph.trainingRegion(input.shape)) {
             let logits = try forward(input, mode: .training)
             let value = try loss.forward(logits: logits, targets: targets)
             try backwardToParameters(try loss.backward())
@@ -12,4 +12,9 @@ extension Graph {
             return (value, logits)
         }
     }
+
+    /// The key under which a training step on inputs of `shape` plans its memory (see
+    /// `ComputeContext.repeating`); a profiled step uses it too, so that it runs on the same
+    /// plan as the steps it stands for.
+    public static func trainingRegion(_ shape: [Int]) -> String { "training \(shape)" }
 }

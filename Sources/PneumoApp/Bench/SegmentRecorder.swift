@@ -35,6 +35,7 @@ struct SegmentRecorder {
         self.ledger = ledger
         lastKernels = profiler.entries
         lastWork = ledger.entries
+        productCount = ledger.products.count
     }
 
     /// Runs `body`, drains the device and charges what happened to the segment `key`.
