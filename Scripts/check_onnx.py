@@ -23,6 +23,7 @@ TOLERANCE = 1e-5
 # name, training arguments. Each trains for one epoch on the small data set given.
 MODELS = [
     ("pneumonet", ["--model", "pneumonet"]),
+    ("pneumonet-deep", ["--model", "pneumonet-deep"]),
     ("seed-cnn", ["--model", "seed-cnn"]),
     ("seed-cnn-tuned", ["--model", "seed-cnn-tuned"]),
     ("seed-dense", ["--model", "seed-dense"]),

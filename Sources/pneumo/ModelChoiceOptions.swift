@@ -6,7 +6,7 @@ struct ModelChoiceOptions: ParsableArguments {
     @Option(help: "Starting point for the options below: default (tuned for pneumonet) or notebook (the Keras notebook's settings for the model).")
     var recipe: TrainingRecipe?
 
-    @Option(help: "Built-in model (pneumonet, seed-cnn-tuned, seed-cnn, seed-dense) or an architecture .json file. Default: pneumonet.")
+    @Option(help: "Built-in model (pneumonet, pneumonet-deep, pneumoresnet, seed-cnn-tuned, seed-cnn, seed-cnn-deep, seed-dense) or an architecture .json file. Default: pneumonet.")
     var model: String?
 
     @Option(help: "2: normal / pneumonia; 3: normal / bacterial / viral. Default: 2.")

@@ -104,6 +104,18 @@ final class ArchitectureGraphTests: XCTestCase {
         XCTAssertEqual(try GradCAM.defaultNode(in: network), "s4b1.relu", "the last block's output")
     }
 
+    /// pneumonet-deep: pneumonet's 393,569 parameters plus a second convolution (and its
+    /// BatchNorm) in each of the last three blocks: 36,928 + 128, 147,584 + 256, 590,080 + 512.
+    func testPneumoNetDeepAddsOneConvolutionToEachOfTheLastThreeBlocks() throws {
+        let spec = try BuiltinModels.resolve("pneumonet-deep")
+        let network = try ModelBuilder.build(spec, classes: 2, context: try cpu(), seed: 1)
+        XCTAssertEqual(network.parameterCount, 1_169_057)
+        XCTAssertEqual(network.ops.filter { $0 is Conv2D }.map { ($0 as! Conv2D).filters }, [16, 32, 64, 64, 128, 128, 256, 256])
+        let kinds = network.steps.map(\.op.kind)
+        XCTAssertEqual(kinds.filter { $0 == "BatchNormReLUMaxPool" }.count, 4, "every pooled block's BatchNorm, ReLU and pool fused")
+        XCTAssertEqual(kinds.filter { $0 == "BatchNormReLU" }.count, 4)
+    }
+
     /// SEED.md gives the deeper draft's layers and its Flatten size (1,024); the parameter
     /// count follows from them: convolutions 896 + 18,496 + 73,856 + 147,584 + 295,168, dense
     /// 524,800 + 131,328 + 257.
