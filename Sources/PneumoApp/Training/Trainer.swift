@@ -228,17 +228,20 @@ public final class Trainer {
     /// under MPI the gradients are averaged over the ranks between the backward pass and the
     /// update. Returns the labels training accuracy counts: the dominant one of a mixed image.
     private func step(_ batch: Batch, epoch: Int, index: Int, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor, labels: [Int]) {
-        // Steps of one batch size allocate alike: their temporaries get planned.
-        try session.context.repeating("training \(batch.count)") {
-            try plannedStep(batch, epoch: epoch, index: index, shouldStop: shouldStop)
+        let plan = session.mixingPlan(epoch: epoch, batch: index, count: batch.count)
+        // Steps of one batch size and one kind (clean, mixup or CutMix) allocate alike: their
+        // temporaries get planned, each kind its own plan. Under one key, a run that mixes only
+        // some batches would re-plan whenever the kind changed.
+        let kind = plan.map { " \($0.method.rawValue)" } ?? ""
+        return try session.context.repeating("training \(batch.count)\(kind)") {
+            try plannedStep(batch, plan: plan, shouldStop: shouldStop)
         }
     }
 
-    private func plannedStep(_ batch: Batch, epoch: Int, index: Int, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor, labels: [Int]) {
+    private func plannedStep(_ batch: Batch, plan: MixingPlan?, shouldStop: () -> Bool) throws -> (loss: Tensor, logits: Tensor, labels: [Int]) {
         let context = session.context
         var input = try session.preprocessing.tensor(pixels: batch.pixels, count: batch.count, context: context)
         if let augmenter = session.augmenter { input = try augmenter(input) }
-        let plan = session.mixingPlan(epoch: epoch, batch: index, input: input)
         if let plan, let mixer = session.mixer { input = try mixer.apply(input, plan: plan) }
         let mixed = try plan?.labels(batch.labels)
         let targets = mixed == nil ? try Tensor(context, shape: [batch.count], values: batch.targets) : nil

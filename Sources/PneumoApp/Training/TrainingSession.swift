@@ -107,13 +107,13 @@ final class TrainingSession {
         }
     }
 
-    /// How batch `batch` of `epoch` is mixed, for the NCHW images of `input`; nil when mixing
+    /// How batch `batch` of `epoch`, of `count` images, is mixed; nil when mixing
     /// is off or this batch is left unmixed.
-    func mixingPlan(epoch: Int, batch: Int, input: Tensor) -> MixingPlan? {
+    func mixingPlan(epoch: Int, batch: Int, count: Int) -> MixingPlan? {
         guard mixer != nil, let settings = options.mixing else { return nil }
         var generator = MixingStream.generator(seed: options.seed, rank: group.rank, epoch: epoch, batch: batch)
-        guard input.shape.count == 4 else { return nil }
-        return MixingPlan.draw(count: input.shape[0], width: input.shape[3], height: input.shape[2], settings: settings, generator: &generator)
+        let side = preprocessing.side
+        return MixingPlan.draw(count: count, width: side, height: side, settings: settings, generator: &generator)
     }
 
     /// Continues the streams saved in a resume checkpoint.
