@@ -8,7 +8,7 @@ public final class Im2colConvolution: RectifyingConvolutionAlgorithm {
     let resources: ConvolutionResources
     let im2colPackKernel: Kernel
     let im2colPackTransposedKernel: Kernel
-    /// col2im built per kernel size and stride (its tap loops unroll), by (height, width, stride).
+    /// col2im built per kernel size and stride (its tap loops unroll), keyed by [height, width, stride].
     private var col2imKernels: [[Int]: Kernel] = [:]
 
     var context: ComputeContext { resources.context }
