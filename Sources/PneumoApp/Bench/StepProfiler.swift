@@ -72,11 +72,11 @@ public enum StepProfiler {
     /// It plans its memory under the real steps' key, as they do.
     private static func profiledStep(_ workload: ModelWorkload, _ recorder: inout SegmentRecorder) throws {
         try workload.context.repeating(Graph.trainingRegion(workload.currentImages.shape)) {
-            try unplannedProfiledStep(workload, &recorder)
+            try recordedStep(workload, &recorder)
         }
     }
 
-    private static func unplannedProfiledStep(_ workload: ModelWorkload, _ recorder: inout SegmentRecorder) throws {
+    private static func recordedStep(_ workload: ModelWorkload, _ recorder: inout SegmentRecorder) throws {
         let context = workload.context
         let model = workload.model
         let shapes = try model.shapes(batch: workload.batch)
