@@ -23,6 +23,11 @@ struct EnsembleCommand: ParsableCommand {
     @Option(help: "Folder holding train/, val/ and test/ (default: $PNEUMO_DATA, else ../shared/data/chest_xray).")
     var data: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Score and calibrate the ensemble over each image and 6 copies shifted 4% or zoomed 5% (their logits averaged). Default: when every member was calibrated that way.")
+    var tta: Bool?
+
     @Option(help: "Images per forward pass on the device.")
     var batchSize = 32
 
@@ -40,7 +45,8 @@ struct EnsembleCommand: ParsableCommand {
         let metadata = try EnsembleBuilder.build(
             checkpoints.map { URL(fileURLWithPath: $0) }, output: output, dataRoot: try DataLocator.locate(data),
             context: try device.makeContext(), cacheDirectory: cache.directory,
-            useCache: cache.useCache, batchSize: batchSize, log: { Console.log($0) })
+            useCache: cache.useCache, batchSize: batchSize, augmentation: TestTimeAugmentationChoice(flag: tta),
+            log: { Console.log($0) })
         print(CalibrationSummary.text(metadata))
         Console.log("wrote \(CheckpointPaths(output).metadata.path) and its weights")
     }

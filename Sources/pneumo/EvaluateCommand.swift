@@ -24,8 +24,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Split to evaluate; validation is the validation share of train the checkpoint was trained against.")
     var split: EvaluatedSplit = .test
 
-    @Flag(help: "Test-time augmentation: average each probability over the image and 6 copies shifted 4% or zoomed 5% (no flips).")
-    var tta = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Test-time augmentation: average each logit over the image and 6 copies shifted 4% or zoomed 5% (no flips). Default: as the checkpoint was calibrated.")
+    var tta: Bool?
 
     @Option(help: "Folder for report.html and evaluation.json (default: evaluation-SPLIT beside the checkpoint).")
     var out: String?
@@ -74,7 +76,7 @@ struct EvaluateCommand: ParsableCommand {
             cacheDirectory: cache.directory, useCache: cache.useCache, strict: strict,
             examples: examples)
         options.onValidationShare = onValidationShare
-        options.testTimeAugmentation = tta ? .standard : nil
+        options.augmentation = TestTimeAugmentationChoice(flag: tta)
         let context = try device.makeContext()
         var bar: ProgressBar?
         let run = try Evaluator.run(options, context: context, log: Console.log) { done, total in

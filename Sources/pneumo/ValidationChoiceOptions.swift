@@ -24,6 +24,11 @@ struct ValidationChoiceOptions: ParsableArguments {
     @Option(help: "Decision threshold, chosen on validation: a number such as 0.5, youden, or sensitivity:0.95. Default: youden.")
     var threshold: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Calibrate the checkpoints on each image's logit averaged over it and 6 copies shifted 4% or zoomed 5%; they then score every image that way (7 passes per image). Default: on (--no-tta: one pass).")
+    var tta: Bool?
+
     /// Writes the given values into `arguments`; what was not given stays nil.
     func apply(to arguments: inout TrainingArguments) {
         arguments.validationFraction = validationFraction
@@ -33,5 +38,6 @@ struct ValidationChoiceOptions: ParsableArguments {
         arguments.patience = patience
         arguments.averageEpochs = averageEpochs
         arguments.threshold = threshold
+        arguments.testTimeAugmentation = tta
     }
 }

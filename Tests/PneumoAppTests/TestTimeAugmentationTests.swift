@@ -40,7 +40,7 @@ final class TestTimeAugmentationTests: XCTestCase {
         XCTAssertEqual(plain.data.split, "validation")
         XCTAssertEqual(plain.data.images, 4, "the fixture records no grouped split, so its validation images are val/")
         XCTAssertTrue(plain.notes.contains { $0.contains("optimistic") })
-        options.testTimeAugmentation = .standard
+        options.augmentation = .on(.standard)
         let augmented = try Evaluator.run(options, context: context).result
         XCTAssertTrue(augmented.notes.contains { $0.contains("test-time augmentation") })
         XCTAssertNotEqual(augmented.predictions.map(\.probabilities), plain.predictions.map(\.probabilities))

@@ -9,7 +9,9 @@ final class TrainingArgumentsTests: XCTestCase {
         var documented = TrainingOptions()
         documented.labelSmoothing = 0.1
         documented.epochs = 30
-        XCTAssertEqual(options, documented, "the default recipe is the options' defaults with label smoothing 0.1 and 30 epochs")
+        documented.testTimeAugmentation = true
+        XCTAssertEqual(
+            options, documented, "the default recipe is the options' defaults with label smoothing 0.1, 30 epochs and test-time augmentation")
         XCTAssertEqual(options.epochs, 30)
         XCTAssertEqual(options.model, "pneumonet")
         XCTAssertEqual(options.threshold, .youden)

@@ -12,15 +12,22 @@ public struct CalibrationRecord: Codable, Equatable, Sendable {
     /// Calibration on those images before (temperature 1) and after.
     public var before: CalibrationMetrics
     public var after: CalibrationMetrics
+    /// The copies whose logits were averaged when the temperature was fitted; the model scores
+    /// every image that way from then on. Nil: one pass per image.
+    public var testTimeAugmentation: TestTimeAugmentation?
 
     /// Creates a record of temperature scaling.
-    public init(temperature: Double, fittedOn: String, images: Int, before: CalibrationMetrics, after: CalibrationMetrics) {
+    public init(
+        temperature: Double, fittedOn: String, images: Int, before: CalibrationMetrics, after: CalibrationMetrics,
+        testTimeAugmentation: TestTimeAugmentation? = nil
+    ) {
         method = "temperature"
         self.temperature = temperature
         self.fittedOn = fittedOn
         self.images = images
         self.before = before
         self.after = after
+        self.testTimeAugmentation = testTimeAugmentation
     }
 
     /// Problems that make the record unusable.
@@ -30,6 +37,7 @@ public struct CalibrationRecord: Codable, Equatable, Sendable {
         if !(temperature.isFinite && TemperatureScaling.range.contains(temperature)) {
             problems.append("calibration temperature \(temperature) is outside \(TemperatureScaling.range.lowerBound)...\(TemperatureScaling.range.upperBound)")
         }
+        problems += testTimeAugmentation?.problems() ?? []
         return problems
     }
 }

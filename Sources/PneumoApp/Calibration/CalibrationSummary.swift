@@ -4,7 +4,8 @@ public enum CalibrationSummary {
     public static func text(_ metadata: CheckpointMetadata) -> String {
         guard let calibration = metadata.calibration else { return "not calibrated" }
         var lines = [
-            "temperature \(NumberFormat.fixed(calibration.temperature, 3)) fitted on \(calibration.images) images (\(calibration.fittedOn))",
+            "temperature \(NumberFormat.fixed(calibration.temperature, 3)) fitted on \(calibration.images) images (\(calibration.fittedOn))"
+                + (calibration.testTimeAugmentation.map { ", each scored as \($0.summary)" } ?? ""),
             "  ECE \(NumberFormat.fixed(calibration.before.expectedCalibrationError, 4)) -> \(NumberFormat.fixed(calibration.after.expectedCalibrationError, 4)), "
                 + "Brier \(NumberFormat.fixed(calibration.before.brierScore, 4)) -> \(NumberFormat.fixed(calibration.after.brierScore, 4)), "
                 + "NLL \(NumberFormat.fixed(calibration.before.negativeLogLikelihood, 4)) -> \(NumberFormat.fixed(calibration.after.negativeLogLikelihood, 4))",

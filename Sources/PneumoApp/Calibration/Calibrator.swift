@@ -13,14 +13,16 @@ public enum Calibrator {
 
     /// Calibrates the checkpoint at `checkpoint` on its validation images under `dataRoot` and
     /// rewrites its metadata; returns the new metadata. The weights are not touched.
+    /// `augmentation` says whether the logits are averaged over test-time copies (the model then
+    /// scores that way everywhere); by default as the checkpoint was calibrated before.
     @discardableResult
     public static func calibrate(
         checkpoint: URL, dataRoot: URL, context: ComputeContext, cacheDirectory: URL? = nil, useCache: Bool = true,
-        batchSize: Int = 32, log: (String) -> Void = { _ in }
+        batchSize: Int = 32, augmentation: TestTimeAugmentationChoice = .asStored, log: (String) -> Void = { _ in }
     ) throws -> CheckpointMetadata {
         try calibrate(
             checkpoints: [checkpoint], dataRoot: dataRoot, context: context, cacheDirectory: cacheDirectory,
-            useCache: useCache, batchSize: batchSize, log: log)[0].get()
+            useCache: useCache, batchSize: batchSize, augmentation: augmentation, log: log)[0].get()
     }
 
     /// Calibrates several checkpoints, each on its own validation images, scanning the data and
@@ -28,7 +30,7 @@ public enum Calibrator {
     /// averaged); one result per checkpoint, so one failure leaves the others calibrated.
     public static func calibrate(
         checkpoints: [URL], dataRoot: URL, context: ComputeContext, cacheDirectory: URL? = nil, useCache: Bool = true,
-        batchSize: Int = 32, log: (String) -> Void = { _ in }
+        batchSize: Int = 32, augmentation: TestTimeAugmentationChoice = .asStored, log: (String) -> Void = { _ in }
     ) -> [Result<CheckpointMetadata, Error>] {
         var loaded = [String: DecodedImageSet]()
         return checkpoints.map { checkpoint in
@@ -47,9 +49,13 @@ public enum Calibrator {
                     return try source.load(with: preparation)
                 }()
                 loaded[key] = images
-                log("calibrating \(checkpoint.lastPathComponent) on \(images.count) images: \(source)")
+                model.scoringAugmentation = augmentation.resolved(stored: model.scoringAugmentation)
+                let scoring = model.scoringAugmentation.map { ", each scored as \($0.summary)" } ?? ""
+                log("calibrating \(checkpoint.lastPathComponent) on \(images.count) images: \(source)\(scoring)")
                 let logits = try ImageScoring.logits(of: images, model: model, batchSize: batchSize)
-                let result = try calibrated(metadata, logits: logits, labels: images.labels, fittedOn: source.description)
+                let result = try calibrated(
+                    metadata, logits: logits, labels: images.labels, fittedOn: source.description,
+                    testTimeAugmentation: model.scoringAugmentation)
                 try CheckpointStore.replaceMetadata(result, at: checkpoint)
                 return result
             }
@@ -58,9 +64,11 @@ public enum Calibrator {
 
     /// `metadata` with a temperature fitted to `logits` and `labels`, the threshold in use chosen
     /// again by its own rule on the calibrated probabilities (the same decisions: the temperature
-    /// keeps the order), and the operating points of `operatingGoals`.
+    /// keeps the order), and the operating points of `operatingGoals`. `testTimeAugmentation`
+    /// records the copies `logits` were averaged over, if any.
     public static func calibrated(
-        _ metadata: CheckpointMetadata, logits: [Float], labels: [Int], fittedOn: String
+        _ metadata: CheckpointMetadata, logits: [Float], labels: [Int], fittedOn: String,
+        testTimeAugmentation: TestTimeAugmentation? = nil
     ) throws -> CheckpointMetadata {
         let classes = metadata.classNames.count
         let raw = logits.map(Double.init)
@@ -71,7 +79,8 @@ public enum Calibrator {
         result.calibration = CalibrationRecord(
             temperature: temperature, fittedOn: fittedOn, images: labels.count,
             before: CalibrationMetrics.measure(labels: labels, probabilities: before),
-            after: CalibrationMetrics.measure(labels: labels, probabilities: after))
+            after: CalibrationMetrics.measure(labels: labels, probabilities: after),
+            testTimeAugmentation: testTimeAugmentation)
         guard classes == 2 else { return result }
         let positive = after.map { $0[1] }
         if let inUse = metadata.threshold, inUse.strategy.isChosenOnData {

@@ -50,8 +50,9 @@ public struct EvaluationOptions: Sendable {
     public var examples: Int
     /// Evaluate the validation images the checkpoint was trained against instead of `split`.
     public var onValidationShare = false
-    /// Average each image's probability over shifted and scaled copies; nil scores it once.
-    public var testTimeAugmentation: TestTimeAugmentation?
+    /// Whether each image's logit is averaged over shifted and scaled copies: as the checkpoint
+    /// was calibrated unless asked otherwise.
+    public var augmentation: TestTimeAugmentationChoice = .asStored
 
     /// Creates options with the defaults of the command line.
     public init(

@@ -33,6 +33,7 @@ public enum Evaluator {
                 "--threshold applies to two-class models; this one has \(model.classNames.count) classes and predicts the most probable one")
         }
         var notes = [String]()
+        notes += scoring(model, as: options.augmentation)
         let validation = validationSource(for: options.threshold, model: model)
         let share = options.onValidationShare ? ValidationSource(trainingOptions: model.metadata?.trainingOptions ?? .null) : nil
         var splits = share?.splits ?? [options.split]
@@ -71,16 +72,11 @@ public enum Evaluator {
 
         let started = Date()
         let classCount = model.classNames.count
-        let raw: [[Double]], probabilities: [[Double]]
-        if let augmentation = options.testTimeAugmentation {
-            (raw, probabilities) = try augmentation.probabilities(of: images, model: model, batchSize: options.batchSize)
-            notes.append("each probability is the mean over the image and \(augmentation.variants.count - 1) shifted or scaled copies (test-time augmentation)")
-        } else {
-            let logits = try ImageScoring.logits(
-                of: images, model: model, batchSize: options.batchSize, progress: { progress?($0, images.count) })
-            raw = TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classCount)
-            probabilities = TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classCount, temperature: model.temperature)
-        }
+        let logits = try ImageScoring.logits(
+            of: images, model: model, batchSize: options.batchSize, progress: { progress?($0, images.count) })
+        let raw = TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classCount)
+        let probabilities = TrainedModel.probabilities(
+            fromLogits: logits, count: images.count, classes: classCount, temperature: model.temperature)
         let seconds = Date().timeIntervalSince(started)
         let calibration = EvaluatedCalibration(
             temperature: model.temperature, calibrated: model.metadata?.calibration != nil,
@@ -123,6 +119,24 @@ public enum Evaluator {
             operatingPoints: binary ? EvaluatedOperatingPoint.apply(
                 model.metadata?.operatingPoints ?? [], inUse: decision?.threshold, labels: labels, probabilities: probabilities.map { $0[1] }) : nil)
         return EvaluationRun(result: result, images: images, history: history, examples: options.examples)
+    }
+
+    /// Sets how `model` scores each image (`choice` against what its calibration stored) and
+    /// says so in the report's notes, before any threshold is chosen with it.
+    private static func scoring(_ model: TrainedModel, as choice: TestTimeAugmentationChoice) -> [String] {
+        let stored = model.scoringAugmentation
+        let used = choice.resolved(stored: stored)
+        model.scoringAugmentation = used
+        let calibrated = model.metadata?.calibration != nil
+        switch (used, stored) {
+        case (nil, nil): return []
+        case let (used?, stored) where used == stored: return ["each probability is \(used.summary), as the checkpoint was calibrated"]
+        case let (used?, _):
+            return ["each probability is \(used.summary)"
+                + (calibrated ? "; the checkpoint's temperature and thresholds were fitted without it" : "")]
+        case (nil, _?):
+            return ["each image is scored in one pass; the checkpoint's temperature and thresholds were fitted on test-time augmentation"]
+        }
     }
 
     /// The validation data a rule must be applied to; nil when no data are needed.

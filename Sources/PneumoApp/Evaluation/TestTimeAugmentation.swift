@@ -1,77 +1,164 @@
 import PneumoData
 
-/// Test-time augmentation: the mean probability over the image and a few shifted and scaled
-/// copies of it, the changes training augmentation already taught the model to ignore. No
-/// flips: the heart lies on one side, so a mirrored chest is not a chest the model should see.
-public struct TestTimeAugmentation: Equatable, Sendable {
+/// Test-time augmentation: the network's output averaged over the image and a few shifted and
+/// scaled copies of it, the changes training augmentation already taught the model to ignore.
+/// No flips: the heart lies on one side, so a mirrored chest is not a chest the model should see.
+///
+/// The copies' logits are averaged (not their probabilities), so a model that scores this way
+/// is still one logit per image: a temperature and thresholds fitted on those averaged logits
+/// (`pneumo calibrate --tta`) apply to them exactly as to a single pass's.
+public struct TestTimeAugmentation: Codable, Equatable, Sendable {
     /// One copy: a shift (as a share of the side, positive right and down) and a zoom about the centre.
-    public struct Variant: Equatable, Sendable {
+    public struct Variant: Codable, Equatable, Sendable {
         public var shiftX: Double
         public var shiftY: Double
         public var scale: Double
+
+        public init(shiftX: Double, shiftY: Double, scale: Double) {
+            self.shiftX = shiftX
+            self.shiftY = shiftY
+            self.scale = scale
+        }
+
+        /// The image as it is.
+        public static let identity = Variant(shiftX: 0, shiftY: 0, scale: 1)
     }
 
-    /// The copies scored besides nothing (the first is the image as it is).
+    /// The copies scored (the first is usually the image as it is).
     public var variants: [Variant]
+
+    public init(variants: [Variant]) {
+        self.variants = variants
+    }
 
     /// The image, shifted 4% each way along each axis, and zoomed to 95% and 105%.
     public static let standard = TestTimeAugmentation(variants: [
-        Variant(shiftX: 0, shiftY: 0, scale: 1),
+        .identity,
         Variant(shiftX: 0.04, shiftY: 0, scale: 1), Variant(shiftX: -0.04, shiftY: 0, scale: 1),
         Variant(shiftX: 0, shiftY: 0.04, scale: 1), Variant(shiftX: 0, shiftY: -0.04, scale: 1),
         Variant(shiftX: 0, shiftY: 0, scale: 0.95), Variant(shiftX: 0, shiftY: 0, scale: 1.05),
     ])
 
+    /// The largest shift (share of the side) and the zoom range a stored record may ask for:
+    /// beyond them a copy is no longer the same chest framed a little differently.
+    static let shiftLimit = 0.25
+    static let scaleRange = 0.5...2.0
+    static let variantLimit = 64
+
+    /// Problems that make a stored augmentation unusable.
+    func problems() -> [String] {
+        var problems = [String]()
+        if variants.isEmpty { problems.append("test-time augmentation lists no copies") }
+        if variants.count > Self.variantLimit {
+            problems.append("test-time augmentation lists \(variants.count) copies; at most \(Self.variantLimit) are read")
+        }
+        for variant in variants {
+            let shifts = [variant.shiftX, variant.shiftY]
+            if !shifts.allSatisfy({ $0.isFinite && abs($0) <= Self.shiftLimit }) {
+                problems.append("test-time augmentation shift (\(variant.shiftX), \(variant.shiftY)) is outside ±\(Self.shiftLimit) of the side")
+            }
+            if !(variant.scale.isFinite && Self.scaleRange.contains(variant.scale)) {
+                problems.append("test-time augmentation zoom \(variant.scale) is outside \(Self.scaleRange.lowerBound)...\(Self.scaleRange.upperBound)")
+            }
+        }
+        return problems
+    }
+
+    /// In words, for reports and logs.
+    public var summary: String {
+        "the mean logit over the image and \(variants.count - 1) shifted or zoomed copies (test-time augmentation)"
+    }
+
     /// `images` with every image moved by `variant`: bilinear sampling, edges repeated, as the
     /// training augmentation fills its borders.
     public static func apply(_ variant: Variant, to images: DecodedImageSet) -> DecodedImageSet {
-        if variant == Variant(shiftX: 0, shiftY: 0, scale: 1) { return images }
-        let side = images.side, plane = side * side
+        if variant == .identity { return images }
+        let pixels = resampled(images.pixels, planes: images.count, side: images.side, variant: variant) {
+            UInt8(min(255, max(0, $0.rounded())))
+        }
+        return DecodedImageSet(side: images.side, samples: images.samples, pixels: pixels)
+    }
+
+    /// `images` (in the form a model takes them) with every image moved by `variant`; prepared
+    /// values are resampled channel by channel.
+    static func apply(_ variant: Variant, to images: ModelImages, count: Int, _ preprocessing: InputPreprocessing) -> ModelImages {
+        if variant == .identity { return images }
+        let side = preprocessing.side
+        switch images {
+        case let .pixels(bytes):
+            return .pixels(resampled(bytes, planes: count, side: side, variant: variant) { UInt8(min(255, max(0, $0.rounded()))) })
+        case let .values(values):
+            return .values(resampled(values, planes: count * preprocessing.channels, side: side, variant: variant) { Float($0) })
+        }
+    }
+
+    /// Every `side` x `side` plane of `planes` resampled under `variant`.
+    private static func resampled<Element: ResamplableElement>(
+        _ source: [Element], planes: Int, side: Int, variant: Variant, store: (Double) -> Element
+    ) -> [Element] {
+        let plane = side * side
         let centre = Double(side - 1) / 2
-        var pixels = [UInt8](repeating: 0, count: images.pixels.count)
-        for image in 0..<images.count {
-            let base = image * plane
+        var result = source
+        for index in 0..<planes {
+            let base = index * plane
             for y in 0..<side {
+                // The source of output (x, y): undo the shift, then the zoom about the centre.
+                let sy = (Double(y) - variant.shiftY * Double(side) - centre) / variant.scale + centre
                 for x in 0..<side {
-                    // The source of output (x, y): undo the shift, then the zoom about the centre.
                     let sx = (Double(x) - variant.shiftX * Double(side) - centre) / variant.scale + centre
-                    let sy = (Double(y) - variant.shiftY * Double(side) - centre) / variant.scale + centre
-                    pixels[base + y * side + x] = sample(images.pixels, base: base, side: side, x: sx, y: sy)
+                    result[base + y * side + x] = store(sample(source, base: base, side: side, x: sx, y: sy))
                 }
             }
         }
-        return DecodedImageSet(side: side, samples: images.samples, pixels: pixels)
+        return result
     }
 
-    private static func sample(_ pixels: [UInt8], base: Int, side: Int, x: Double, y: Double) -> UInt8 {
+    private static func sample<Element: ResamplableElement>(
+        _ pixels: [Element], base: Int, side: Int, x: Double, y: Double
+    ) -> Double {
         let cx = min(max(x, 0), Double(side - 1)), cy = min(max(y, 0), Double(side - 1))
         let x0 = Int(cx), y0 = Int(cy)
         let x1 = min(x0 + 1, side - 1), y1 = min(y0 + 1, side - 1)
         let fx = cx - Double(x0), fy = cy - Double(y0)
-        func at(_ px: Int, _ py: Int) -> Double { Double(pixels[base + py * side + px]) }
+        func at(_ px: Int, _ py: Int) -> Double { pixels[base + py * side + px].doubleValue }
         let top = at(x0, y0) * (1 - fx) + at(x1, y0) * fx
         let bottom = at(x0, y1) * (1 - fx) + at(x1, y1) * fx
-        return UInt8(min(255, max(0, (top * (1 - fy) + bottom * fy).rounded())))
+        return top * (1 - fy) + bottom * fy
     }
 
-    /// Raw and calibrated probabilities of `model` on `images`, each the mean over the variants.
-    func probabilities(
-        of images: DecodedImageSet, model: TrainedModel, batchSize: Int
-    ) throws -> (raw: [[Double]], calibrated: [[Double]]) {
-        let classes = model.classNames.count
-        var raw = [[Double]](repeating: [Double](repeating: 0, count: classes), count: images.count)
-        var calibrated = raw
-        for variant in variants {
-            let logits = try ImageScoring.logits(of: Self.apply(variant, to: images), model: model, batchSize: batchSize)
-            let plain = TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classes)
-            let scaled = TrainedModel.probabilities(fromLogits: logits, count: images.count, classes: classes, temperature: model.temperature)
-            for row in 0..<images.count {
-                for index in 0..<classes {
-                    raw[row][index] += plain[row][index] / Double(variants.count)
-                    calibrated[row][index] += scaled[row][index] / Double(variants.count)
-                }
-            }
+    /// The mean over the variants of `score` (one row of logits per image) on each moved copy.
+    /// Every copy of every image goes to `score` in one call, so a single image's seven copies
+    /// share one device batch rather than taking seven launches of batch 1.
+    func meanLogits(
+        _ images: ModelImages, count: Int, _ preprocessing: InputPreprocessing,
+        score: (_ copies: ModelImages, _ count: Int) throws -> [Float]
+    ) throws -> [Float] {
+        let copies = ModelImages.concatenated(variants.map { Self.apply($0, to: images, count: count, preprocessing) })
+        let logits: [Float]
+        do {
+            logits = try score(copies, count * variants.count)
+        } catch let error as NonFiniteOutputError {
+            // Copies are variant after variant: name the image, not the copy.
+            throw NonFiniteOutputError(value: error.value, imageIndex: error.imageIndex % max(1, count), file: error.file)
         }
-        return (raw, calibrated)
+        let perCopy = logits.count / variants.count
+        var sums = [Double](repeating: 0, count: perCopy)
+        for copy in variants.indices {
+            for index in 0..<perCopy { sums[index] += Double(logits[copy * perCopy + index]) }
+        }
+        return sums.map { Float($0 / Double(variants.count)) }
     }
+}
+
+/// The two element types images come in (gray bytes, prepared floats), read as Double for resampling.
+protocol ResamplableElement {
+    var doubleValue: Double { get }
+}
+
+extension UInt8: ResamplableElement {
+    var doubleValue: Double { Double(self) }
+}
+
+extension Float: ResamplableElement {
+    var doubleValue: Double { Double(self) }
 }

@@ -4,15 +4,8 @@ extension GradCAM {
     /// scaled to [0, 1] first so no member outweighs the others by the size of its gradients.
     func explainEnsemble(_ images: ModelImages, count: Int, target: GradCAMTarget, batchSize: Int) throws -> [Explanation] {
         let probabilities = try model.probabilities(images, count: count, batchSize: batchSize)
-        let classes = model.classNames.count
         let decided = probabilities.map { ImageScoring.predictedClass($0, threshold: model.threshold) }
-        let explained: [Int]
-        switch target {
-        case .predicted: explained = decided
-        case .classIndex(let index):
-            guard (0..<classes).contains(index) else { throw ExplainError.invalidClass(index: index, classes: classes) }
-            explained = Array(repeating: index, count: count)
-        }
+        let explained = try explainedClasses(decided: decided, target: target)
         var maps = [Heatmap?](repeating: nil, count: count)
         for label in Set(explained).sorted() {
             let indices = explained.indices.filter { explained[$0] == label }

@@ -113,6 +113,12 @@ public final class GradCAM {
     /// Probabilities and Grad-CAM maps for `count` images, computed in batches of `batchSize`.
     public func explain(_ images: ModelImages, count: Int, target: GradCAMTarget = .predicted, batchSize: Int = 16) throws -> [Explanation] {
         if !memberExplainers.isEmpty { return try explainEnsemble(images, count: count, target: target, batchSize: batchSize) }
+        if model.scoringAugmentation != nil { return try explainAugmented(images, count: count, target: target, batchSize: batchSize) }
+        return try explainSinglePass(images, count: count, target: target, batchSize: batchSize)
+    }
+
+    /// Probabilities and maps from one pass over each image as it is.
+    func explainSinglePass(_ images: ModelImages, count: Int, target: GradCAMTarget, batchSize: Int) throws -> [Explanation] {
         try images.check(count: count, model.preprocessing)
         var explanations: [Explanation] = []
         explanations.reserveCapacity(count)

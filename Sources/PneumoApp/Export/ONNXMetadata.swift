@@ -37,6 +37,16 @@ enum ONNXMetadata {
            let data = try? JSONEncoder.sorted.encode(points) {
             properties.append(("pneumo.operating_points", String(decoding: data, as: UTF8.self)))
         }
+        if let augmentation = metadata.calibration?.testTimeAugmentation,
+           let data = try? JSONEncoder.sorted.encode(augmentation) {
+            // The graph scores one copy; pneumo's own answers average several before the temperature.
+            properties.append(("pneumo.test_time_augmentation", String(decoding: data, as: UTF8.self)))
+            properties.append(("pneumo.test_time_augmentation.outside_graph",
+                "pneumo scores each image as the mean of the logits of these copies (shift as a share of the side, positive "
+                    + "right and down, then zoom about the centre; bilinear, edges repeated, rounded to uint8), and applies "
+                    + "pneumo.temperature and pneumo.threshold to that mean. This graph scores one copy: run it on every copy's "
+                    + "planes and average output '\(ONNXModelExport.logitName)' to get the same answers."))
+        }
         if let checkpoint = metadata.weights?.checkpointID { properties.append(("pneumo.checkpoint_id", checkpoint)) }
         return properties
     }

@@ -51,6 +51,20 @@ public enum ModelImages {
         }
     }
 
+    /// `parts` one after another; all must be in the same form (the first's).
+    static func concatenated(_ parts: [ModelImages]) -> ModelImages {
+        guard case .pixels = parts.first else {
+            return .values(parts.flatMap { part -> [Float] in
+                guard case let .values(values) = part else { preconditionFailure("mixed forms of model images") }
+                return values
+            })
+        }
+        return .pixels(parts.flatMap { part -> [UInt8] in
+            guard case let .pixels(bytes) = part else { preconditionFailure("mixed forms of model images") }
+            return bytes
+        })
+    }
+
     /// The images at `indices`, in that order, in the same form.
     func subset(_ indices: [Int], _ preprocessing: InputPreprocessing) -> ModelImages {
         let size = perImage(preprocessing)

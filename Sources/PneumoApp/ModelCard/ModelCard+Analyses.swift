@@ -22,6 +22,10 @@ extension ModelCard {
                     ["ECE", NumberFormat.fixed(calibration.before.expectedCalibrationError, 4), NumberFormat.fixed(calibration.after.expectedCalibrationError, 4)],
                     ["Brier score", NumberFormat.fixed(calibration.before.brierScore, 4), NumberFormat.fixed(calibration.after.brierScore, 4)],
                 ]))
+            if let augmentation = calibration.testTimeAugmentation {
+                blocks.append(.paragraph(
+                    "Every probability of this model is \(augmentation.summary); the temperature and the thresholds were fitted on those averaged logits."))
+            }
         } else {
             blocks.append(.paragraph(ModelCardText.uncalibrated))
         }

@@ -8,11 +8,14 @@ import OpenCLKit
 public enum EnsembleBuilder {
     /// Builds the ensemble of `checkpoints`, saves it at `output` and calibrates it on the
     /// validation data under `dataRoot`; returns its metadata. Nothing is left at `output` when
-    /// any step fails.
+    /// any step fails. `augmentation` `.asStored` scores the ensemble with test-time
+    /// augmentation when every member was calibrated with it (each copy then goes through every
+    /// member, and the means of their probabilities are averaged as logits).
     @discardableResult
     public static func build(
         _ checkpoints: [URL], output: URL, dataRoot: URL, context: ComputeContext, cacheDirectory: URL? = nil,
-        useCache: Bool = true, batchSize: Int = 32, log: (String) -> Void = { _ in }
+        useCache: Bool = true, batchSize: Int = 32, augmentation: TestTimeAugmentationChoice = .asStored,
+        log: (String) -> Void = { _ in }
     ) throws -> CheckpointMetadata {
         guard checkpoints.count >= 2 else {
             throw EvaluationError.invalidOption("an ensemble needs at least 2 checkpoints, got \(checkpoints.count)")
@@ -38,11 +41,15 @@ public enum EnsembleBuilder {
             (member.metadata?.warnings ?? []).map { "member \(index): \($0)" }
         }
         let paths = try CheckpointStore.save(tensors: tensors, metadata: metadata, to: output)
+        // The ensemble is new, so "as stored" means as its members were calibrated, if all alike.
+        let shared = members[0].scoringAugmentation
+        let membersAugmentation = members.allSatisfy { $0.scoringAugmentation == shared } ? shared : nil
+        let choice = augmentation == .asStored ? membersAugmentation.map { TestTimeAugmentationChoice.on($0) } ?? .off : augmentation
         do {
             log("saved \(architecture.name) at \(paths.metadata.path); calibrating it as a whole")
             return try Calibrator.calibrate(
                 checkpoint: output, dataRoot: dataRoot, context: context, cacheDirectory: cacheDirectory, useCache: useCache,
-                batchSize: batchSize, log: log)
+                batchSize: batchSize, augmentation: choice, log: log)
         } catch {
             // An uncalibrated ensemble would carry its first member's threshold: not one to use.
             try? FileManager.default.removeItem(at: paths.metadata)

@@ -22,6 +22,9 @@ public final class TrainedModel {
     var memberTemperature: Double?
     /// How images become this model's input: from the checkpoint, or today's defaults for a new model.
     public private(set) var preprocessing: InputPreprocessing
+    /// The copies each image is scored over (their logits averaged); nil scores it once. Loaded
+    /// from the checkpoint's calibration, whose temperature and thresholds were fitted that way.
+    public var scoringAugmentation: TestTimeAugmentation?
 
     /// A freshly initialised model (seeded).
     public init(spec: ArchitectureSpec, classNames: [String], context: ComputeContext, seed: UInt64) throws {
@@ -74,6 +77,7 @@ public final class TrainedModel {
             model = try build(spec, classNames: classNames, tensors: checkpoint.tensors, context: context, paths: paths)
         }
         model.metadata = checkpoint.metadata
+        model.scoringAugmentation = checkpoint.metadata.calibration?.testTimeAugmentation
         let preprocessing: InputPreprocessing
         do {
             preprocessing = try checkpoint.metadata.inputPreprocessing()
@@ -162,10 +166,18 @@ public final class TrainedModel {
     }
 
     /// The network's raw outputs for `count` images, one row per image (one value for two
-    /// classes), checked to be finite.
+    /// classes), checked to be finite; under `scoringAugmentation`, their mean over its copies.
     public func logits(_ images: ModelImages, count: Int, batchSize: Int = 32) throws -> [Float] {
-        if !members.isEmpty { return try ensembleLogits(images, count: count, batchSize: batchSize) }
         try images.check(count: count, preprocessing)
+        guard let augmentation = scoringAugmentation else { return try singlePassLogits(images, count: count, batchSize: batchSize) }
+        return try augmentation.meanLogits(images, count: count, preprocessing) { copies, copyCount in
+            try singlePassLogits(copies, count: copyCount, batchSize: batchSize)
+        }
+    }
+
+    /// One pass of the network (or of each member) per image.
+    private func singlePassLogits(_ images: ModelImages, count: Int, batchSize: Int) throws -> [Float] {
+        if !members.isEmpty { return try ensembleLogits(images, count: count, batchSize: batchSize) }
         var result: [Float] = []
         for start in stride(from: 0, to: count, by: max(1, batchSize)) {
             let n = min(batchSize, count - start)

@@ -399,7 +399,8 @@ public final class Trainer {
         }
         let results = Calibrator.calibrate(
             checkpoints: checkpoints, dataRoot: data.root, context: session.context,
-            cacheDirectory: data.cacheDirectory, useCache: data.useCache, batchSize: options.batchSize)
+            cacheDirectory: data.cacheDirectory, useCache: data.useCache, batchSize: options.batchSize,
+            augmentation: options.testTimeAugmentation == true ? .on(.standard) : .off)
         for (checkpoint, result) in zip(checkpoints, results) {
             switch result {
             case .success(let metadata):

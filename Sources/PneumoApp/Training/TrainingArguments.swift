@@ -45,6 +45,8 @@ public struct TrainingArguments: Equatable, Sendable {
     /// True for `--sync-batchnorm`; nil when not given.
     public var syncBatchNorm: Bool?
     public var threshold: String?
+    /// `--tta` / `--no-tta`: calibrate with test-time augmentation; nil when not given.
+    public var testTimeAugmentation: Bool?
 
     public init() {}
 
@@ -60,7 +62,7 @@ public struct TrainingArguments: Equatable, Sendable {
             ("--mixup", mixup), ("--cutmix", cutmix), ("--mix-probability", mixProbability),
             ("--val-fraction", validationFraction), ("--seed", seed), ("--split-seed", splitSeed), ("--monitor", monitor), ("--patience", patience), ("--average-epochs", averageEpochs),
             ("--label-smoothing", labelSmoothing), ("--sync-batchnorm", syncBatchNorm),
-            ("--threshold", threshold),
+            ("--threshold", threshold), ("--tta", testTimeAugmentation),
         ]
         return all.filter { $0.1 != nil }.map(\.0)
     }
@@ -102,6 +104,7 @@ public struct TrainingArguments: Equatable, Sendable {
         if let averageEpochs { options.averageEpochs = averageEpochs }
         if let labelSmoothing { options.labelSmoothing = labelSmoothing }
         if syncBatchNorm == true { options.syncBatchNorm = true }
+        if let testTimeAugmentation { options.testTimeAugmentation = testTimeAugmentation }
         if let threshold {
             do {
                 options.threshold = try ThresholdStrategy(parsing: threshold)

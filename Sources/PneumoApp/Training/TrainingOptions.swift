@@ -52,6 +52,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Mixup and CutMix of training batches, after augmentation; nil is off. Runs recorded
     /// before the option existed read as off.
     public var mixing: MixingSettings?
+    /// Calibrate the finished checkpoints on each image's logit averaged over test-time copies
+    /// (`TestTimeAugmentation.standard`), so they score that way everywhere; nil or false: one
+    /// pass per image. Runs recorded before the option existed read as off.
+    public var testTimeAugmentation: Bool?
 
     private enum CodingKeys: String, CodingKey {
         case model, inputSize = "input_size", width, classes, epochs, batchSize = "batch_size", optimizer
@@ -59,7 +63,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case classWeights = "class_weights", balancedSampling = "balanced_sampling", augmentation
         case validationFraction = "validation_fraction", seed, splitSeed = "split_seed", monitor, patience, threshold
         case averageEpochs = "average_epochs", labelSmoothing = "label_smoothing", syncBatchNorm = "sync_batchnorm"
-        case mixing
+        case mixing, testTimeAugmentation = "test_time_augmentation"
     }
 
     /// The defaults, chosen for `pneumonet` on this data set within a 45-minute CPU budget:

@@ -23,6 +23,10 @@ public enum TrainingRecipe: String, CaseIterable, Sendable {
             // 30 epochs were better on validation than 15 for all 5 seeds of the protocol and
             // of the default command (last five epochs' accuracy and best validation loss).
             options.epochs = 30
+            // Calibrating on logits averaged over test-time copies raised validation AUC for all
+            // 9 checkpoints measured (5 seeds of the default command, 4 of the deeper net) and
+            // lowered or tied validation log loss after calibration.
+            options.testTimeAugmentation = true
             return options
         case .notebook:
             // Keras defaults as the notebook used them: plain SGD (lr 0.01, batch 100) for the two

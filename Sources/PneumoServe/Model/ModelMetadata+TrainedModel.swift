@@ -21,6 +21,10 @@ extension ModelMetadata {
             training["data_fingerprint"] = .string(checkpoint.dataFingerprint)
             training["training_options"] = try JSONValue(encoding: checkpoint.trainingOptions)
         }
+        // The copies every answer is averaged over, when the calibration was fitted that way.
+        if let augmentation = model.scoringAugmentation {
+            training["test_time_augmentation"] = try JSONValue(encoding: augmentation)
+        }
         let classes = model.classNames
         self.init(
             id: model.spec.name,
