@@ -20,24 +20,21 @@ enum InferenceFusion {
             return list[0]
         }
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        /// `node`, then the BatchNorm and the ReLU that follow it alone (either may be missing).
+        func withNormAndActivation(_ node: Graph.Node) -> [Graph.Node] {
+            var chain = [node]
+            if let next = soleReader(node), next.op is BatchNorm { chain.append(next) }
+            if let next = soleReader(chain.last!), next.op is ReLU { chain.append(next) }
+            return chain
+        }
         /// True when a BatchNorm or a ReLU follows `node` alone: it heads a fused chain.
-        func headsChain(_ node: Graph.Node) -> Bool {
-            guard let next = soleReader(node) else { return false }
-            return next.op is BatchNorm || next.op is ReLU
-        }
-        /// The last node of the BatchNorm and ReLU that follow `node` alone.
-        func chainEnd(_ node: Graph.Node) -> Graph.Node {
-            var last = node
-            if let next = soleReader(last), next.op is BatchNorm { last = next }
-            if let next = soleReader(last), next.op is ReLU { last = next }
-            return last
-        }
+        func headsChain(_ node: Graph.Node) -> Bool { withNormAndActivation(node).count > 1 }
         /// Whether `pool` reads a convolution chain that pools as it stores (one input channel):
         /// it stays with that convolution rather than going into the next one's padding pass.
         func storedByItsConvolution(_ pool: Graph.Node) -> Bool {
             guard let maxPool = pool.op as? MaxPool2D, pool.inputs.count == 1, let end = byName[pool.inputs[0]] else { return false }
             return nodes.contains { node in
-                guard let conv = node.op as? Conv2D, headsChain(node), chainEnd(node).name == end.name else { return false }
+                guard let conv = node.op as? Conv2D, headsChain(node), withNormAndActivation(node).last?.name == end.name else { return false }
                 return PooledStoreConvolution.chosen(conv, pool: maxPool) && node.inputs.count == 1 && !claimsInputPool(node)
             }
         }
@@ -57,19 +54,11 @@ enum InferenceFusion {
         var absorbed = Set<String>()
         var replaced = [String: Graph.Node]()
         for node in nodes where node.op is Conv2D || node.op is Dense {
-            var chain = [node]
-            var norm: BatchNorm?
-            var relu = false
+            var chain = withNormAndActivation(node)
+            guard chain.count > 1 else { continue }
+            let norm = chain.lazy.compactMap { $0.op as? BatchNorm }.first
+            let relu = chain.contains { $0.op is ReLU }
             var pool: MaxPool2D?
-            if let next = soleReader(chain.last!), let found = next.op as? BatchNorm {
-                norm = found
-                chain.append(next)
-            }
-            if let next = soleReader(chain.last!), next.op is ReLU {
-                relu = true
-                chain.append(next)
-            }
-            guard norm != nil || relu else { continue }
             if node.op is Conv2D, let next = soleReader(chain.last!), let found = next.op as? MaxPool2D, !claimedPools.contains(next.name) {
                 pool = found
                 chain.append(next)
