@@ -13,13 +13,19 @@ final class TestTimeAugmentationTests: XCTestCase {
 
     func testWholePixelShiftMovesTheImageAndRepeatsTheEdge() {
         let side = 10
-        let original = images(side: side)
-        let shifted = TestTimeAugmentation.apply(.init(shiftX: 0.1, shiftY: 0, scale: 1), to: original)
-        for y in 0..<side {
-            XCTAssertEqual(shifted.pixels[y * side], original.pixels[y * side], "the left edge is repeated")
-            for x in 1..<side { XCTAssertEqual(shifted.pixels[y * side + x], original.pixels[y * side + x - 1]) }
+        let original = images(side: side).pixels
+        let preprocessing = InputPreprocessing(side: side, channels: 1)
+        func moved(_ variant: TestTimeAugmentation.Variant) -> [UInt8] {
+            guard case let .pixels(bytes) = TestTimeAugmentation.apply(variant, to: .pixels(original), count: 1, preprocessing) else { return [] }
+            return bytes
         }
-        XCTAssertEqual(TestTimeAugmentation.apply(.init(shiftX: 0, shiftY: 0, scale: 1), to: original).pixels, original.pixels)
+        let shifted = moved(.init(shiftX: 0.1, shiftY: 0, scale: 1))
+        XCTAssertEqual(shifted.count, original.count)
+        for y in 0..<side {
+            XCTAssertEqual(shifted[y * side], original[y * side], "the left edge is repeated")
+            for x in 1..<side { XCTAssertEqual(shifted[y * side + x], original[y * side + x - 1]) }
+        }
+        XCTAssertEqual(moved(.identity), original)
     }
 
     func testStandardVariantsNeverFlip() {

@@ -69,18 +69,9 @@ public struct TestTimeAugmentation: Codable, Equatable, Sendable {
         "the mean logit over the image and \(variants.count - 1) shifted or zoomed copies (test-time augmentation)"
     }
 
-    /// `images` with every image moved by `variant`: bilinear sampling, edges repeated, as the
-    /// training augmentation fills its borders.
-    public static func apply(_ variant: Variant, to images: DecodedImageSet) -> DecodedImageSet {
-        if variant == .identity { return images }
-        let pixels = resampled(images.pixels, planes: images.count, side: images.side, variant: variant) {
-            UInt8(min(255, max(0, $0.rounded())))
-        }
-        return DecodedImageSet(side: images.side, samples: images.samples, pixels: pixels)
-    }
-
-    /// `images` (in the form a model takes them) with every image moved by `variant`; prepared
-    /// values are resampled channel by channel.
+    /// `images` (in the form a model takes them) with every image moved by `variant`: bilinear
+    /// sampling, edges repeated, as the training augmentation fills its borders; gray bytes are
+    /// rounded back to bytes, prepared values resampled channel by channel.
     static func apply(_ variant: Variant, to images: ModelImages, count: Int, _ preprocessing: InputPreprocessing) -> ModelImages {
         if variant == .identity { return images }
         let side = preprocessing.side
