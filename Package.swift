@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "EngineTuningTests", dependencies: ["EngineTuning", "Engine", "OpenCLKit"]),
         .testTarget(name: "PneumoDataTests", dependencies: ["PneumoData"]),
         .testTarget(name: "PneumoAppTests", dependencies: [
-            "PneumoApp", "OpenCLKit", "CZlib", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "PneumoApp", "OpenCLKit", "SeededRandom", "CZlib", "ONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .testTarget(name: "PneumoServeTests", dependencies: [
             "PneumoServe", "OpenCLKit", "SeededRandom",

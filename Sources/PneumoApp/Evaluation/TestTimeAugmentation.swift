@@ -74,47 +74,13 @@ public struct TestTimeAugmentation: Codable, Equatable, Sendable {
     /// rounded back to bytes, prepared values resampled channel by channel.
     static func apply(_ variant: Variant, to images: ModelImages, count: Int, _ preprocessing: InputPreprocessing) -> ModelImages {
         if variant == .identity { return images }
-        let side = preprocessing.side
+        let resampler = PlaneResampler(side: preprocessing.side, shiftX: variant.shiftX, shiftY: variant.shiftY, scale: variant.scale)
         switch images {
         case let .pixels(bytes):
-            return .pixels(resampled(bytes, planes: count, side: side, variant: variant) { UInt8(min(255, max(0, $0.rounded()))) })
+            return .pixels(resampler.resample(bytes, planes: count))
         case let .values(values):
-            return .values(resampled(values, planes: count * preprocessing.channels, side: side, variant: variant) { Float($0) })
+            return .values(resampler.resample(values, planes: count * preprocessing.channels))
         }
-    }
-
-    /// Every `side` x `side` plane of `planes` resampled under `variant`.
-    private static func resampled<Element: ResamplableElement>(
-        _ source: [Element], planes: Int, side: Int, variant: Variant, store: (Double) -> Element
-    ) -> [Element] {
-        let plane = side * side
-        let centre = Double(side - 1) / 2
-        var result = source
-        for index in 0..<planes {
-            let base = index * plane
-            for y in 0..<side {
-                // The source of output (x, y): undo the shift, then the zoom about the centre.
-                let sy = (Double(y) - variant.shiftY * Double(side) - centre) / variant.scale + centre
-                for x in 0..<side {
-                    let sx = (Double(x) - variant.shiftX * Double(side) - centre) / variant.scale + centre
-                    result[base + y * side + x] = store(sample(source, base: base, side: side, x: sx, y: sy))
-                }
-            }
-        }
-        return result
-    }
-
-    private static func sample<Element: ResamplableElement>(
-        _ pixels: [Element], base: Int, side: Int, x: Double, y: Double
-    ) -> Double {
-        let cx = min(max(x, 0), Double(side - 1)), cy = min(max(y, 0), Double(side - 1))
-        let x0 = Int(cx), y0 = Int(cy)
-        let x1 = min(x0 + 1, side - 1), y1 = min(y0 + 1, side - 1)
-        let fx = cx - Double(x0), fy = cy - Double(y0)
-        func at(_ px: Int, _ py: Int) -> Double { pixels[base + py * side + px].doubleValue }
-        let top = at(x0, y0) * (1 - fx) + at(x1, y0) * fx
-        let bottom = at(x0, y1) * (1 - fx) + at(x1, y1) * fx
-        return top * (1 - fy) + bottom * fy
     }
 
     /// The mean over the variants of `score` (one row of logits per image) on each moved copy.
@@ -139,17 +105,4 @@ public struct TestTimeAugmentation: Codable, Equatable, Sendable {
         }
         return sums.map { Float($0 / Double(variants.count)) }
     }
-}
-
-/// The two element types images come in (gray bytes, prepared floats), read as Double for resampling.
-protocol ResamplableElement {
-    var doubleValue: Double { get }
-}
-
-extension UInt8: ResamplableElement {
-    var doubleValue: Double { Double(self) }
-}
-
-extension Float: ResamplableElement {
-    var doubleValue: Double { Double(self) }
 }
