@@ -2,14 +2,15 @@
 # Checks the ONNX export against ONNX Runtime: every built-in model, an architecture file, a
 # three-class model and an ensemble, each trained for one epoch on a few X-rays, exported,
 # passed through onnx.checker and run by ONNX Runtime on 20 real test images, whose calibrated
-# probabilities must match `pneumo predict` within 1e-5. Needs PyPI for the first run.
+# probabilities must match `pneumo predict` within 1e-5 (checkpoints calibrated with test-time
+# augmentation: with the copies in the graph, and again in one pass). Needs PyPI for the first run.
 #
 # Usage: Scripts/check-onnx.sh [DATA_DIR]
 #   DATA_DIR: a chest_xray folder with train/, val/ and test/ (default $PNEUMO_DATA, else
 #             ../shared/data/chest_xray)
 #   PNEUMO_BIN: a pneumo binary to use instead of the debug build
 #   PNEUMO_ONNX_VENV: the virtual environment (default .venv-onnx)
-#   PNEUMO_ONNX_KEEP: a folder to copy the exported .onnx models into (Scripts/peers/onnx_speed.sh)
+#   PNEUMO_ONNX_KEEP: a folder to copy the one-pass .onnx models into (Scripts/peers/onnx_speed.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-${PNEUMO_DATA:-../shared/data/chest_xray}}"
@@ -51,8 +52,9 @@ while read -r file; do images+=("$file"); done < <(
     { find "$data/test/NORMAL" -maxdepth 1 -name "*.jpeg" | sort | head -n 10
       find "$data/test/PNEUMONIA" -maxdepth 1 -name "*.jpeg" | sort | head -n 10; })
 
-"$venv/bin/python" Scripts/check_onnx.py --pneumo "$pneumo" --data "$work/data" --work "$work" --images "${images[@]}"
+keep=()
 if [ -n "${PNEUMO_ONNX_KEEP:-}" ]; then
     mkdir -p "$PNEUMO_ONNX_KEEP"
-    cp "$work"/*.onnx "$PNEUMO_ONNX_KEEP/"
+    keep=(--keep "$PNEUMO_ONNX_KEEP")
 fi
+"$venv/bin/python" Scripts/check_onnx.py --pneumo "$pneumo" --data "$work/data" --work "$work" --images "${images[@]}" "${keep[@]}"

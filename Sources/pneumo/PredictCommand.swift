@@ -36,6 +36,11 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Refuse to predict anything when an input cannot be used.")
     var strict = false
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Test-time augmentation: average each logit over the image and 6 copies shifted 4% or zoomed 5% (no flips). Default: as the checkpoint was calibrated.")
+    var tta: Bool?
+
     @Option(help: "Images that fail the quality gate (see README): refuse lists them with the failed rule, flag predicts them marked as low quality.")
     var lowQuality: LowQualityPolicy = .refuse
 
@@ -54,6 +59,7 @@ struct PredictCommand: ParsableCommand {
         if let grid { try OutputFolder.prepare(URL(fileURLWithPath: grid).deletingLastPathComponent()) }
         let context = try device.makeContext()
         let trained = try TrainedModel.load(from: URL(fileURLWithPath: model), context: context)
+        for note in trained.score(with: TestTimeAugmentationChoice(flag: tta)) where tta != nil { Console.log("note: \(note)") }
         let progress = StageProgress()
         let result = try Predictor.run(
             model: trained, paths: inputs.map { URL(fileURLWithPath: $0) }, batchSize: batchSize, strict: strict,

@@ -49,6 +49,16 @@ final class OptionValueTests: XCTestCase {
         XCTAssertEqual(try BenchCommand.parse(["--compare", "clblast"]).compare, .clblast)
     }
 
+    func testTestTimeAugmentationFlagsOfPredictAndExport() throws {
+        XCTAssertNil(try PredictCommand.parse(["--model", "m", "a.jpg"]).tta, "as the checkpoint was calibrated")
+        XCTAssertEqual(try PredictCommand.parse(["--model", "m", "a.jpg", "--no-tta"]).tta, false)
+        XCTAssertEqual(try ExportCommand.parse(["--model", "m", "--out", "m.onnx", "--tta"]).tta, true)
+        XCTAssertNil(try ExportCommand.parse(["--model", "m", "--out", "m.onnx"]).tta)
+        XCTAssertThrowsError(try ExportCommand.parse(["--model", "m", "--format", "pixels", "--out", "x.npy", "--no-tta", "a.jpg"])) { error in
+            XCTAssertTrue(ExportCommand.message(for: error).contains("pixels are the image as it is"))
+        }
+    }
+
     func testBadValueErrorListsTheAllowedOnes() {
         assertRejected(PredictCommand.self, ["--model", "m", "a.jpg", "--format", "xml"], naming: ["table", "csv", "json"])
         assertRejected(EDACommand.self, ["--data", "d", "--labels", "four"], naming: ["binary", "three-class"])

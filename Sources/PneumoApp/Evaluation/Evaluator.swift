@@ -33,7 +33,7 @@ public enum Evaluator {
                 "--threshold applies to two-class models; this one has \(model.classNames.count) classes and predicts the most probable one")
         }
         var notes = [String]()
-        notes += scoring(model, as: options.augmentation)
+        notes += model.score(with: options.augmentation)
         let validation = validationSource(for: options.threshold, model: model)
         let share = options.onValidationShare ? ValidationSource(trainingOptions: model.metadata?.trainingOptions ?? .null) : nil
         var splits = share?.splits ?? [options.split]
@@ -119,24 +119,6 @@ public enum Evaluator {
             operatingPoints: binary ? EvaluatedOperatingPoint.apply(
                 model.metadata?.operatingPoints ?? [], inUse: decision?.threshold, labels: labels, probabilities: probabilities.map { $0[1] }) : nil)
         return EvaluationRun(result: result, images: images, history: history, examples: options.examples)
-    }
-
-    /// Sets how `model` scores each image (`choice` against what its calibration stored) and
-    /// says so in the report's notes, before any threshold is chosen with it.
-    private static func scoring(_ model: TrainedModel, as choice: TestTimeAugmentationChoice) -> [String] {
-        let stored = model.scoringAugmentation
-        let used = choice.resolved(stored: stored)
-        model.scoringAugmentation = used
-        let calibrated = model.metadata?.calibration != nil
-        switch (used, stored) {
-        case (nil, nil): return []
-        case let (used?, stored) where used == stored: return ["each probability is \(used.summary), as the checkpoint was calibrated"]
-        case let (used?, _):
-            return ["each probability is \(used.summary)"
-                + (calibrated ? "; the checkpoint's temperature and thresholds were fitted without it" : "")]
-        case (nil, _?):
-            return ["each image is scored in one pass; the checkpoint's temperature and thresholds were fitted on test-time augmentation"]
-        }
     }
 
     /// The validation data a rule must be applied to; nil when no data are needed.

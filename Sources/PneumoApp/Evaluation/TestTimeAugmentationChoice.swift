@@ -23,3 +23,25 @@ public enum TestTimeAugmentationChoice: Equatable, Sendable {
         }
     }
 }
+
+extension TrainedModel {
+    /// Scores every image from now on as `choice` says (`--tta`/`--no-tta` against what the
+    /// checkpoint's calibration stored). Returns notes for a report or log: how each
+    /// probability is formed, and whether the temperature and thresholds were fitted that way.
+    @discardableResult
+    public func score(with choice: TestTimeAugmentationChoice) -> [String] {
+        let stored = scoringAugmentation
+        let used = choice.resolved(stored: stored)
+        scoringAugmentation = used
+        let calibrated = metadata?.calibration != nil
+        switch (used, stored) {
+        case (nil, nil): return []
+        case let (used?, stored) where used == stored: return ["each probability is \(used.summary), as the checkpoint was calibrated"]
+        case let (used?, _):
+            return ["each probability is \(used.summary)"
+                + (calibrated ? "; the checkpoint's temperature and thresholds were fitted without it" : "")]
+        case (nil, _?):
+            return ["each image is scored in one pass; the checkpoint's temperature and thresholds were fitted on test-time augmentation"]
+        }
+    }
+}

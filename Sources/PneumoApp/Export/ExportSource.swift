@@ -19,6 +19,8 @@ struct ExportSource {
     /// The ensemble's or network's temperature; 1 when uncalibrated.
     var temperature: Double { metadata.calibration?.temperature ?? 1 }
     var classes: Int { metadata.classNames.count }
+    /// The copies the checkpoint was calibrated on; nil for one pass.
+    var storedAugmentation: TestTimeAugmentation? { metadata.calibration?.testTimeAugmentation }
     var input: ArchitectureSpec.Input { networks[0].spec.input }
 
     /// A name for the model: the architecture's, or the ensemble's.

@@ -39,6 +39,19 @@ struct ONNXGraphBuilder {
         return name
     }
 
+    /// Adds a float64 constant (the resampling matrices of test-time augmentation) and returns its name.
+    @discardableResult
+    mutating func doubleInitializer(_ name: String, shape: [Int], values: [Double]) -> String {
+        precondition(shape.reduce(1, *) == values.count, "\(name): \(values.count) values for shape \(shape)")
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = shape.map(Int64.init)
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.double.rawValue)
+        tensor.rawData = values.withUnsafeBytes { Data($0) }
+        graph.initializer.append(tensor)
+        return name
+    }
+
     /// Adds an int64 constant (shapes, axes) and returns its name.
     @discardableResult
     mutating func int64Initializer(_ name: String, shape: [Int], values: [Int64]) -> String {

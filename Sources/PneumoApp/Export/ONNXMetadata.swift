@@ -4,14 +4,15 @@ import Foundation
 /// output, stated exactly, and what the checkpoint recorded about its calibration.
 enum ONNXMetadata {
     /// Key-value pairs in a fixed order, every key prefixed `pneumo.`.
-    static func properties(of source: ExportSource) throws -> [(String, String)] {
+    /// `augmentation`: the copies the graph scores (nil: one pass).
+    static func properties(of source: ExportSource, augmentation: TestTimeAugmentation?) throws -> [(String, String)] {
         let metadata = source.metadata
         let side = source.input.size
         let record = try metadata.inputPreprocessing()
         let shift = record.offset == 0 ? "" : " + float32(\(record.offset))"
         let scale = record.scale == InputPreprocessing.unitScale ? "float32(1/255)" : "float32(\(record.scale))"
         var properties: [(String, String)] = [
-            ("pneumo.format", "pneumo-onnx-1"),
+            ("pneumo.format", "pneumo-onnx-2"),
             ("pneumo.model", source.name),
             ("pneumo.class_names", json(metadata.classNames)),
             ("pneumo.input",
@@ -37,17 +38,30 @@ enum ONNXMetadata {
            let data = try? JSONEncoder.sorted.encode(points) {
             properties.append(("pneumo.operating_points", String(decoding: data, as: UTF8.self)))
         }
-        if let augmentation = metadata.calibration?.testTimeAugmentation,
-           let data = try? JSONEncoder.sorted.encode(augmentation) {
-            // The graph scores one copy; pneumo's own answers average several before the temperature.
-            properties.append(("pneumo.test_time_augmentation", String(decoding: data, as: UTF8.self)))
-            properties.append(("pneumo.test_time_augmentation.outside_graph",
-                "pneumo scores each image as the mean of the logits of these copies (shift as a share of the side, positive "
-                    + "right and down, then zoom about the centre; bilinear, edges repeated, rounded to uint8), and applies "
-                    + "pneumo.temperature and pneumo.threshold to that mean. This graph scores one copy: run it on every copy's "
-                    + "planes and average output '\(ONNXModelExport.logitName)' to get the same answers."))
-        }
+        properties += augmentationProperties(used: augmentation, stored: source.storedAugmentation, calibrated: metadata.calibration != nil)
         if let checkpoint = metadata.weights?.checkpointID { properties.append(("pneumo.checkpoint_id", checkpoint)) }
+        return properties
+    }
+
+    /// What the graph does with test-time augmentation, and whether the temperature was fitted that way.
+    private static func augmentationProperties(
+        used: TestTimeAugmentation?, stored: TestTimeAugmentation?, calibrated: Bool
+    ) -> [(String, String)] {
+        var properties: [(String, String)] = []
+        if let used, let data = try? JSONEncoder.sorted.encode(used) {
+            properties.append(("pneumo.test_time_augmentation", String(decoding: data, as: UTF8.self)))
+            properties.append(("pneumo.test_time_augmentation.in_graph",
+                "Each image is scored over these copies: the graph makes them from the input (shift as a share of the side, "
+                    + "positive right and down, then zoom about the centre; bilinear, edges repeated, rounded half up to "
+                    + "uint8), runs them as one batch, and output '\(ONNXModelExport.logitName)' is the mean of their logits, "
+                    + "to which the temperature applies. Feed the image as it is; do not average copies again."))
+        }
+        if calibrated, used != stored {
+            let fitted = stored.map { "on the mean logit over \($0.variants.count) copies (test-time augmentation)" } ?? "on one pass"
+            properties.append(("pneumo.test_time_augmentation.calibration",
+                "The temperature and thresholds were fitted \(fitted), not the way this graph scores; "
+                    + "pneumo calibrate --tta or --no-tta refits a checkpoint to match."))
+        }
         return properties
     }
 

@@ -14,8 +14,9 @@ public struct ONNXExportSummary: Equatable, Sendable {
 /// Turns a checkpoint into an ONNX model that gives what `pneumo predict` gives: from the
 /// decoded 8-bit grayscale image to the calibrated class probabilities.
 ///
-/// In the graph: the scaling to [0, 1], the channel copies, the network(s), an ensemble's mean
-/// of member probabilities, and the temperature. Outside it (in `metadata_props`): the JPEG
+/// In the graph: test-time augmentation's copies and their mean logit (when the checkpoint was
+/// calibrated with it), the scaling to [0, 1], the channel copies, the network(s), an
+/// ensemble's mean of member probabilities, and the temperature. Outside it (in `metadata_props`): the JPEG
 /// decode and resize, which no ONNX operator reproduces bit for bit, and the threshold.
 public enum ONNXModelExport {
     /// The operator set the graph is written against.
@@ -32,9 +33,13 @@ public enum ONNXModelExport {
     static let batch = ONNXDimension.symbol("N")
 
     /// Reads the checkpoint at `location` and writes its ONNX model to `output` atomically.
-    public static func export(checkpointAt location: URL, to output: URL) throws -> ONNXExportSummary {
+    /// `augmentation` chooses whether the graph scores test-time augmentation's copies; by
+    /// default as the checkpoint was calibrated.
+    public static func export(
+        checkpointAt location: URL, to output: URL, augmentation: TestTimeAugmentationChoice = .asStored
+    ) throws -> ONNXExportSummary {
         let source = try ExportSource.load(from: location)
-        let model = try self.model(of: source)
+        let model = try self.model(of: source, augmentation: augmentation.resolved(stored: source.storedAugmentation))
         let data: Data = try model.serializedBytes()
         try AtomicFile.write(data, to: output)
         return ONNXExportSummary(
@@ -43,12 +48,13 @@ public enum ONNXModelExport {
     }
 
     /// The ONNX model of a checked checkpoint.
-    static func model(of source: ExportSource) throws -> Onnx_ModelProto {
+    static func model(of source: ExportSource, augmentation: TestTimeAugmentation?) throws -> Onnx_ModelProto {
         var graph = ONNXGraphBuilder(name: source.name.replacingOccurrences(of: " ", with: "_"))
         let input = source.input
         let classes = source.classes
         graph.input(inputName, type: .uint8, shape: [batch, .size(1), .size(input.size), .size(input.size)])
-        let pixels = try preprocessing(source.metadata.inputPreprocessing(), into: &graph)
+        let images = augmentation.map { ONNXTestTimeAugmentation.copies(of: inputName, $0, side: input.size, into: &graph) } ?? inputName
+        let pixels = try preprocessing(source.metadata.inputPreprocessing(), of: images, into: &graph)
         let inputShape = [input.channels, input.size, input.size]
 
         let logit: String
@@ -64,13 +70,17 @@ public enum ONNXModelExport {
         } else {
             logit = try emitNetwork(source.networks[0], classes: classes, prefix: "", input: pixels, inputShape: inputShape, into: &graph)
         }
-        graph.node("Identity", [logit], logitName)
+        let outputColumns = classes == 2 ? 1 : classes
+        let scored = augmentation.map {
+            ONNXTestTimeAugmentation.meanOverCopies(logit, copies: $0.variants.count, columns: outputColumns, into: &graph)
+        } ?? logit
+        graph.node("Identity", [scored], logitName)
         let calibrated = calibrate(logitName, temperature: source.temperature, classes: classes, prefix: "", into: &graph)
         graph.node("Identity", [calibrated.probability], probabilityName)
 
-        let outputColumns = classes == 2 ? 1 : classes
         graph.output(logitName, type: .float, shape: [batch, .size(outputColumns)],
-                     doc: "The network's output before calibration (for an ensemble, the logit of its mean probability).")
+                     doc: "The network's output before calibration (for an ensemble, the logit of its mean probability; "
+                        + "with test-time augmentation, the mean over the image's copies).")
         graph.output(probabilityName, type: .float, shape: [batch, .size(classes)],
                      doc: "Calibrated probability of each class, in the order of pneumo.class_names.")
 
@@ -87,7 +97,7 @@ public enum ONNXModelExport {
         opset.version = self.opset
         model.opsetImport = [opset]
         model.graph = graph.graph
-        model.metadataProps = try ONNXMetadata.properties(of: source).map { key, value in
+        model.metadataProps = try ONNXMetadata.properties(of: source, augmentation: augmentation).map { key, value in
             var entry = Onnx_StringStringEntryProto()
             entry.key = key
             entry.value = value
@@ -96,10 +106,10 @@ public enum ONNXModelExport {
         return model
     }
 
-    /// uint8 [N, 1, S, S] -> float32 by the checkpoint's preprocessing record (x * float32(scale),
+    /// `images`, uint8 [N, 1, S, S] -> float32 by the checkpoint's preprocessing record (x * float32(scale),
     /// plus the offset when there is one), the plane repeated for each channel the network takes.
-    private static func preprocessing(_ record: InputPreprocessing, into graph: inout ONNXGraphBuilder) -> String {
-        let cast = graph.node("Cast", [inputName], "pre/float", attributes: [ONNXAttribute.int("to", Int(Onnx_TensorProto.DataType.float.rawValue))])
+    private static func preprocessing(_ record: InputPreprocessing, of images: String, into graph: inout ONNXGraphBuilder) -> String {
+        let cast = graph.node("Cast", [images], "pre/float", attributes: [ONNXAttribute.int("to", Int(Onnx_TensorProto.DataType.float.rawValue))])
         let scale = graph.initializer("pre/scale", shape: [], values: [record.floatScale])
         var scaled = graph.node("Mul", [cast, scale], "pre/scaled")
         if record.offset != 0 {
