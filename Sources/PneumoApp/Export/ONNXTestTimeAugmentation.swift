@@ -64,7 +64,7 @@ enum ONNXTestTimeAugmentation {
         let lowIndices = graph.int64Initializer(name + "/low", shape: [side], values: taps.low.map(Int64.init))
         let highIndices = graph.int64Initializer(name + "/high", shape: [side], values: taps.high.map(Int64.init))
         let lowWeights = graph.doubleInitializer(name + "/low_weight", shape: weightShape, values: taps.weight.map { 1 - $0 })
-        let highWeights = graph.doubleInitializer(name + "/high_weight", shape: weightShape, values: taps.weight.map { 1 - $0 })
+        let highWeights = graph.doubleInitializer(name + "/high_weight", shape: weightShape, values: taps.weight)
         let gatherAxis = [ONNXAttribute.int("axis", axis)]
         let low = graph.node("Gather", [planes, lowIndices], name + "/low_values", attributes: gatherAxis)
         let high = graph.node("Gather", [planes, highIndices], name + "/high_values", attributes: gatherAxis)
