@@ -12,9 +12,11 @@ import XCTest
 /// ONNX Runtime computes what pneumo computes is Scripts/check-onnx.sh's job.
 final class ONNXExportTests: XCTestCase {
     private var directory: URL!
+    private var fixture: ONNXCheckpointFixture!
 
     override func setUpWithError() throws {
         directory = try temporaryDirectory(self)
+        fixture = ONNXCheckpointFixture(directory: directory)
     }
 
     // MARK: - Round trips
@@ -22,7 +24,7 @@ final class ONNXExportTests: XCTestCase {
     func testPneumonetRoundTripsWithEveryTensorAndTheCalibration() throws {
         let spec = try BuiltinModels.resolve("pneumonet")
         let (stem, tensors) = try saveCheckpoint(spec, temperature: 1.7, threshold: 0.42)
-        let model = try exportAndParse(stem)
+        let model = try fixture.exportAndParse(stem)
 
         XCTAssertEqual(model.opsetImport.map(\.version), [17])
         XCTAssertEqual(model.irVersion, ONNXModelExport.irVersion)
@@ -71,7 +73,7 @@ final class ONNXExportTests: XCTestCase {
     func testThreeChannelInputRepeatsThePlaneAndDenseReadsTheFlattenedImage() throws {
         let spec = try BuiltinModels.resolve("seed-cnn")
         let (stem, _) = try saveCheckpoint(spec)
-        let model = try exportAndParse(stem)
+        let model = try fixture.exportAndParse(stem)
         let copies = try XCTUnwrap(model.graph.node.first { $0.name == "pre/channels" })
         XCTAssertEqual(copies.opType, "Concat")
         XCTAssertEqual(copies.input, Array(repeating: "pre/scaled", count: 3))
@@ -86,7 +88,7 @@ final class ONNXExportTests: XCTestCase {
     func testThreeClassModelEndsInSoftmax() throws {
         let spec = try BuiltinModels.resolve("pneumonet").resized(inputSize: 32, width: 4)
         let (stem, tensors) = try saveCheckpoint(spec, classNames: ["normal", "bacterial", "viral"])
-        let model = try exportAndParse(stem)
+        let model = try fixture.exportAndParse(stem)
         XCTAssertEqual(tensors.first { $0.name == "21.weight" }?.shape, [3, 64])
         XCTAssertTrue(model.graph.node.contains { $0.opType == "Softmax" })
         XCTAssertFalse(model.graph.node.contains { $0.opType == "Sigmoid" })
@@ -95,20 +97,9 @@ final class ONNXExportTests: XCTestCase {
 
     func testEnsembleAveragesItsMembersCalibratedProbabilities() throws {
         let spec = try BuiltinModels.resolve("pneumonet").resized(inputSize: 32, width: 4)
-        let members = [
-            EnsembleArchitecture.Member(architecture: spec, temperature: 1.5, source: "a"),
-            EnsembleArchitecture.Member(architecture: spec, temperature: 0.8, source: "b"),
-        ]
-        let plan = try ArchitecturePlan.make(spec, classes: 2)
-        let tensors = (0..<2).flatMap { index in
-            Self.tensors(for: plan, seed: UInt64(index + 1)).map {
-                NamedTensor(name: EnsembleArchitecture.prefix(index) + $0.name, shape: $0.shape, values: $0.values)
-            }
-        }
-        let stem = try save(
-            architecture: try JSONValue(encoding: EnsembleArchitecture(members: members)), input: spec.input, tensors: tensors,
-            classNames: ["normal", "pneumonia"], temperature: 1.2)
-        let model = try exportAndParse(stem)
+        let (architecture, tensors) = try ONNXCheckpointFixture.ensemble(of: spec, temperatures: [1.5, 0.8])
+        let stem = try fixture.save(architecture: architecture, input: spec.input, tensors: tensors, temperature: 1.2)
+        let model = try fixture.exportAndParse(stem)
         let mean = try XCTUnwrap(model.graph.node.first { $0.opType == "Mean" })
         XCTAssertEqual(mean.input, ["m0/calibration/positive", "m1/calibration/positive"])
         let initializers = Dictionary(uniqueKeysWithValues: model.graph.initializer.map { ($0.name, $0) })
@@ -245,7 +236,7 @@ final class ONNXExportTests: XCTestCase {
         // A checkpoint holding such an architecture is refused before any output exists.
         let tensors = [NamedTensor(name: "2.weight", shape: [1, 64], values: Array(repeating: 0.1, count: 64)),
                        NamedTensor(name: "2.bias", shape: [1], values: [0])]
-        let stem = try save(architecture: try JSONValue(encoding: spec), input: spec.input, tensors: tensors, classNames: ["n", "p"])
+        let stem = try fixture.save(architecture: try JSONValue(encoding: spec), input: spec.input, tensors: tensors, classNames: ["n", "p"])
         let output = directory.appendingPathComponent("odd.onnx")
         XCTAssertThrowsError(try ONNXModelExport.export(checkpointAt: stem, to: output)) { error in
             XCTAssertTrue("\(error)".contains("LayerNorm"), "\(error)")
@@ -256,11 +247,11 @@ final class ONNXExportTests: XCTestCase {
     func testWeightsThatDoNotFitTheArchitectureAreRefused() throws {
         let spec = try BuiltinModels.resolve("seed-cnn").resized(inputSize: 32)
         let plan = try ArchitecturePlan.make(spec, classes: 2)
-        var tensors = Self.tensors(for: plan, seed: 1)
+        var tensors = ONNXCheckpointFixture.tensors(for: plan, seed: 1)
         // The head (engine layer 7) with a shape from another input size.
         tensors.removeAll { $0.name == "7.weight" }
         tensors.append(NamedTensor(name: "7.weight", shape: [1, 7], values: Array(repeating: 0, count: 7)))
-        let stem = try save(architecture: try JSONValue(encoding: spec), input: spec.input, tensors: tensors, classNames: ["n", "p"])
+        let stem = try fixture.save(architecture: try JSONValue(encoding: spec), input: spec.input, tensors: tensors, classNames: ["n", "p"])
         let output = directory.appendingPathComponent("bad.onnx")
         assertThrows(CheckpointError.self, { _ = try ONNXModelExport.export(checkpointAt: stem, to: output) }, check: {
             XCTAssertTrue($0.description.contains("tensor 7.weight has shape [1, 7]"), $0.description)
@@ -321,53 +312,11 @@ final class ONNXExportTests: XCTestCase {
     private func saveCheckpoint(
         _ spec: ArchitectureSpec, classNames: [String] = ["normal", "pneumonia"], temperature: Double? = nil, threshold: Double? = nil
     ) throws -> (URL, [NamedTensor]) {
-        let tensors = Self.tensors(for: try ArchitecturePlan.make(spec, classes: classNames.count), seed: 7)
-        let stem = try save(
+        let tensors = ONNXCheckpointFixture.tensors(for: try ArchitecturePlan.make(spec, classes: classNames.count), seed: 7)
+        let stem = try fixture.save(
             architecture: try JSONValue(encoding: spec), input: spec.input, tensors: tensors, classNames: classNames,
             temperature: temperature, threshold: threshold)
         return (stem, tensors)
-    }
-
-    private func save(
-        architecture: JSONValue, input: ArchitectureSpec.Input, tensors: [NamedTensor], classNames: [String],
-        temperature: Double? = nil, threshold: Double? = nil
-    ) throws -> URL {
-        var metadata = CheckpointMetadata(
-            architecture: architecture, input: InputSpec(width: input.size, height: input.size, channels: input.channels),
-            preprocessing: .object([:]), classNames: classNames, threshold: nil, trainingOptions: .object([:]),
-            metrics: [:], dataFingerprint: "test", engineVersion: "test")
-        metadata.threshold = threshold.map {
-            ThresholdChoice(strategy: .youden, threshold: $0, sensitivity: 1, specificity: 1, chosenOn: "validation")
-        }
-        if let temperature {
-            let metrics = CalibrationMetrics(expectedCalibrationError: 0, brierScore: 0, negativeLogLikelihood: 0, bins: [])
-            metadata.calibration = CalibrationRecord(temperature: temperature, fittedOn: "validation", images: 10, before: metrics, after: metrics)
-        }
-        let stem = directory.appendingPathComponent("checkpoint-\(UUID().uuidString)/model")
-        try CheckpointStore.save(tensors: tensors, metadata: metadata, to: stem)
-        return stem
-    }
-
-    /// Seeded values for every tensor of `plan`; running variances positive.
-    private static func tensors(for plan: ArchitecturePlan, seed: UInt64) -> [NamedTensor] {
-        var state = seed &* 6_364_136_223_846_793_005 &+ 1
-        func next() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24) - 0.5
-        }
-        return plan.tensors.keys.sorted().map { name in
-            let shape = plan.tensors[name]!
-            let values = (0..<shape.reduce(1, *)).map { _ in name.hasSuffix("running_var") ? 1 + abs(next()) : next() }
-            return NamedTensor(name: name, shape: shape, values: values)
-        }
-    }
-
-    private func exportAndParse(_ stem: URL) throws -> Onnx_ModelProto {
-        let output = directory.appendingPathComponent("model-\(UUID().uuidString).onnx")
-        let summary = try ONNXModelExport.export(checkpointAt: stem, to: output)
-        let data = try Data(contentsOf: output)
-        XCTAssertEqual(summary.bytes, data.count)
-        return try Onnx_ModelProto(serializedBytes: data)
     }
 
     private func floats(_ tensor: Onnx_TensorProto) -> [Float] {

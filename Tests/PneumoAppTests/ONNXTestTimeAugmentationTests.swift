@@ -11,15 +11,15 @@ import XCTest
 /// metadata when the graph scores otherwise than the temperature was fitted. ONNX Runtime
 /// running these graphs is Scripts/check-onnx.sh's job.
 final class ONNXTestTimeAugmentationTests: XCTestCase {
-    private var directory: URL!
+    private var fixture: ONNXCheckpointFixture!
 
     override func setUpWithError() throws {
-        directory = try temporaryDirectory(self)
+        fixture = ONNXCheckpointFixture(directory: try temporaryDirectory(self))
     }
 
     func testCopiesAreMadeInTheGraphAndTheirLogitsAveragedBeforeTheTemperature() throws {
         let stem = try saveCheckpoint(augmentation: .standard)
-        let model = try export(stem)
+        let model = try fixture.exportAndParse(stem)
         let nodes = Dictionary(uniqueKeysWithValues: model.graph.node.map { ($0.output[0], $0) })
 
         let copies = try XCTUnwrap(nodes["tta/copies"])
@@ -44,7 +44,7 @@ final class ONNXTestTimeAugmentationTests: XCTestCase {
     func testTheGraphsTapsMoveAnImageExactlyAsThePlaneResamplerDoes() throws {
         let side = 32
         let stem = try saveCheckpoint(augmentation: .standard, side: side)
-        let model = try export(stem)
+        let model = try fixture.exportAndParse(stem)
         var state: UInt32 = 12345
         let image = (0..<(side * side)).map { _ -> UInt8 in
             state = state &* 1_664_525 &+ 1_013_904_223
@@ -76,7 +76,7 @@ final class ONNXTestTimeAugmentationTests: XCTestCase {
 
     func testOnePassExportOfACheckpointCalibratedWithCopiesSaysSo() throws {
         let stem = try saveCheckpoint(augmentation: .standard)
-        let model = try export(stem, augmentation: .off)
+        let model = try fixture.exportAndParse(stem, augmentation: .off)
         XCTAssertFalse(model.graph.node.contains { $0.output[0].hasPrefix("tta/") })
         XCTAssertEqual(model.graph.node.first { $0.output[0] == "pre/float" }?.input, ["image"])
         let metadata = properties(model)
@@ -86,26 +86,17 @@ final class ONNXTestTimeAugmentationTests: XCTestCase {
 
     func testCopiesAskedForAtExportOfAOnePassCheckpointSaySo() throws {
         let stem = try saveCheckpoint(augmentation: nil)
-        XCTAssertFalse(try export(stem).graph.node.contains { $0.output[0].hasPrefix("tta/") }, "one pass, as calibrated")
-        let model = try export(stem, augmentation: .on(.standard))
+        XCTAssertFalse(try fixture.exportAndParse(stem).graph.node.contains { $0.output[0].hasPrefix("tta/") }, "one pass, as calibrated")
+        let model = try fixture.exportAndParse(stem, augmentation: .on(.standard))
         XCTAssertTrue(model.graph.node.contains { $0.output[0] == "tta/copies" })
         XCTAssertTrue(try XCTUnwrap(properties(model)["pneumo.test_time_augmentation.calibration"]).contains("fitted on one pass"))
     }
 
     func testAnEnsembleAveragesOverCopiesAfterItsMembers() throws {
         let spec = try BuiltinModels.resolve("pneumonet").resized(inputSize: 32, width: 4)
-        let members = [
-            EnsembleArchitecture.Member(architecture: spec, temperature: 1.5, source: "a"),
-            EnsembleArchitecture.Member(architecture: spec, temperature: 0.8, source: "b"),
-        ]
-        let plan = try ArchitecturePlan.make(spec, classes: 2)
-        let tensors = (0..<2).flatMap { index in
-            Self.tensors(for: plan).map { NamedTensor(name: EnsembleArchitecture.prefix(index) + $0.name, shape: $0.shape, values: $0.values) }
-        }
-        let stem = try save(
-            architecture: try JSONValue(encoding: EnsembleArchitecture(members: members)), input: spec.input, tensors: tensors,
-            augmentation: .standard)
-        let model = try export(stem)
+        let (architecture, tensors) = try ONNXCheckpointFixture.ensemble(of: spec, temperatures: [1.5, 0.8])
+        let stem = try fixture.save(architecture: architecture, input: spec.input, tensors: tensors, temperature: 1.3, augmentation: .standard)
+        let model = try fixture.exportAndParse(stem)
         let nodes = Dictionary(uniqueKeysWithValues: model.graph.node.map { ($0.output[0], $0) })
         XCTAssertEqual(nodes["tta/logits_by_copy"]?.input.first, "ensemble/logit", "each copy's ensemble logit, then their mean")
         XCTAssertEqual(model.graph.node.filter { $0.opType == "Cast" && $0.input == ["tta/copies"] }.count, 1, "both members read one set of copies")
@@ -137,44 +128,10 @@ final class ONNXTestTimeAugmentationTests: XCTestCase {
         Dictionary(uniqueKeysWithValues: model.metadataProps.map { ($0.key, $0.value) })
     }
 
-    private func export(_ stem: URL, augmentation: TestTimeAugmentationChoice = .asStored) throws -> Onnx_ModelProto {
-        let output = directory.appendingPathComponent("model-\(UUID().uuidString).onnx")
-        _ = try ONNXModelExport.export(checkpointAt: stem, to: output, augmentation: augmentation)
-        return try Onnx_ModelProto(serializedBytes: try Data(contentsOf: output))
-    }
-
     private func saveCheckpoint(augmentation: TestTimeAugmentation?, side: Int = 32) throws -> URL {
         let spec = try BuiltinModels.resolve("pneumonet").resized(inputSize: side, width: 4)
-        let tensors = Self.tensors(for: try ArchitecturePlan.make(spec, classes: 2))
-        return try save(architecture: try JSONValue(encoding: spec), input: spec.input, tensors: tensors, augmentation: augmentation)
-    }
-
-    private func save(
-        architecture: JSONValue, input: ArchitectureSpec.Input, tensors: [NamedTensor], augmentation: TestTimeAugmentation?
-    ) throws -> URL {
-        var metadata = CheckpointMetadata(
-            architecture: architecture, input: InputSpec(width: input.size, height: input.size, channels: input.channels),
-            preprocessing: .object([:]), classNames: ["normal", "pneumonia"], threshold: nil, trainingOptions: .object([:]),
-            metrics: [:], dataFingerprint: "test", engineVersion: "test")
-        let metrics = CalibrationMetrics(expectedCalibrationError: 0, brierScore: 0, negativeLogLikelihood: 0, bins: [])
-        metadata.calibration = CalibrationRecord(
-            temperature: 1.3, fittedOn: "validation", images: 10, before: metrics, after: metrics, testTimeAugmentation: augmentation)
-        let stem = directory.appendingPathComponent("checkpoint-\(UUID().uuidString)/model")
-        try CheckpointStore.save(tensors: tensors, metadata: metadata, to: stem)
-        return stem
-    }
-
-    /// Small seeded values for every tensor of `plan`; running variances positive.
-    private static func tensors(for plan: ArchitecturePlan) -> [NamedTensor] {
-        var state: UInt64 = 99
-        func next() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24) - 0.5
-        }
-        return plan.tensors.keys.sorted().map { name in
-            let shape = plan.tensors[name]!
-            let values = (0..<shape.reduce(1, *)).map { _ in name.hasSuffix("running_var") ? 1 + abs(next()) : next() }
-            return NamedTensor(name: name, shape: shape, values: values)
-        }
+        let tensors = ONNXCheckpointFixture.tensors(for: try ArchitecturePlan.make(spec, classes: 2), seed: 7)
+        return try fixture.save(
+            architecture: try JSONValue(encoding: spec), input: spec.input, tensors: tensors, temperature: 1.3, augmentation: augmentation)
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// order, so the result is the same to the bit (`PlaneResamplerTests` holds that formula).
 struct PlaneResampler {
     /// For each output position along one axis: the two source neighbours and the second one's weight.
-    struct AxisTaps: Equatable {
+    struct AxisTaps {
         var low: [Int] = []
         var high: [Int] = []
         var weight: [Double] = []

@@ -28,25 +28,24 @@ struct ONNXGraphBuilder {
     /// Adds a float32 weight (stored as raw little-endian bytes) and returns its name.
     @discardableResult
     mutating func initializer(_ name: String, shape: [Int], values: [Float]) -> String {
-        precondition(shape.reduce(1, *) == values.count, "\(name): \(values.count) values for shape \(shape)")
-        var tensor = Onnx_TensorProto()
-        tensor.name = name
-        tensor.dims = shape.map(Int64.init)
-        tensor.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        // ONNX stores raw data little-endian, as every platform pneumo builds on is.
-        tensor.rawData = values.withUnsafeBytes { Data($0) }
-        graph.initializer.append(tensor)
-        return name
+        rawInitializer(name, shape: shape, type: .float, values: values)
     }
 
-    /// Adds a float64 constant (the resampling matrices of test-time augmentation) and returns its name.
+    /// Adds a float64 constant (the resampling weights of test-time augmentation) and returns its name.
     @discardableResult
     mutating func doubleInitializer(_ name: String, shape: [Int], values: [Double]) -> String {
+        rawInitializer(name, shape: shape, type: .double, values: values)
+    }
+
+    private mutating func rawInitializer<Value>(
+        _ name: String, shape: [Int], type: Onnx_TensorProto.DataType, values: [Value]
+    ) -> String {
         precondition(shape.reduce(1, *) == values.count, "\(name): \(values.count) values for shape \(shape)")
         var tensor = Onnx_TensorProto()
         tensor.name = name
         tensor.dims = shape.map(Int64.init)
-        tensor.dataType = Int32(Onnx_TensorProto.DataType.double.rawValue)
+        tensor.dataType = Int32(type.rawValue)
+        // ONNX stores raw data little-endian, as every platform pneumo builds on is.
         tensor.rawData = values.withUnsafeBytes { Data($0) }
         graph.initializer.append(tensor)
         return name
