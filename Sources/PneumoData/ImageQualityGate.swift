@@ -18,6 +18,9 @@ public struct ImageQualityGate: Equatable, Sendable {
         case contrast
         case entropy
         case flatShare = "flat_share"
+        /// Not an image statistic: the model's own check that its features for the image lie
+        /// near its training images' (applied after these, by the model).
+        case familiarity
     }
 
     /// Shorter side of the original, in pixels.

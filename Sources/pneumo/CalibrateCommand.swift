@@ -6,13 +6,16 @@ import PneumoApp
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Calibrate a checkpoint's probabilities (temperature scaling) and store its operating points.",
+        abstract: "Calibrate a checkpoint's probabilities (temperature scaling), store its operating points and fit its familiarity check.",
         discussion: """
             Fits one temperature on the validation data the checkpoint was trained against (the grouped \
             share of train it records, else the official val split; never test), and stores it with the \
             thresholds for Youden's J and sensitivities 0.95, 0.97 and 0.99. evaluate, predict, explain \
             and serve then show calibrated probabilities. The ranking, and so ROC AUC, does not change. \
-            pneumo train does this for its checkpoints; use this command on older ones.
+            It also fits the familiarity check on the training images those validation images were held \
+            out of: predict, explain and serve then refuse an image whose features lie farther from the \
+            training images' than any validation image's (rule familiarity). pneumo train does all this for \
+            its checkpoints; use this command on older ones.
             """)
 
     @Option(help: "Checkpoint: RUN/best, or its .json or .safetensors file.")

@@ -64,7 +64,7 @@ struct ExplainCommand: ParsableCommand {
             let chunk = Array(files[start..<min(start + batchSize, files.count)])
             start += chunk.count
             progress.clear()  // Lines printed or logged for this chunk must not land on the bar.
-            var inputs: [(file: String, display: GrayImage, pixels: [UInt8])] = []
+            var inputs: [ExplainInput] = []
             for file in chunk {
                 do {
                     inputs.append(try prepare(file, decoder: decoder, side: trained.preprocessing.side))
@@ -73,6 +73,7 @@ struct ExplainCommand: ParsableCommand {
                     Console.log("error: \(file): \(error)")
                 }
             }
+            inputs = try screenFamiliarity(inputs, model: trained, failures: &failures)
             if !inputs.isEmpty {
                 try explainAndWrite(inputs, gradCAM: gradCAM, target: target, model: trained, names: &names)
             }
@@ -84,9 +85,26 @@ struct ExplainCommand: ParsableCommand {
         }
     }
 
+    /// The model's familiarity check on a chunk: an image unlike its training images is refused
+    /// like one that fails the quality gate, or explained with a warning under `--low-quality flag`.
+    private func screenFamiliarity(_ inputs: [ExplainInput], model: TrainedModel, failures: inout Int) throws -> [ExplainInput] {
+        guard model.checksFamiliarity, !inputs.isEmpty else { return inputs }
+        let findings = try model.familiarityFindings(.pixels(inputs.flatMap(\.pixels)), count: inputs.count, batchSize: inputs.count)
+        return zip(inputs, findings).compactMap { input, finding in
+            guard let finding else { return input }
+            if lowQuality == .flag {
+                Console.log("warning: \(input.file) is unlike the training images, do not rely on its map: \(finding)")
+                return input
+            }
+            failures += 1
+            Console.log("error: \(input.file): \(LowQualityImage(findings: [finding]))")
+            return nil
+        }
+    }
+
     /// Explains one device batch and writes its overlays, printing a line for each.
     private func explainAndWrite(
-        _ inputs: [(file: String, display: GrayImage, pixels: [UInt8])], gradCAM: GradCAM, target: GradCAMTarget,
+        _ inputs: [ExplainInput], gradCAM: GradCAM, target: GradCAMTarget,
         model: TrainedModel, names: inout OutputNames
     ) throws {
         let explanations = try gradCAM.explain(
@@ -109,7 +127,7 @@ struct ExplainCommand: ParsableCommand {
     }
 
     /// Decodes a file twice: at the model's input size, and at the display size with its aspect ratio.
-    private func prepare(_ file: String, decoder: JPEGDecoder, side: Int) throws -> (String, GrayImage, [UInt8]) {
+    private func prepare(_ file: String, decoder: JPEGDecoder, side: Int) throws -> ExplainInput {
         let url = URL(fileURLWithPath: file)
         let measured = try decoder.decodeMeasured(file: url, side: side)
         let findings = ImageQualityGate.standard.check(measured.measures)
@@ -153,3 +171,7 @@ private struct OutputNames {
         return name
     }
 }
+
+/// One image on its way through `pneumo explain`: its file, the picture the map is drawn over,
+/// and the model's input.
+private typealias ExplainInput = (file: String, display: GrayImage, pixels: [UInt8])

@@ -3,6 +3,7 @@ import Foundation
 import OpenCLKit
 import PneumoApp
 import PneumoData
+import SeededRandom
 import XCTest
 @testable import PneumoServe
 
@@ -254,6 +255,45 @@ final class RealModelServeTests: XCTestCase {
             XCTAssertTrue(findings.contains { $0["rule"] as? String == "contrast" }, "\(findings)")
             let bad = try await predict(port: port, grey, query: "?low_quality=maybe")
             XCTAssertEqual(bad.status, 400)
+        }
+    }
+
+    /// The model's familiarity check, over HTTP: an image every pixel rule passes but whose
+    /// features lie far from the X-rays the check was fitted on gets the gate's 422 naming the
+    /// rule, or a flagged answer; the X-rays themselves pass.
+    func testImagesUnlikeTheTrainingImagesGet422OrAFlaggedAnswer() async throws {
+        let context = try cpu()
+        let checkpoint = try makeCheckpoint(context: context)
+        let xrays = try TestImages.xrays(6).map(\.bytes)
+        let model = try TrainedModel.load(from: checkpoint, context: context)
+        let decoder = try JPEGDecoder()
+        let pixels = try xrays.flatMap { try decoder.decodeMeasured(Data($0), side: 24).image.pixels }
+        let features = try model.features(.pixels(pixels), count: xrays.count)
+        var metadata = try CheckpointStore.loadMetadata(from: checkpoint)
+        metadata.familiarity = try FeatureFamiliarity.fit(
+            layer: try model.featureLayer(), dimension: features.dimension, classes: 2, training: features.values, labels: [0, 1, 0, 1, 0, 1],
+            validation: features.values, fittedOn: "six test X-rays")
+        try CheckpointStore.replaceMetadata(metadata, at: checkpoint)
+
+        // 16 px squares of grey between 150 and 255: textured, many levels, nothing like a chest.
+        var generator = SeededGenerator(seed: 2)
+        let squares = (0..<(16 * 16)).map { _ in UInt8.random(in: 150...255, using: &generator) }
+        var collage = [UInt8](repeating: 0, count: 256 * 256)
+        for y in 0..<256 { for x in 0..<256 { collage[y * 256 + x] = squares[(y / 16) * 16 + x / 16] } }
+        let unfamiliar = try JPEGEncoder.encodeGray(GrayImage(width: 256, height: 256, pixels: collage), quality: 95)
+
+        let classifier = try await TrainedModelClassifier.load(checkpoint: checkpoint, context: context)
+        try await withServer(classifier) { port in
+            let good = try await predict(port: port, xrays[0])
+            XCTAssertEqual(good.status, 200, String(decoding: good.body, as: UTF8.self))
+            let refused = try await predict(port: port, unfamiliar)
+            XCTAssertEqual(refused.status, 422, String(decoding: refused.body, as: UTF8.self))
+            XCTAssertEqual(refused.errorCode, "low_quality_image")
+            XCTAssertTrue(refused.errorMessage?.contains("rule familiarity") ?? false, refused.errorMessage ?? "")
+            let flagged = try await predict(port: port, unfamiliar, query: "?low_quality=flag")
+            XCTAssertEqual(flagged.status, 200)
+            let findings = try XCTUnwrap(flagged.json?["quality_findings"] as? [[String: Any]])
+            XCTAssertEqual(findings.compactMap { $0["rule"] as? String }, ["familiarity"])
         }
     }
 

@@ -47,8 +47,19 @@ public final class InferenceGraph {
         try planned(input) { try graph.forward(input, mode: .inference) }
     }
 
+    /// The outputs of `names` for `input`, read back to the host: nodes the source graph
+    /// observes, so the rewrite kept them (a model's feature layer, say).
+    public func observedOutputs(_ input: Tensor, _ names: [String]) throws -> [String: [Float]] {
+        for name in names where !source.observed.contains(name) {
+            throw EngineError.invalidConfiguration("node '\(name)' is not observed by the graph, so inference may fuse it away")
+        }
+        return try planned(input) {
+            try graph.run(input, keeping: names, mode: { _ in .run(.inference) }).kept.mapValues { try $0.toArray() }
+        }
+    }
+
     /// Batches of one shape repeat the same allocations: plan them (see `ComputeContext.repeating`).
-    private func planned(_ input: Tensor, _ pass: () throws -> Tensor) throws -> Tensor {
+    private func planned<Result>(_ input: Tensor, _ pass: () throws -> Result) throws -> Result {
         try input.context.repeating("inference \(ObjectIdentifier(self)) \(input.shape)", pass)
     }
 }

@@ -17,6 +17,11 @@ public enum CalibrationSummary {
             }
             lines.append(TextTable(headers: ["operating point (validation)", "threshold", "sensitivity", "specificity", ""], rows: rows, rightAligned: [1, 2, 3]).render())
         }
+        if let familiarity = metadata.familiarity {
+            lines.append("familiarity check: features of layer \(familiarity.layer) (\(familiarity.dimension) values), fitted on "
+                + "\(familiarity.fittedImages) training images; refuses beyond distance \(FeatureFamiliarity.format(familiarity.limit)), "
+                + "the largest of \(familiarity.validationImages) validation images (median \(FeatureFamiliarity.format(familiarity.validationMedian)))")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -32,7 +32,7 @@ public enum Calibrator {
         checkpoints: [URL], dataRoot: URL, context: ComputeContext, cacheDirectory: URL? = nil, useCache: Bool = true,
         batchSize: Int = 32, augmentation: TestTimeAugmentationChoice = .asStored, log: (String) -> Void = { _ in }
     ) -> [Result<CheckpointMetadata, Error>] {
-        var loaded = [String: DecodedImageSet]()
+        var loaded = [String: (training: DecodedImageSet, validation: DecodedImageSet)]()
         return checkpoints.map { checkpoint in
             Result {
                 let model = try TrainedModel.load(from: checkpoint, context: context)
@@ -42,23 +42,44 @@ public enum Calibrator {
                 let source = ValidationSource(trainingOptions: metadata.trainingOptions)
                 let scheme = try ImageScoring.labelScheme(for: model)
                 let key = "\(source) \(scheme.rawValue) \(model.spec.input.size)"
-                let images = try loaded[key] ?? {
+                let sets = try loaded[key] ?? {
                     let preparation = try DatasetPreparation(
                         root: dataRoot, labels: scheme, side: model.preprocessing.side,
-                        cacheDirectory: cacheDirectory, useCache: useCache, splits: source.splits)
-                    return try source.load(with: preparation)
+                        cacheDirectory: cacheDirectory, useCache: useCache, splits: source.splitsWithTraining)
+                    return try source.loadWithTraining(with: preparation)
                 }()
-                loaded[key] = images
+                loaded[key] = sets
+                let images = sets.validation
                 model.scoringAugmentation = augmentation.resolved(stored: model.scoringAugmentation)
                 let scoring = model.scoringAugmentation.map { ", each scored as \($0.summary)" } ?? ""
                 log("calibrating \(checkpoint.lastPathComponent) on \(images.count) images: \(source)\(scoring)")
                 let logits = try ImageScoring.logits(of: images, model: model, batchSize: batchSize)
-                let result = try calibrated(
+                var result = try calibrated(
                     metadata, logits: logits, labels: images.labels, fittedOn: source.description,
                     testTimeAugmentation: model.scoringAugmentation)
+                // An ensemble's members keep their own checks; a network gets its own here.
+                if model.members.isEmpty {
+                    result.familiarity = familiarity(of: model, sets, source: source, batchSize: batchSize, log: log)
+                }
                 try CheckpointStore.replaceMetadata(result, at: checkpoint)
                 return result
             }
+        }
+    }
+
+    /// The familiarity check fitted on the training images the validation images were held out
+    /// of, or nil (said in the log) when the model's feature layer does not allow one.
+    private static func familiarity(
+        of model: TrainedModel, _ sets: (training: DecodedImageSet, validation: DecodedImageSet), source: ValidationSource,
+        batchSize: Int, log: (String) -> Void
+    ) -> FeatureFamiliarity? {
+        do {
+            log("fitting the familiarity check on \(sets.training.count) training images, its limit on \(sets.validation.count) validation images")
+            return try model.fitFamiliarity(
+                training: sets.training, validation: sets.validation, fittedOn: source.trainingDescription, batchSize: batchSize)
+        } catch {
+            log("\(error)")
+            return nil
         }
     }
 

@@ -74,6 +74,10 @@ public struct CheckpointMetadata: Equatable, Sendable {
     public var weights: WeightsManifest?
     /// Problems found with the model when it was saved, such as a collapsed training; empty when none.
     public var warnings: [String] = []
+    /// The check that refuses images unlike the training images (fitted with the calibration);
+    /// nil for checkpoints calibrated before it existed, which then answer on any image the
+    /// image rules let through.
+    public var familiarity: FeatureFamiliarity?
 
     /// Creates metadata for a new checkpoint; `createdAt` is cut to whole seconds, as stored.
     public init(
@@ -119,6 +123,7 @@ public struct CheckpointMetadata: Equatable, Sendable {
             problems.append("weights file '\(weights.file)' is not a file name beside the metadata; a checkpoint's two files live in one folder")
         }
         if let calibration { problems += calibration.problems() }
+        if let familiarity { problems += familiarity.problems(classes: classNames.count) }
         for point in operatingPoints ?? [] where !(0...1).contains(point.threshold) {
             problems.append("operating point \(point.strategy) has threshold \(point.threshold), not a probability in [0, 1]")
         }
@@ -141,7 +146,7 @@ extension CheckpointMetadata: Codable {
     private enum CodingKeys: String, CodingKey {
         case format, formatVersion, architecture, input, preprocessing, classNames, threshold
         case trainingOptions, metrics, dataFingerprint, createdAt, engineVersion, resumeState, calibration, operatingPoints
-        case weights, warnings
+        case weights, warnings, familiarity
     }
 
     public init(from decoder: Decoder) throws {
@@ -168,6 +173,7 @@ extension CheckpointMetadata: Codable {
         operatingPoints = try container.decodeIfPresent([ThresholdChoice].self, forKey: .operatingPoints)
         weights = try container.decodeIfPresent(WeightsManifest.self, forKey: .weights)
         warnings = try container.decodeIfPresent([String].self, forKey: .warnings) ?? []
+        familiarity = try container.decodeIfPresent(FeatureFamiliarity.self, forKey: .familiarity)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -189,5 +195,6 @@ extension CheckpointMetadata: Codable {
         try container.encodeIfPresent(operatingPoints, forKey: .operatingPoints)
         try container.encodeIfPresent(weights, forKey: .weights)
         if !warnings.isEmpty { try container.encode(warnings, forKey: .warnings) }
+        try container.encodeIfPresent(familiarity, forKey: .familiarity)
     }
 }

@@ -100,6 +100,9 @@ public enum Evaluator {
                 predicted: ImageScoring.predictedClass(probabilities[index], threshold: threshold),
                 probabilities: probabilities[index])
         }
+        if let note = try familiarityNote(model: model, images: images, predictions: predictions, batchSize: options.batchSize) {
+            notes.append(note)
+        }
         let skipped = loadFailures.map { SkippedFile(file: $0.file.path, reason: "\($0)") }
         if !skipped.isEmpty { notes.append("\(skipped.count) image(s) of the split could not be decoded and were left out") }
         let (history, historyNote) = trainingHistory(besides: options.checkpoint)
@@ -122,6 +125,19 @@ public enum Evaluator {
     }
 
     /// The validation data a rule must be applied to; nil when no data are needed.
+    /// How many evaluated images the model's familiarity check places beyond its limit: predict
+    /// and serve would refuse them, evaluation scores them all, so the figures above include them.
+    private static func familiarityNote(
+        model: TrainedModel, images: DecodedImageSet, predictions: [ImagePrediction], batchSize: Int
+    ) throws -> String? {
+        guard model.checksFamiliarity, images.count > 0 else { return nil }
+        let findings = try model.familiarityFindings(.pixels(images.pixels), count: images.count, batchSize: batchSize)
+        let beyond = findings.indices.filter { findings[$0] != nil }
+        let wrong = beyond.filter { !predictions[$0].isCorrect }.count
+        return "familiarity check: \(beyond.count) of \(images.count) images lie farther from the training images than any "
+            + "validation image (predict, explain and serve would refuse them; all are scored here), \(wrong) of them misclassified"
+    }
+
     private static func validationSource(for request: ThresholdRequest, model: TrainedModel) -> ValidationSource? {
         guard case let .strategy(strategy) = request else { return nil }
         if case .fixed = strategy { return nil }

@@ -41,6 +41,36 @@ public enum ValidationSource: Codable, Equatable, Sendable, CustomStringConverti
         }
     }
 
+    /// The split folders this source reads together with the training images it was held out of.
+    public var splitsWithTraining: [DatasetSplit] {
+        switch self {
+        case .grouped: return [.train]
+        case .officialVal: return [.train, .val]
+        }
+    }
+
+    /// The training images of `loadWithTraining`, in words.
+    public var trainingDescription: String {
+        switch self {
+        case let .grouped(fraction, seed):
+            return "the train split less its validation share (\(NumberFormat.percent(fraction, 0)) of patients, grouped, seed \(seed))"
+        case .officialVal:
+            return "the train split"
+        }
+    }
+
+    /// Decodes the training images (the train split less this source's share) and the
+    /// validation images through `preparation`, which must read `splitsWithTraining`.
+    func loadWithTraining(with preparation: DatasetPreparation) throws -> (training: DecodedImageSet, validation: DecodedImageSet) {
+        switch self {
+        case let .grouped(fraction, seed):
+            let split = try preparation.trainingAndValidation(validationFraction: fraction, seed: seed)
+            return (split.train, split.validation)
+        case .officialVal:
+            return (try preparation.load(.train).images, try preparation.load(.val).images)
+        }
+    }
+
     /// Decodes the validation images through `preparation`.
     func load(with preparation: DatasetPreparation) throws -> DecodedImageSet {
         switch self {

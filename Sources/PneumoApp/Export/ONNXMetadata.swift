@@ -39,8 +39,22 @@ enum ONNXMetadata {
             properties.append(("pneumo.operating_points", String(decoding: data, as: UTF8.self)))
         }
         properties += augmentationProperties(used: augmentation, stored: source.storedAugmentation, calibrated: metadata.calibration != nil)
+        if let note = familiarityNote(metadata) { properties.append(("pneumo.familiarity", note)) }
         if let checkpoint = metadata.weights?.checkpointID { properties.append(("pneumo.checkpoint_id", checkpoint)) }
         return properties
+    }
+
+    /// The checkpoint's familiarity check, which the graph does not run: said so the user knows
+    /// the graph answers on any input.
+    private static func familiarityNote(_ metadata: CheckpointMetadata) -> String? {
+        let members = (try? EnsembleArchitecture.decodeIfEnsemble(metadata.architecture))??.ensemble ?? []
+        let checks = members.isEmpty ? [metadata.familiarity].compactMap { $0 } : members.compactMap(\.familiarity)
+        guard let first = checks.first else { return nil }
+        return "Not in the graph. pneumo predict, explain and serve refuse an image whose features (the output of layer "
+            + "\(first.layer), \(first.dimension) values) lie farther from the training images' than any validation image's: "
+            + "smallest squared Mahalanobis distance to a class mean above \(FeatureFamiliarity.format(first.limit))"
+            + (checks.count > 1 ? " (each member has its own limit)" : "")
+            + ". This graph answers on any input; check what it is fed."
     }
 
     /// What the graph does with test-time augmentation, and whether the temperature was fitted that way.

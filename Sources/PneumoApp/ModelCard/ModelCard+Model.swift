@@ -36,11 +36,26 @@ extension ModelCard {
         } else {
             facts.append(["Calibration", "none: probabilities are the network's raw outputs"])
         }
+        facts.append(["Familiarity check", familiarityFact(metadata)])
         return CardSection("Model details", [
             .paragraph("A convolutional network trained with the pneumo engine to tell pneumonia from normal on pediatric chest X-rays. "
                 + "Its description is below; how it was trained is under Training data."),
             .table(headers: ["Item", "Value"], rows: facts),
         ])
+    }
+
+    /// What the familiarity check refuses, from the checkpoint (an ensemble's members each have one).
+    static func familiarityFact(_ metadata: CheckpointMetadata) -> String {
+        let members = (try? EnsembleArchitecture.decodeIfEnsemble(metadata.architecture))??.ensemble ?? []
+        let checks = members.isEmpty ? [metadata.familiarity].compactMap { $0 } : members.compactMap(\.familiarity)
+        guard let first = checks.first else {
+            return "none: any image the quality gate passes gets an answer, however unlike the training images (pneumo calibrate fits one)"
+        }
+        let whose = members.isEmpty ? "" : "each of \(checks.count) of \(members.count) members: "
+        return whose + "refuses images whose features (layer \(first.layer), \(first.dimension) values) lie farther from the "
+            + "training images' than any validation image's: smallest Mahalanobis distance to a class mean, fitted on "
+            + "\(first.fittedImages) images of \(first.fittedOn); limit \(FeatureFamiliarity.format(first.limit)), validation median "
+            + "\(FeatureFamiliarity.format(first.validationMedian)) (\(first.validationImages) images)"
     }
 
     static func intendedUse() -> CardSection {

@@ -33,7 +33,10 @@ public enum ModelCardText {
             + "\(gate.minimumContrast), a histogram entropy under \(gate.minimumEntropy) bits and more than "
             + "\(Int(gate.maximumFlatShare * 100))% flat 8x8 blocks. Predictions on inputs failing it are refused: pneumo predict and pneumo explain give no "
             + "probability, only the rules failed, and pneumo serve answers 422 naming them (predict --low-quality flag and the API's "
-            + "?low_quality=flag answer anyway, marked as low quality, for a user who knows the input)."
+            + "?low_quality=flag answer anyway, marked as low quality, for a user who knows the input). "
+            + "The image rules see only pixel statistics, so a model calibrated by this version also checks each image's "
+            + "features: one that lies farther from the training images than any validation image did (noise, a photograph, a "
+            + "document, an X-ray turned or cut) is refused the same way, naming the rule familiarity (Model details)."
     }
 
     public static let trainingSource = "Training data: Kermany et al. 2018, \"Identifying Medical Diagnoses and Treatable "

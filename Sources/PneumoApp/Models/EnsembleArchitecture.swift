@@ -7,12 +7,15 @@ public struct EnsembleArchitecture: Codable, Equatable, Sendable {
         public var temperature: Double
         /// The checkpoint it came from, for people.
         public var source: String
+        /// Its own check of how familiar an image is (nil when it had none).
+        public var familiarity: FeatureFamiliarity?
 
         /// Creates a member record.
-        public init(architecture: ArchitectureSpec, temperature: Double, source: String) {
+        public init(architecture: ArchitectureSpec, temperature: Double, source: String, familiarity: FeatureFamiliarity? = nil) {
             self.architecture = architecture
             self.temperature = temperature
             self.source = source
+            self.familiarity = familiarity
         }
     }
 

@@ -26,7 +26,8 @@ public enum EnsembleBuilder {
         try checkCompatible(members, paths: checkpoints)
         let architecture = EnsembleArchitecture(members: zip(members, checkpoints).map { member, path in
             EnsembleArchitecture.Member(
-                architecture: member.spec, temperature: member.temperature, source: CheckpointPaths(path).metadata.path)
+                architecture: member.spec, temperature: member.temperature, source: CheckpointPaths(path).metadata.path,
+                familiarity: member.familiarity)
         })
         let tensors = try members.enumerated().flatMap { index, member in
             try member.weightTensors().map {

@@ -24,6 +24,7 @@ extension TrainedModel {
                     detail: "member \(index)'s temperature \(member.temperature) is outside \(TemperatureScaling.range)")
             }
             built.memberTemperature = member.temperature
+            built.familiarity = member.familiarity
             return built
         }
         guard loaded.allSatisfy({ $0.spec.input == loaded[0].spec.input }) else {

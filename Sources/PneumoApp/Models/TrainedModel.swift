@@ -25,6 +25,11 @@ public final class TrainedModel {
     /// The copies each image is scored over (their logits averaged); nil scores it once. Loaded
     /// from the checkpoint's calibration, whose temperature and thresholds were fitted that way.
     public var scoringAugmentation: TestTimeAugmentation?
+    /// How far an image may lie from the training images before this model refuses it (see
+    /// `FeatureFamiliarity`); an ensemble's members each carry their own. Nil: no such check.
+    public var familiarity: FeatureFamiliarity?
+    /// The inference graph that also keeps the feature layer's output, made on first use.
+    var featureGraph: (layer: String, graph: InferenceGraph)?
 
     /// A freshly initialised model (seeded).
     public init(spec: ArchitectureSpec, classNames: [String], context: ComputeContext, seed: UInt64) throws {
@@ -78,6 +83,7 @@ public final class TrainedModel {
         }
         model.metadata = checkpoint.metadata
         model.scoringAugmentation = checkpoint.metadata.calibration?.testTimeAugmentation
+        if model.members.isEmpty { model.familiarity = checkpoint.metadata.familiarity }
         let preprocessing: InputPreprocessing
         do {
             preprocessing = try checkpoint.metadata.inputPreprocessing()

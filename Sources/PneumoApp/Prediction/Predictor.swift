@@ -35,7 +35,8 @@ public enum Predictor {
         }
         // Decoded fresh every time (arbitrary inputs would only fill the cache), and each image
         // measured for the quality gate on the way.
-        let decoded = decodeAndGate(samples, side: model.preprocessing.side, gate: gate, policy: lowQuality)
+        var decoded = decodeAndGate(samples, side: model.preprocessing.side, gate: gate, policy: lowQuality)
+        try checkFamiliarity(&decoded, model: model, batchSize: batchSize, policy: lowQuality)
         let images = decoded.images
         let decodeFailures = decoded.failures
         if strict {
@@ -118,6 +119,29 @@ public enum Predictor {
             kept.append(index)
         }
         return (DecodedImageSet(side: side, samples: samples, pixels: all).subset(kept), failures, flagged)
+    }
+
+    /// Applies the model's familiarity check (when it has one) to the images the gate let
+    /// through: those unlike its training images are refused, or flagged under `.flag`.
+    private static func checkFamiliarity(
+        _ decoded: inout (images: DecodedImageSet, failures: [String: String], flagged: [String: [QualityFinding]]),
+        model: TrainedModel, batchSize: Int, policy: LowQualityPolicy
+    ) throws {
+        guard model.checksFamiliarity, decoded.images.count > 0 else { return }
+        let findings = try model.familiarityFindings(.pixels(decoded.images.pixels), count: decoded.images.count, batchSize: batchSize)
+        var kept = [Int]()
+        for (index, finding) in findings.enumerated() {
+            let path = decoded.images.samples[index].file.path
+            if let finding {
+                if policy == .refuse {
+                    decoded.failures[path] = LowQualityPolicy.refusal([finding])
+                    continue
+                }
+                decoded.flagged[path, default: []].append(finding)
+            }
+            kept.append(index)
+        }
+        if kept.count < decoded.images.count { decoded.images = decoded.images.subset(kept) }
     }
 
     /// The reason a file failed, without its path (the entry names the file).

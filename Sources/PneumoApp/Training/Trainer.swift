@@ -400,7 +400,7 @@ public final class Trainer {
         let results = Calibrator.calibrate(
             checkpoints: checkpoints, dataRoot: data.root, context: session.context,
             cacheDirectory: data.cacheDirectory, useCache: data.useCache, batchSize: options.batchSize,
-            augmentation: options.testTimeAugmentation == true ? .on(.standard) : .off)
+            augmentation: options.testTimeAugmentation == true ? .on(.standard) : .off, log: { reporter.status($0) })
         for (checkpoint, result) in zip(checkpoints, results) {
             switch result {
             case .success(let metadata):

@@ -493,7 +493,8 @@ enum OpenAPIDocument {
                   "bits_per_pixel",
                   "contrast",
                   "entropy",
-                  "flat_share"
+                  "flat_share",
+                  "familiarity"
                 ]
               },
               "value": {

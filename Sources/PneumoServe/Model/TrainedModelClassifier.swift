@@ -87,6 +87,7 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
                 failures[index] = inputError
             }
         }
+        try screenFamiliarity(images, decoded: &decoded, pixels: &pixels, failures: &failures, flagged: &flagged)
         var answers: [Int: Classification] = [:]
         if !decoded.isEmpty {
             let results = try run(.pixels(pixels), count: decoded.count, heatmaps: decoded.map { images[$0].wantsHeatmap })
@@ -101,6 +102,33 @@ public final class TrainedModelClassifier: XRayClassifier, @unchecked Sendable {
             if let failure = failures[index] { return .failure(failure) }
             throw ClassifierFailure.missingResult(index: index)
         }
+    }
+
+    /// The model's familiarity check on the images the gate let through: those unlike its
+    /// training images get the same refusal as a failed gate rule, or are flagged under `flag`.
+    private func screenFamiliarity(
+        _ images: [ImageInput], decoded: inout [Int], pixels: inout [UInt8], failures: inout [Int: ImageInputError],
+        flagged: inout [Int: [QualityFinding]]
+    ) throws {
+        guard model.checksFamiliarity, !decoded.isEmpty else { return }
+        let plane = model.preprocessing.side * model.preprocessing.side
+        let findings = try model.familiarityFindings(.pixels(pixels), count: decoded.count, batchSize: deviceBatchSize)
+        var keptIndices: [Int] = []
+        var keptPixels: [UInt8] = []
+        keptPixels.reserveCapacity(pixels.count)
+        for (position, index) in decoded.enumerated() {
+            if let finding = findings[position] {
+                guard images[index].lowQuality == .flag else {
+                    failures[index] = .lowQuality([finding])
+                    continue
+                }
+                flagged[index, default: []].append(finding)
+            }
+            keptIndices.append(index)
+            keptPixels += pixels[(position * plane)..<((position + 1) * plane)]
+        }
+        decoded = keptIndices
+        pixels = keptPixels
     }
 
     /// An upload decoded to the model's input size, with the measures the quality gate reads.
