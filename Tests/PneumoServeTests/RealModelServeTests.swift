@@ -283,6 +283,8 @@ final class RealModelServeTests: XCTestCase {
         let unfamiliar = try JPEGEncoder.encodeGray(GrayImage(width: 256, height: 256, pixels: collage), quality: 95)
 
         let classifier = try await TrainedModelClassifier.load(checkpoint: checkpoint, context: context)
+        let described = try XCTUnwrap(classifier.metadata.trainingMetrics["familiarity_check"])
+        XCTAssertEqual(described["limit"], .number(try XCTUnwrap(metadata.familiarity?.limit)))
         try await withServer(classifier) { port in
             let good = try await predict(port: port, xrays[0])
             XCTAssertEqual(good.status, 200, String(decoding: good.body, as: UTF8.self))

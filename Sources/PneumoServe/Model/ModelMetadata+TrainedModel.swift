@@ -25,6 +25,18 @@ extension ModelMetadata {
         if let augmentation = model.scoringAugmentation {
             training["test_time_augmentation"] = try JSONValue(encoding: augmentation)
         }
+        // The familiarity check's limit (the matrices stay in the checkpoint); one per ensemble member.
+        let checks = model.members.isEmpty ? [model.familiarity].compactMap { $0 } : model.members.compactMap(\.familiarity)
+        if !checks.isEmpty {
+            let summaries: [JSONValue] = checks.map { check in
+                .object([
+                    "layer": .string(check.layer), "dimension": .integer(check.dimension), "limit": .number(check.limit),
+                    "validation_median": .number(check.validationMedian), "validation_images": .integer(check.validationImages),
+                    "fitted_images": .integer(check.fittedImages),
+                ])
+            }
+            training["familiarity_check"] = model.members.isEmpty ? summaries[0] : .array(summaries)
+        }
         let classes = model.classNames
         self.init(
             id: model.spec.name,
