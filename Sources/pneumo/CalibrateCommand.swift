@@ -14,7 +14,7 @@ struct CalibrateCommand: ParsableCommand {
             and serve then show calibrated probabilities. The ranking, and so ROC AUC, does not change. \
             It also fits the familiarity check on the training images those validation images were held \
             out of: predict, explain and serve then refuse an image whose features lie farther from the \
-            training images' than any validation image's (rule familiarity). pneumo train does all this for \
+            training images' than those of 99% of the validation images (rule familiarity). pneumo train does all this for \
             its checkpoints; use this command on older ones.
             """)
 

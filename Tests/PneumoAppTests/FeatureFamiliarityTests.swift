@@ -59,17 +59,26 @@ final class FeatureFamiliarityTests: XCTestCase {
         var point = check.classMeans[0]
         point[1] += 2 * 2
         XCTAssertEqual(check.distances(point)[0], 4, accuracy: 0.3)
-        // The limit is the largest validation distance: every validation image passes, and
-        // the finding appears only beyond it.
+        // The limit is the conformal quantile of the validation distances: for 200 images and
+        // α = 1%, the ⌈201 × 0.99⌉ = 199th smallest, so exactly one lies beyond it.
         let validationDistances = check.distances(validation.values)
-        XCTAssertEqual(check.limit, validationDistances.max()!, accuracy: 1e-9)
+        XCTAssertEqual(check.limit, validationDistances.sorted()[198], accuracy: 1e-9)
+        XCTAssertEqual(check.refusedShare, 0.01)
         XCTAssertEqual(check.validationImages, 200)
-        XCTAssertTrue(validationDistances.allSatisfy { check.finding(distance: $0) == nil })
+        XCTAssertEqual(validationDistances.filter { check.finding(distance: $0) != nil }.count, 1)
         let far = check.finding(distance: check.limit * 1.01)
         XCTAssertEqual(far?.rule, .familiarity)
         XCTAssertNotNil(check.finding(distance: .nan), "a non-finite feature is never familiar")
         // Between the classes, where neither Gaussian puts weight, is far from both.
         XCTAssertNotNil(check.finding(distance: check.distances([0, 0, 0, 0])[0]))
+    }
+
+    func testConformalQuantileFallsBackToTheLargestForFewImages() {
+        let sorted = (1...99).map(Double.init)
+        XCTAssertEqual(FeatureFamiliarity.conformalQuantile(sorted, refusedShare: 0.01), 99, "⌈100 × 0.99⌉ = 99: the largest")
+        XCTAssertEqual(FeatureFamiliarity.conformalQuantile(Array(sorted.prefix(4)), refusedShare: 0.01), 4, "too few for 1%")
+        XCTAssertEqual(FeatureFamiliarity.conformalQuantile(sorted, refusedShare: 0.1), 90, "⌈100 × 0.9⌉ = 90")
+        XCTAssertEqual(FeatureFamiliarity.conformalQuantile([7], refusedShare: 0.5), 7)
     }
 
     func testShrinkageKeepsAConstantFeatureInvertibleAndMakesAnyChangeThereFar() throws {

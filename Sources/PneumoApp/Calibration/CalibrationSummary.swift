@@ -20,7 +20,8 @@ public enum CalibrationSummary {
         if let familiarity = metadata.familiarity {
             lines.append("familiarity check: features of layer \(familiarity.layer) (\(familiarity.dimension) values), fitted on "
                 + "\(familiarity.fittedImages) training images; refuses beyond distance \(FeatureFamiliarity.format(familiarity.limit)), "
-                + "the largest of \(familiarity.validationImages) validation images (median \(FeatureFamiliarity.format(familiarity.validationMedian)))")
+                + "exceeded by at most \(NumberFormat.percent(familiarity.refusedShare, 0)) of images like the \(familiarity.validationImages) "
+                + "validation images (their median \(FeatureFamiliarity.format(familiarity.validationMedian)))")
         }
         return lines.joined(separator: "\n")
     }

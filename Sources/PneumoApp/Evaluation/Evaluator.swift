@@ -134,8 +134,8 @@ public enum Evaluator {
         let findings = try model.familiarityFindings(.pixels(images.pixels), count: images.count, batchSize: batchSize)
         let beyond = findings.indices.filter { findings[$0] != nil }
         let wrong = beyond.filter { !predictions[$0].isCorrect }.count
-        return "familiarity check: \(beyond.count) of \(images.count) images lie farther from the training images than any "
-            + "validation image (predict, explain and serve would refuse them; all are scored here), \(wrong) of them misclassified"
+        return "familiarity check: \(beyond.count) of \(images.count) images lie beyond its limit, farther from the training images "
+            + "than most validation images (predict, explain and serve would refuse them; all are scored here), \(wrong) of them misclassified"
     }
 
     private static func validationSource(for request: ThresholdRequest, model: TrainedModel) -> ValidationSource? {

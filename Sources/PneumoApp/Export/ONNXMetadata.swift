@@ -51,7 +51,8 @@ enum ONNXMetadata {
         let checks = members.isEmpty ? [metadata.familiarity].compactMap { $0 } : members.compactMap(\.familiarity)
         guard let first = checks.first else { return nil }
         return "Not in the graph. pneumo predict, explain and serve refuse an image whose features (the output of layer "
-            + "\(first.layer), \(first.dimension) values) lie farther from the training images' than any validation image's: "
+            + "\(first.layer), \(first.dimension) values) lie farther from the training images' than those of "
+            + "\(NumberFormat.percent(1 - first.refusedShare, 0)) of the validation images: "
             + "smallest squared Mahalanobis distance to a class mean above \(FeatureFamiliarity.format(first.limit))"
             + (checks.count > 1 ? " (each member has its own limit)" : "")
             + ". This graph answers on any input; check what it is fed."

@@ -4,7 +4,7 @@ import Foundation
 /// layer's precision matrix is 32,896 numbers, which as JSON text would dwarf the rest of the file.
 extension FeatureFamiliarity: Codable {
     private enum CodingKeys: String, CodingKey {
-        case method, layer, dimension, shrinkage, fittedOn, fittedImages, limit, validationImages, validationMedian
+        case method, layer, dimension, shrinkage, fittedOn, fittedImages, limit, refusedShare, validationImages, validationMedian
         case encoding, classMeans, precisionUpperTriangle
     }
 
@@ -19,6 +19,7 @@ extension FeatureFamiliarity: Codable {
         fittedOn = try container.decode(String.self, forKey: .fittedOn)
         fittedImages = try container.decode(Int.self, forKey: .fittedImages)
         limit = try container.decode(Double.self, forKey: .limit)
+        refusedShare = try container.decode(Double.self, forKey: .refusedShare)
         validationImages = try container.decode(Int.self, forKey: .validationImages)
         validationMedian = try container.decode(Double.self, forKey: .validationMedian)
         let means = try Self.floats(container, .classMeans)
@@ -40,6 +41,7 @@ extension FeatureFamiliarity: Codable {
         try container.encode(fittedOn, forKey: .fittedOn)
         try container.encode(fittedImages, forKey: .fittedImages)
         try container.encode(limit, forKey: .limit)
+        try container.encode(refusedShare, forKey: .refusedShare)
         try container.encode(validationImages, forKey: .validationImages)
         try container.encode(validationMedian, forKey: .validationMedian)
         try container.encode(Self.encoding, forKey: .encoding)

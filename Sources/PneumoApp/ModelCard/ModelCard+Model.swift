@@ -53,9 +53,11 @@ extension ModelCard {
         }
         let whose = members.isEmpty ? "" : "each of \(checks.count) of \(members.count) members: "
         return whose + "refuses images whose features (layer \(first.layer), \(first.dimension) values) lie farther from the "
-            + "training images' than any validation image's: smallest Mahalanobis distance to a class mean, fitted on "
-            + "\(first.fittedImages) images of \(first.fittedOn); limit \(FeatureFamiliarity.format(first.limit)), validation median "
-            + "\(FeatureFamiliarity.format(first.validationMedian)) (\(first.validationImages) images)"
+            + "training images' than those of \(NumberFormat.percent(1 - first.refusedShare, 0)) of the validation images: smallest "
+            + "Mahalanobis distance to a class mean, fitted on \(first.fittedImages) images of \(first.fittedOn); limit "
+            + "\(FeatureFamiliarity.format(first.limit)), validation median \(FeatureFamiliarity.format(first.validationMedian)) "
+            + "(\(first.validationImages) images); images like the validation images are refused at most "
+            + "\(NumberFormat.percent(first.refusedShare, 0)) of the time"
     }
 
     static func intendedUse() -> CardSection {

@@ -35,7 +35,7 @@ public enum ModelCardText {
             + "probability, only the rules failed, and pneumo serve answers 422 naming them (predict --low-quality flag and the API's "
             + "?low_quality=flag answer anyway, marked as low quality, for a user who knows the input). "
             + "The image rules see only pixel statistics, so a model calibrated by this version also checks each image's "
-            + "features: one that lies farther from the training images than any validation image did (noise, a photograph, a "
+            + "features: one that lies farther from the training images than 99% of the validation images did (noise, a photograph, a "
             + "document, an X-ray turned or cut) is refused the same way, naming the rule familiarity (Model details)."
     }
 
