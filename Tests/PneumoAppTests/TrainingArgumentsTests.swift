@@ -8,11 +8,11 @@ final class TrainingArgumentsTests: XCTestCase {
         let options = try TrainingArguments().resolve()
         var documented = TrainingOptions()
         documented.labelSmoothing = 0.1
-        documented.epochs = 30
+        documented.epochs = 45
         documented.testTimeAugmentation = true
         XCTAssertEqual(
-            options, documented, "the default recipe is the options' defaults with label smoothing 0.1, 30 epochs and test-time augmentation")
-        XCTAssertEqual(options.epochs, 30)
+            options, documented, "the default recipe is the options' defaults with label smoothing 0.1, 45 epochs and test-time augmentation")
+        XCTAssertEqual(options.epochs, 45)
         XCTAssertEqual(options.model, "pneumonet")
         XCTAssertEqual(options.threshold, .youden)
         XCTAssertEqual(options.classWeights, .auto)
