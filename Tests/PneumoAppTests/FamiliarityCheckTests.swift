@@ -74,6 +74,20 @@ final class FamiliarityCheckTests: XCTestCase {
         XCTAssertEqual(try Predictor.run(model: unchecked, paths: [noise]).predictedCount, 1)
     }
 
+    func testAWideFeatureLayerGetsNoCheckAndSaysWhy() throws {
+        // Flatten then the head: the classifier reads 3 x 32 x 32 = 3072 values, over the limit.
+        let spec = ArchitectureSpec(
+            name: "tiny-flat", input: .init(channels: 3, size: 32),
+            layers: [LayerSpec(type: "Flatten"), LayerSpec(type: "Dense", units: .output)])
+        let flat = directory.appendingPathComponent("flat")
+        try EvaluateFixture.save(try TrainedModel(spec: spec, classNames: ["normal", "pneumonia"], context: context, seed: 2), to: flat)
+        var lines = [String]()
+        let metadata = try Calibrator.calibrate(checkpoint: flat, dataRoot: root, context: context, useCache: false) { lines.append($0) }
+        XCTAssertNotNil(metadata.calibration, "the temperature is fitted all the same")
+        XCTAssertNil(metadata.familiarity)
+        XCTAssertTrue(lines.contains { $0.contains("no familiarity check") && $0.contains("3072 values") }, "\(lines)")
+    }
+
     func testEnsembleMembersKeepTheirChecks() throws {
         try Calibrator.calibrate(checkpoint: stem, dataRoot: root, context: context, useCache: false)
         let second = directory.appendingPathComponent("second")

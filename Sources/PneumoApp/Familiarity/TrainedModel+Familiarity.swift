@@ -49,10 +49,16 @@ extension TrainedModel {
     func fitFamiliarity(
         training: DecodedImageSet, validation: DecodedImageSet, fittedOn: String, batchSize: Int
     ) throws -> FeatureFamiliarity {
+        // A wide layer (a Flatten before the head) is refused before thousands of images run.
+        let layer = try featureLayer()
+        let width = try network.shapes(batch: 1)[layer].map { $0.dropFirst().reduce(1, *) } ?? 0
+        guard width <= FeatureFamiliarity.maximumDimension else {
+            throw FamiliarityError.unsupported("its feature layer '\(layer)' has \(width) values; the check fits at most \(FeatureFamiliarity.maximumDimension)")
+        }
         let trainingFeatures = try features(.pixels(training.pixels), count: training.count, batchSize: batchSize)
         let validationFeatures = try features(.pixels(validation.pixels), count: validation.count, batchSize: batchSize)
         return try FeatureFamiliarity.fit(
-            layer: try featureLayer(), dimension: trainingFeatures.dimension, classes: classNames.count,
+            layer: layer, dimension: trainingFeatures.dimension, classes: classNames.count,
             training: trainingFeatures.values, labels: training.labels, validation: validationFeatures.values,
             fittedOn: fittedOn)
     }
