@@ -65,9 +65,14 @@ final class FamiliarityCheckTests: XCTestCase {
         XCTAssertEqual(evaluation.predictions.count, 7)
         XCTAssertTrue(evaluation.notes.contains { $0.hasPrefix("familiarity check: ") && $0.contains(" of 7 images") }, "\(evaluation.notes)")
 
+        // The card states the check and its limit, or that there is none.
+        let fact = ModelCard.familiarityFact(try CheckpointStore.loadMetadata(from: stem))
+        XCTAssertTrue(fact.hasPrefix("refuses images") && fact.contains(FeatureFamiliarity.format(check.limit)), fact)
+
         // A checkpoint calibrated before the check existed answers as before.
         var old = try CheckpointStore.loadMetadata(from: stem)
         old.familiarity = nil
+        XCTAssertTrue(ModelCard.familiarityFact(old).hasPrefix("none"))
         try CheckpointStore.replaceMetadata(old, at: stem)
         let unchecked = try TrainedModel.load(from: stem, context: context)
         XCTAssertFalse(unchecked.checksFamiliarity)
@@ -99,6 +104,7 @@ final class FamiliarityCheckTests: XCTestCase {
         let ensemble = try TrainedModel.load(from: out, context: context)
         XCTAssertEqual(ensemble.members.compactMap(\.familiarity).count, 2)
         XCTAssertTrue(ensemble.checksFamiliarity)
+        XCTAssertTrue(ModelCard.familiarityFact(metadata).hasPrefix("each of 2 of 2 members: refuses images"))
         let result = try Predictor.run(model: ensemble, paths: [root.appendingPathComponent("val"), try brightNoise()])
         XCTAssertEqual(result.predictedCount, 4)
         XCTAssertEqual(result.failures.count, 1)

@@ -47,8 +47,7 @@ enum ONNXMetadata {
     /// The checkpoint's familiarity check, which the graph does not run: said so the user knows
     /// the graph answers on any input.
     private static func familiarityNote(_ metadata: CheckpointMetadata) -> String? {
-        let members = (try? EnsembleArchitecture.decodeIfEnsemble(metadata.architecture))??.ensemble ?? []
-        let checks = members.isEmpty ? [metadata.familiarity].compactMap { $0 } : members.compactMap(\.familiarity)
+        let checks = metadata.familiarityChecks.checks
         guard let first = checks.first else { return nil }
         return "Not in the graph. pneumo predict, explain and serve refuse an image whose features (the output of layer "
             + "\(first.layer), \(first.dimension) values) lie farther from the training images' than those of "

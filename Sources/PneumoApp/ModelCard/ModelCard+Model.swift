@@ -46,12 +46,11 @@ extension ModelCard {
 
     /// What the familiarity check refuses, from the checkpoint (an ensemble's members each have one).
     static func familiarityFact(_ metadata: CheckpointMetadata) -> String {
-        let members = (try? EnsembleArchitecture.decodeIfEnsemble(metadata.architecture))??.ensemble ?? []
-        let checks = members.isEmpty ? [metadata.familiarity].compactMap { $0 } : members.compactMap(\.familiarity)
+        let (checks, members) = metadata.familiarityChecks
         guard let first = checks.first else {
             return "none: any image the quality gate passes gets an answer, however unlike the training images (pneumo calibrate fits one)"
         }
-        let whose = members.isEmpty ? "" : "each of \(checks.count) of \(members.count) members: "
+        let whose = members == 0 ? "" : "each of \(checks.count) of \(members) members: "
         return whose + "refuses images whose features (layer \(first.layer), \(first.dimension) values) lie farther from the "
             + "training images' than those of \(NumberFormat.percent(1 - first.refusedShare, 0)) of the validation images: smallest "
             + "Mahalanobis distance to a class mean, fitted on \(first.fittedImages) images of \(first.fittedOn); limit "
