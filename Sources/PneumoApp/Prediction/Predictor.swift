@@ -89,11 +89,15 @@ public enum Predictor {
             images: images, imageIndex: imageIndex)
     }
 
+    /// Images the checks let through, the reason (by path) each other file was stopped, and the
+    /// findings of the low-quality images let through flagged.
+    private typealias GatedImages = (images: DecodedImageSet, failures: [String: String], flagged: [String: [QualityFinding]])
+
     /// Decoded images that may be scored, the reason each other file may not, and the findings
     /// of low-quality images that `policy` lets through flagged.
     private static func decodeAndGate(
         _ samples: [ImageSample], side: Int, gate: ImageQualityGate, policy: LowQualityPolicy
-    ) -> (images: DecodedImageSet, failures: [String: String], flagged: [String: [QualityFinding]]) {
+    ) -> GatedImages {
         let plane = side * side
         var all = [UInt8](repeating: 0, count: samples.count * plane)
         let results = all.withUnsafeMutableBufferPointer {
@@ -124,7 +128,7 @@ public enum Predictor {
     /// Applies the model's familiarity check (when it has one) to the images the gate let
     /// through: those unlike its training images are refused, or flagged under `.flag`.
     private static func checkFamiliarity(
-        _ decoded: inout (images: DecodedImageSet, failures: [String: String], flagged: [String: [QualityFinding]]),
+        _ decoded: inout GatedImages,
         model: TrainedModel, batchSize: Int, policy: LowQualityPolicy
     ) throws {
         guard model.checksFamiliarity, decoded.images.count > 0 else { return }
