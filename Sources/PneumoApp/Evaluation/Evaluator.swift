@@ -124,7 +124,6 @@ public enum Evaluator {
         return EvaluationRun(result: result, images: images, history: history, examples: options.examples)
     }
 
-    /// The validation data a rule must be applied to; nil when no data are needed.
     /// How many evaluated images the model's familiarity check places beyond its limit: predict
     /// and serve would refuse them, evaluation scores them all, so the figures above include them.
     private static func familiarityNote(
@@ -138,6 +137,7 @@ public enum Evaluator {
             + "than most validation images (predict, explain and serve would refuse them; all are scored here), \(wrong) of them misclassified"
     }
 
+    /// The validation data a rule must be applied to; nil when no data are needed.
     private static func validationSource(for request: ThresholdRequest, model: TrainedModel) -> ValidationSource? {
         guard case let .strategy(strategy) = request else { return nil }
         if case .fixed = strategy { return nil }

@@ -63,16 +63,22 @@ extension TrainedModel {
             fittedOn: fittedOn)
     }
 
+    /// The networks that judge familiarity with their own check: this one, or an ensemble's
+    /// members that have one.
+    var familiarityCheckers: [TrainedModel] { (members.isEmpty ? [self] : members).filter { $0.familiarity != nil } }
+
+    /// The checks of `familiarityCheckers`, in member order.
+    public var familiarityChecks: [FeatureFamiliarity] { familiarityCheckers.compactMap(\.familiarity) }
+
     /// Whether this model (or any member of an ensemble) can tell how familiar an image is.
-    public var checksFamiliarity: Bool { familiarity != nil || members.contains { $0.familiarity != nil } }
+    public var checksFamiliarity: Bool { !familiarityCheckers.isEmpty }
 
     /// For each image, the familiarity finding when it lies beyond the limit, else nil; all nil
     /// for a model without the check. An ensemble reports the member that finds the image
     /// least familiar, relative to that member's limit.
     public func familiarityFindings(_ images: ModelImages, count: Int, batchSize: Int = 32) throws -> [QualityFinding?] {
-        let checked = members.isEmpty ? [self] : members
         var worst = [(ratio: Double, finding: QualityFinding?)](repeating: (0, nil), count: count)
-        for model in checked {
+        for model in familiarityCheckers {
             guard let familiarity = model.familiarity else { continue }
             let features = try model.features(images, count: count, batchSize: batchSize)
             guard features.dimension == familiarity.dimension else {

@@ -26,7 +26,7 @@ extension ModelMetadata {
             training["test_time_augmentation"] = try JSONValue(encoding: augmentation)
         }
         // The familiarity check's limit (the matrices stay in the checkpoint); one per ensemble member.
-        let checks = model.members.isEmpty ? [model.familiarity].compactMap { $0 } : model.members.compactMap(\.familiarity)
+        let checks = model.familiarityChecks
         if !checks.isEmpty {
             let summaries: [JSONValue] = checks.map { check in
                 .object([
