@@ -3,7 +3,7 @@ import PneumoApp
 
 /// `train`'s epochs, batches, optimizer, learning-rate schedule and class balance.
 struct OptimizationOptions: ParsableArguments {
-    @Option(help: "Epochs. Default: 30 (the notebook recipe: 10).")
+    @Option(help: "Epochs. Default: 45 (the notebook recipe: 10).")
     var epochs: Int?
 
     @Option(help: "Images per batch. Default: 32.")

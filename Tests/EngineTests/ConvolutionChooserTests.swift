@@ -18,13 +18,36 @@ final class ConvolutionChooserTests: XCTestCase {
     func testRuleTakesDirectKernelsForStrideOneWithFullTiles() throws {
         let convolution = try Convolution(TestDevice.context(), environment: [:])
         XCTAssertEqual(convolution.algorithmNames, ["direct", "im2col", "winograd"])
-        // Winograd supports a 16-channel 3x3 stride-1 shape but rounds differently: untuned, the rule never picks it.
+        // Winograd supports a 16-channel 3x3 stride-1 shape, but the rule leaves layers of 4 filters to the direct kernels.
         XCTAssertTrue(convolution.descriptors[2].supports(try geometry(40, channels: 16)))
         XCTAssertEqual(try names(convolution, geometry(40, channels: 16)), ["direct", "direct", "direct"])
         XCTAssertEqual(try names(convolution, geometry(40)), ["direct", "direct", "direct"])
         XCTAssertEqual(try names(convolution, geometry(40, stride: 2)), ["im2col", "im2col", "im2col"])
         // Tiny planes: most of a tile is wasted, and the weight gradient has too few pixels.
         XCTAssertEqual(try names(convolution, geometry(4)), ["im2col", "im2col", "im2col"])
+    }
+
+    /// The CPU profile fuses Winograd's transforms, so its rule gives Winograd the fused passes
+    /// with 16 channels or more in and out, and the weight gradients of planes up to 16 x 16;
+    /// the GPU profile, which does not fuse them, never picks it untuned.
+    func testRuleGivesWinogradTheFusedPassesOnTheCPUProfile() throws {
+        func convolution(_ profile: DeviceProfile) throws -> Convolution {
+            let context = try ComputeContext(device: TestDevice.context().device)
+            context.setDeviceTuning(DeviceTuning(profile: profile))
+            return try Convolution(context, environment: [:])
+        }
+        func layer(_ size: Int, channels: Int, filters: Int) throws -> ConvGeometry {
+            try ConvGeometry(batch: 2, inChannels: channels, height: size, width: size, filters: filters, kernelHeight: 3, kernelWidth: 3,
+                             stride: 1, padding: .same)
+        }
+        let cpu = try convolution(.cpu(vectorWidth: 16))
+        XCTAssertEqual(try names(cpu, layer(32, channels: 16, filters: 32)), ["winograd", "winograd", "direct"])
+        XCTAssertEqual(try names(cpu, layer(16, channels: 64, filters: 128)), ["winograd", "winograd", "winograd"])
+        XCTAssertEqual(try names(cpu, layer(32, channels: 8, filters: 32)), ["direct", "direct", "direct"], "too few input channels")
+        XCTAssertEqual(try names(cpu, layer(32, channels: 32, filters: 8)), ["direct", "direct", "direct"], "too few filters")
+        // 40 wide: 20 tiles a row, neither a multiple nor a divisor of 16, so nothing runs fused.
+        XCTAssertEqual(try names(cpu, layer(40, channels: 32, filters: 32)), ["direct", "direct", "direct"])
+        XCTAssertEqual(try names(convolution(.gpu), layer(16, channels: 64, filters: 128)), ["direct", "direct", "direct"])
     }
 
     func testPinnedAlgorithmRunsWhereItSupportsTheShape() throws {

@@ -4,7 +4,10 @@ import XCTest
 
 /// Winograd F(2x2, 3x3) against the float64 `ConvolutionReference`: forward, input, weight
 /// and bias gradients, odd sizes, channel counts that are not multiples of 4, batches, `same`
-/// and `valid`, chunked batches, and finite differences.
+/// and `valid`, chunked batches, and finite differences; the fused kernel (planes of even
+/// width whose tile rows are a multiple or a divisor of 16: one vector of tiles per row
+/// segment, several rows per vector, a last group the tiles do not fill) and the path through
+/// memory (every other plane, the weight gradient, and every pass with `fusesTransforms` off).
 ///
 /// Tolerance |error| <= 4e-4 + 2e-4 * |expected| for N(0, 1) data: twice the direct kernels'
 /// (`ConvolutionTests`), because the transforms add and halve values before the products,
@@ -24,6 +27,16 @@ final class WinogradConvolutionTests: XCTestCase {
         Case(n: 1, c: 8, h: 1, w: 4, f: 4, padding: .same),
         Case(n: 2, c: 17, h: 12, w: 13, f: 21, padding: .same),
         Case(n: 1, c: 6, h: 3, w: 3, f: 2, padding: .valid),
+        // Fused where the planes allow: both passes (7 x 8: four rows per vector; 5 x 32: one
+        // row segment per vector, an odd height; 6 x 64: two vectors per row; 3 x 4: a group
+        // of 16 holding 4 tiles), or the forward pass only (outputs of 7 x 8 and 16 x 16 from
+        // inputs of widths 10 and 18).
+        Case(n: 2, c: 9, h: 7, w: 8, f: 5, padding: .same),
+        Case(n: 1, c: 17, h: 5, w: 32, f: 21, padding: .same),
+        Case(n: 2, c: 8, h: 6, w: 64, f: 16, padding: .same),
+        Case(n: 2, c: 8, h: 3, w: 4, f: 3, padding: .same),
+        Case(n: 3, c: 10, h: 9, w: 10, f: 7, padding: .valid),
+        Case(n: 1, c: 12, h: 18, w: 18, f: 9, padding: .valid),
     ]
 
     func testForwardAndGradientsMatchReference() throws {
@@ -37,6 +50,48 @@ final class WinogradConvolutionTests: XCTestCase {
         let winograd = try WinogradConvolution(context, gemm: gemm)
         winograd.scratchLimitBytes = 1  // one image per chunk; the weight gradient sums over chunks
         for c in cases.prefix(3) { try check(c, winograd) }
+    }
+
+    func testThroughMemoryMatchesReferenceWhereFusedWouldRun() throws {
+        let winograd = try WinogradConvolution(TestDevice.context())
+        winograd.fusesTransforms = false
+        for c in cases.suffix(6) { try check(c, winograd) }
+    }
+
+    /// The fused kernel runs exactly where its planes allow it (so the cases above test what
+    /// they name), and gives the numbers of the path through memory within rounding.
+    func testFusedKernelRunsWherePlanesAllowIt() throws {
+        let context = try TestDevice.context()
+        let fused = try WinogradConvolution(context), unfused = try WinogradConvolution(context)
+        fused.fusesTransforms = true
+        unfused.fusesTransforms = false
+        let g = try ConvGeometry(batch: 2, inChannels: 16, height: 9, width: 16, filters: 12, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .valid)
+        var rng = SeededGenerator(seed: 12)
+        func random(_ count: Int) throws -> DeviceBuffer<Float> { try DeviceBuffer(context, (0..<count).map { _ in rng.nextNormal() }) }
+        let x = try random(g.inputShape.reduce(1, *)), w = try random(g.weightShape.reduce(1, *)), b = try random(g.filters)
+        let dy = try random(g.outputShape.reduce(1, *))
+        var results: [[Float]] = []
+        for winograd in [fused, unfused] {
+            let ledger = WorkLedger.start(for: context)
+            defer { WorkLedger.stop(for: context) }
+            let y = try DeviceBuffer<Float>(context, count: dy.count), dx = try DeviceBuffer<Float>(context, count: x.count)
+            try winograd.forward(input: x, weight: w, bias: b, output: y, geometry: g)
+            let forwardLaunches = ledger.entries.mapValues(\.launches)
+            ledger.reset()
+            try winograd.backward(input: nil, outputGradient: dy, weight: w, inputGradient: dx, weightGradient: nil, biasGradient: nil, geometry: g)
+            let backwardLaunches = ledger.entries.mapValues(\.launches)
+            if winograd === fused {
+                XCTAssertNil(forwardLaunches["winograd_fused"], "an output 14 wide (7 tiles a row) is not fused")
+                XCTAssertEqual(forwardLaunches["winograd_input_tiles"], 1)
+                XCTAssertEqual(backwardLaunches["winograd_fused"], 1, "the input plane, 16 wide, is")
+                XCTAssertNil(backwardLaunches["winograd_input_tiles"])
+            } else {
+                XCTAssertNil(forwardLaunches["winograd_fused"])
+                XCTAssertNil(backwardLaunches["winograd_fused"])
+            }
+            results.append(try y.read() + dx.read())
+        }
+        for (a, b) in zip(results[0], results[1]) { XCTAssertEqual(a, b, accuracy: 1e-4 + 1e-4 * abs(b)) }
     }
 
     func testSupportsOnlyThreeByThreeStrideOneWithEnoughChannels() throws {
@@ -129,6 +184,7 @@ final class WinogradConvolutionTests: XCTestCase {
         let context = try TestDevice.context()
         let winograd = try WinogradConvolution(context)
         let direct = try Convolution(context)
+        direct.pinnedAlgorithm = "direct"  // the rule gives most of these layers to Winograd
         let shapes: [(name: String, c: Int, size: Int, f: Int, padding: Padding)] = [
             ("pneumonet 1", 1, 128, 16, .same), ("pneumonet 2", 16, 64, 32, .same), ("pneumonet 3", 32, 32, 64, .same),
             ("pneumonet 4", 64, 16, 128, .same), ("pneumonet 5", 128, 8, 256, .same),

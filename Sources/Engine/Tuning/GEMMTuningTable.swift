@@ -21,7 +21,7 @@ public struct GEMMTuningTable: Codable, Sendable, Equatable {
     }
 
     /// Bumped when the kernels change so much that old choices mean nothing.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
     public var version: Int
     public var device: String

@@ -12,7 +12,7 @@ public final class Convolution: ConvolutionAlgorithm {
     public static let standardAlgorithms: [ConvolutionAlgorithmDescriptor] = [
         DirectConvolution.descriptor,
         Im2colConvolution.descriptor,
-        // Chosen only where tuning measured it faster, or when pinned: it rounds differently.
+        // The CPU profile's rule picks it where it runs fused (see `ConvolutionChoice.rule`).
         WinogradConvolution.descriptor,
     ]
 

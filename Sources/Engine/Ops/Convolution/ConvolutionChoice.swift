@@ -7,12 +7,16 @@ public enum ConvolutionChoice {
         "\(pass.rawValue) \(g.inChannels)x\(g.height)x\(g.width) f\(g.filters) k\(g.kernelHeight)x\(g.kernelWidth) s\(g.stride) \(g.padding.rawValue)"
     }
 
-    /// The profile's rule: stride 1 runs on the direct kernels unless most of their tiles would
-    /// be thrown away (tiny images); the weight gradient also needs planes of at least
-    /// `directWeightGradientPixels`. Everything else takes im2col + GEMM.
+    /// The profile's rule: where the profile fuses Winograd's transforms, Winograd takes the
+    /// forward and input-gradient passes its fused kernel runs with at least
+    /// `winogradMinimumChannels` channels in and out, and the weight gradients of planes of at
+    /// most `winogradWeightGradientPixels`. Other stride-1 passes run on the direct kernels
+    /// unless most of their tiles would be thrown away (tiny images); the weight gradient also
+    /// needs planes of at least `directWeightGradientPixels`. Everything else takes im2col + GEMM.
     public static func rule(_ g: ConvGeometry, _ pass: ConvolutionPass, _ resources: ConvolutionResources) -> String {
         guard g.stride == 1 else { return "im2col" }
         let profile = resources.profile
+        if WinogradConvolution.ruleChooses(g, pass, profile) { return "winograd" }
         let direct: Bool
         switch pass {
         case .forward:

@@ -103,6 +103,9 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
     public func supports(_ geometry: ConvGeometry) -> Bool { DirectConvolution.descriptor.supports(geometry) }
 
     /// For `Convolution`: what `supports` answers, known without an instance.
+    /// Most input channels whose weight gradient alone reads dY unpadded (`conv_weight_grad_rows`).
+    static let rowsWeightGradientChannels = 4
+
     public static let descriptor = ConvolutionAlgorithmDescriptor(
         name: "direct", supports: { $0.stride == 1 }, make: { try DirectConvolution($0) })
 
@@ -257,7 +260,11 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
         let directInput = inputGradient != nil && weight != nil
         let weightGradient = input == nil ? nil : weightGradient
         guard directInput || weightGradient != nil else { return false }
-        if !directInput, let weightGradient, let input, g.outWidth >= weightsTuning.vectorWidth {
+        // A first layer's few input channels are cheap to pad, and its dY is read unpadded; a
+        // deeper layer whose input gradient runs elsewhere (Winograd) still pads dY, as the
+        // rows kernel walks short rows at half the speed (pneumonet's 64 x 64 and 32 x 32 layers).
+        if !directInput, let weightGradient, let input, g.outWidth >= weightsTuning.vectorWidth,
+           g.inChannels <= DirectConvolution.rowsWeightGradientChannels {
             try weightGradientFromRows(
                 input: input, outputGradient: outputGradient, weightGradient: weightGradient, biasGradient: biasGradient,
                 geometry: g, tuning: weightsTuning)

@@ -1,14 +1,23 @@
 import OpenCLKit
 
-/// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (`same` or `valid`): tile transforms in
-/// registers that write the packed GEMM's panels, 16 batched GEMMs in the Winograd domain, and
-/// an output transform (see `Kernels/winograd.cl`). 2.25x fewer multiplications than the
-/// direct convolution, at the price of a scratch pass through memory and slightly larger
-/// rounding errors. Images run in chunks so the scratch stays under `scratchLimitBytes`.
+/// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (`same` or `valid`): 2.25x fewer
+/// multiplications than the direct convolution, at the price of slightly larger rounding errors.
+/// Two ways to run it:
+/// - fused (`fusesTransforms`, the CPU profile's choice): forward and input gradient in one
+///   kernel that transforms each work-item's tiles into local scratch, multiplies and writes the
+///   outputs (`Kernels/winograd_fused.cl`, `WinogradConvolution+Fused.swift`), for planes whose
+///   tile rows suit its vectors;
+/// - through memory (every other pass and shape): tile transforms in registers that write the
+///   packed GEMM's panels, 16 batched GEMMs in the Winograd domain, and an output transform
+///   (`Kernels/winograd.cl`), images in chunks so the scratch stays under `scratchLimitBytes`.
+/// The weight gradient, a sum over every tile of the batch, always runs through memory.
 public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
     public let name = "winograd"
     public let context: ComputeContext
     public let gemm: GEMM
+    let resources: ConvolutionResources
+    /// Forward and input-gradient passes run fused where the planes allow (see the type's comment).
+    public var fusesTransforms: Bool
     /// Upper bound on the Winograd-domain scratch of one chunk of images. 4 MiB chunks (to
     /// stay in cache) measured slower on PoCL: one-image GEMMs and more launches.
     public var scratchLimitBytes = 64 << 20
@@ -25,17 +34,21 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
     let gradientTilesKernel: Kernel
     let filterGradientKernel: Kernel
     let biasGradientKernel: Kernel
+    let padKernel: Kernel
 
     /// Builds the kernels; shares `gemm` (and its tuning) when given.
     public init(_ context: ComputeContext, gemm: GEMM? = nil) throws {
         self.context = context
         self.gemm = try gemm ?? GEMM(context)
+        resources = try ConvolutionResources(context, gemm: self.gemm)
+        fusesTransforms = resources.profile.fusedWinogradTransforms ?? false
         inputTilesKernel = try context.kernel("winograd.cl", "winograd_input_tiles")
         filterTilesKernel = try context.kernel("winograd.cl", "winograd_filter_tiles")
         outputTilesKernel = try context.kernel("winograd.cl", "winograd_output_tiles")
         gradientTilesKernel = try context.kernel("winograd.cl", "winograd_gradient_tiles")
         filterGradientKernel = try context.kernel("winograd.cl", "winograd_filter_gradient")
         biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: ConvolutionResources.defines(self.gemm.tuning))
+        padKernel = try context.kernel("conv.cl", "pad_planes", defines: ConvolutionResources.defines(self.gemm.tuning))
     }
 
     public func supports(_ g: ConvGeometry) -> Bool { WinogradConvolution.supports(g, minimumChannels: minimumChannels) }
@@ -68,7 +81,7 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
         try require(weight, g.weightShape, "weight")
         try require(output, g.outputShape, "output")
         if let bias { try require(bias, [g.filters], "bias") }
-        try transformedConvolution(
+        try convolve(
             WinogradPlane(channels: g.inChannels, height: g.height, width: g.width), source: input,
             padTop: g.padTop, padLeft: g.padLeft, weight: weight, flipped: false,
             into: WinogradPlane(channels: g.filters, height: g.outHeight, width: g.outWidth), destination: output,
@@ -88,7 +101,7 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
             try require(inputGradient, g.inputShape, "input gradient")
             // dX is the convolution of dY with the filters flipped and transposed, dY padded
             // by 2 - padTop above and 2 - padLeft on the left.
-            try transformedConvolution(
+            try convolve(
                 WinogradPlane(channels: g.filters, height: g.outHeight, width: g.outWidth), source: outputGradient,
                 padTop: 2 - g.padTop, padLeft: 2 - g.padLeft, weight: weight, flipped: true,
                 into: WinogradPlane(channels: g.inChannels, height: g.height, width: g.width), destination: inputGradient,
@@ -110,8 +123,27 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
         }
     }
 
+    /// destination = conv3x3(source zero-padded by padTop/padLeft, filters) (+ bias, ReLU with
+    /// `rectify`): fused where `fusesTransforms` and the shape allow, else through memory.
+    func convolve(
+        _ from: WinogradPlane, source: DeviceBuffer<Float>, padTop: Int, padLeft: Int,
+        weight: DeviceBuffer<Float>, flipped: Bool, into to: WinogradPlane, destination: DeviceBuffer<Float>,
+        bias: DeviceBuffer<Float>?, batch: Int, rectify: Bool = false, prepared: PreparedWeights? = nil
+    ) throws {
+        let fused = FusedWinogradShape(from: from, into: to, padTop: padTop, padLeft: padLeft)
+        if fusesTransforms, let fused, fused.scratchBytes <= context.device.localMemory {
+            try fusedConvolution(
+                fused, source: source, weight: weight, flipped: flipped, destination: destination, bias: bias, batch: batch,
+                rectify: rectify, prepared: prepared)
+        } else {
+            try transformedConvolution(
+                from, source: source, padTop: padTop, padLeft: padLeft, weight: weight, flipped: flipped, into: to,
+                destination: destination, bias: bias, batch: batch, rectify: rectify, prepared: prepared)
+        }
+    }
+
     /// destination = conv3x3(source zero-padded by padTop/padLeft, filters) (+ bias) for every
-    /// image: U = transformed filters (`flipped`: taps flipped, channels swapped), V = input
+    /// image, through memory: U = transformed filters (`flipped`: taps flipped, channels swapped), V = input
     /// tiles, M[xi] = U[xi] V[xi] by the packed GEMM, then the output tiles (max(., 0) of them
     /// with `rectify`). U is kept in `prepared` when given, until `weight` is written.
     func transformedConvolution(

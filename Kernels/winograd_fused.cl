@@ -1,0 +1,188 @@
+// Winograd F(2x2, 3x3) with every transform fused into one kernel: no tile matrix and no
+// product matrix ever reach memory beyond the work-group's own scratch.
+//
+// A work-item takes TILE_VECTORS x 16 consecutive 2x2 output tiles of one image (one tile per
+// vector lane) and every output channel:
+//   1. input transform: for every input channel, the 4x4 patches of its tiles, V = Bt d B,
+//      into local scratch [16 points][C][TILE_VECTORS] (C KiB per vector of tiles: it stays
+//      in the core's L2, where PoCL keeps local memory);
+//   2. for each block of FILTER_BLOCK filters and each of the 16 points, the product
+//      M = U (filters x C) * V (C x tiles) in registers, as the direct kernel holds its
+//      outputs: one vector of 16 tiles per filter, the filter's U broadcast;
+//   3. output transform y = At M A (+ bias, ReLU) of the block, stored as 2x2 outputs.
+// The transforms cost about 2.5 operations per multiplication they feed when C and the
+// filter count are 16, and less above, against 2.25x fewer multiplications than the
+// direct convolution.
+//
+// The input is read from zero-padded planes (pad_planes of conv.cl): tile (ty, tx) reads the
+// 4x4 patch at padded row 2ty, column 2tx. Filters come transformed (winograd_filter_tiles
+// with panel rows >= F): U[xi][c][f], FILTERS_PADDED floats per (xi, c) row.
+//
+// Shape constants (all build options, so the loops unroll and the lane gathers fold):
+// CHANNELS, FILTERS, FILTERS_PADDED, TILES_WIDE, TILES_HIGH, PADDED_WIDTH, PLANE (floats
+// between padded planes), OUT_HEIGHT, OUT_WIDTH (even), FILTER_BLOCK, TILE_VECTORS.
+// TILES_WIDE is a multiple of 16 (each vector is 16 tiles of one row) or divides 16 (each
+// vector is 16 / TILES_WIDE whole rows of tiles).
+//
+// compile-check: -D CHANNELS=16 -D FILTERS=32 -D FILTERS_PADDED=32 -D TILES_WIDE=32 -D TILES_HIGH=32 -D PADDED_WIDTH=66 -D PLANE=4400 -D OUT_HEIGHT=64 -D OUT_WIDTH=64 -D FILTER_BLOCK=8 -D TILE_VECTORS=1
+// compile-check: -D CHANNELS=128 -D FILTERS=250 -D FILTERS_PADDED=256 -D TILES_WIDE=4 -D TILES_HIGH=3 -D PADDED_WIDTH=10 -D PLANE=112 -D OUT_HEIGHT=5 -D OUT_WIDTH=8 -D FILTER_BLOCK=8 -D TILE_VECTORS=2
+
+#define LANES 16
+#define TILES_PER_ITEM (LANES * TILE_VECTORS)
+#if TILES_WIDE >= LANES
+#define SEGMENT LANES
+#else
+#define SEGMENT TILES_WIDE
+#endif
+// Offset of lane l's patch from its vector's first patch.
+#define LANE_OFFSET(l) (((l) / SEGMENT) * 2 * PADDED_WIDTH + ((l) % SEGMENT) * 2)
+
+// Lane l of the result: p[LANE_OFFSET(l)], for every lane (constant offsets).
+inline float16 gather_patch_column(const __global float *restrict p)
+{
+#if SEGMENT == LANES
+    const float16 low = vload16(0, p), high = vload16(0, p + 16);
+    return (float16)(low.even, high.even);
+#else
+    return (float16)(p[LANE_OFFSET(0)], p[LANE_OFFSET(1)], p[LANE_OFFSET(2)], p[LANE_OFFSET(3)],
+                     p[LANE_OFFSET(4)], p[LANE_OFFSET(5)], p[LANE_OFFSET(6)], p[LANE_OFFSET(7)],
+                     p[LANE_OFFSET(8)], p[LANE_OFFSET(9)], p[LANE_OFFSET(10)], p[LANE_OFFSET(11)],
+                     p[LANE_OFFSET(12)], p[LANE_OFFSET(13)], p[LANE_OFFSET(14)], p[LANE_OFFSET(15)]);
+#endif
+}
+
+// Stores one output row of the lanes' tiles: left[l] at column 2tx, right[l] at 2tx + 1 of
+// row `y` of lane l's tile row (rows of tiles past TILES_HIGH, or y past OUT_HEIGHT, skipped).
+inline void store_tile_row(__global float *restrict plane, const int ty0, const int tx0, const int a,
+                           const float16 left, const float16 right)
+{
+#if SEGMENT == LANES
+    const int y = 2 * ty0 + a;
+    if (ty0 >= TILES_HIGH || y >= OUT_HEIGHT) return;
+    __global float *restrict row = plane + y * OUT_WIDTH + 2 * tx0;
+    vstore16((float16)(left.s0, right.s0, left.s1, right.s1, left.s2, right.s2, left.s3, right.s3,
+                       left.s4, right.s4, left.s5, right.s5, left.s6, right.s6, left.s7, right.s7), 0, row);
+    vstore16((float16)(left.s8, right.s8, left.s9, right.s9, left.sa, right.sa, left.sb, right.sb,
+                       left.sc, right.sc, left.sd, right.sd, left.se, right.se, left.sf, right.sf), 0, row + 16);
+#else
+    float l[LANES], r[LANES];
+    vstore16(left, 0, l);
+    vstore16(right, 0, r);
+    #pragma unroll
+    for (int lane = 0; lane < LANES; ++lane) {
+        const int ty = ty0 + lane / SEGMENT;
+        const int y = 2 * ty + a;
+        if (ty < TILES_HIGH && y < OUT_HEIGHT) {
+            __global float *restrict out = plane + y * OUT_WIDTH + 2 * (lane % SEGMENT);
+            out[0] = l[lane];
+            out[1] = r[lane];
+        }
+    }
+#endif
+}
+
+// out[b][f] = conv3x3(xpad[b], w[f]) (+ bias[f]; epilogue bit 1), then max(., 0) (bit 2).
+// Work-item (group of TILES_PER_ITEM tiles, image); local size 1.
+__kernel void winograd_fused(
+    __global const float *restrict xpad, __global const float *restrict filters,
+    __global float *restrict out, const int outOffset, __global const float *restrict bias, const int epilogue)
+{
+    __local float16 scratch[16 * CHANNELS * TILE_VECTORS];
+    const int group = get_global_id(0);
+    const int b = get_global_id(1);
+    const __global float *restrict x = xpad + b * CHANNELS * PLANE;
+
+    // 1. V = Bt d B for every channel and tile of the group.
+    #pragma unroll
+    for (int v = 0; v < TILE_VECTORS; ++v) {
+        const int t = group * TILES_PER_ITEM + v * LANES;
+        const int ty0 = t / TILES_WIDE, tx0 = t - ty0 * TILES_WIDE;
+        const __global float *restrict patches = x + 2 * ty0 * PADDED_WIDTH + 2 * tx0;
+        for (int c = 0; c < CHANNELS; ++c) {
+            const __global float *restrict p = patches + c * PLANE;
+            float16 d[4][4];
+            #pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                #pragma unroll
+                for (int j = 0; j < 4; ++j) d[i][j] = gather_patch_column(p + i * PADDED_WIDTH + j);
+            }
+            float16 r[4][4];
+            #pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                r[0][j] = d[0][j] - d[2][j];
+                r[1][j] = d[1][j] + d[2][j];
+                r[2][j] = d[2][j] - d[1][j];
+                r[3][j] = d[1][j] - d[3][j];
+            }
+            __local float16 *restrict s = scratch + c * TILE_VECTORS + v;
+            #pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                s[(i * 4 + 0) * CHANNELS * TILE_VECTORS] = r[i][0] - r[i][2];
+                s[(i * 4 + 1) * CHANNELS * TILE_VECTORS] = r[i][1] + r[i][2];
+                s[(i * 4 + 2) * CHANNELS * TILE_VECTORS] = r[i][2] - r[i][1];
+                s[(i * 4 + 3) * CHANNELS * TILE_VECTORS] = r[i][1] - r[i][3];
+            }
+        }
+    }
+
+    const int rectify = epilogue & 2;
+    for (int f0 = 0; f0 < FILTERS; f0 += FILTER_BLOCK) {
+        // 2. M = U V for the block's filters at each of the 16 points.
+        float16 m[16][FILTER_BLOCK][TILE_VECTORS];
+        for (int xi = 0; xi < 16; ++xi) {
+            float16 acc[FILTER_BLOCK][TILE_VECTORS];
+            #pragma unroll
+            for (int k = 0; k < FILTER_BLOCK; ++k) {
+                #pragma unroll
+                for (int v = 0; v < TILE_VECTORS; ++v) acc[k][v] = (float16)(0.0f);
+            }
+            const __local float16 *restrict vp = scratch + xi * CHANNELS * TILE_VECTORS;
+            const __global float *restrict u = filters + xi * CHANNELS * FILTERS_PADDED + f0;
+            for (int c = 0; c < CHANNELS; ++c) {
+                float16 tiles[TILE_VECTORS];
+                #pragma unroll
+                for (int v = 0; v < TILE_VECTORS; ++v) tiles[v] = vp[c * TILE_VECTORS + v];
+                #pragma unroll
+                for (int k = 0; k < FILTER_BLOCK; ++k) {
+                    const float16 weight = (float16)(u[c * FILTERS_PADDED + k]);
+                    #pragma unroll
+                    for (int v = 0; v < TILE_VECTORS; ++v) acc[k][v] = fma(weight, tiles[v], acc[k][v]);
+                }
+            }
+            #pragma unroll
+            for (int k = 0; k < FILTER_BLOCK; ++k) {
+                #pragma unroll
+                for (int v = 0; v < TILE_VECTORS; ++v) m[xi][k][v] = acc[k][v];
+            }
+        }
+        // 3. y = At M A (+ bias, ReLU) for each filter of the block.
+        #pragma unroll
+        for (int k = 0; k < FILTER_BLOCK; ++k) {
+            const int f = f0 + k;
+            if (f >= FILTERS) break;
+            const float shift = (epilogue & 1) ? bias[f] : 0.0f;
+            __global float *restrict plane = out + outOffset + (b * FILTERS + f) * OUT_HEIGHT * OUT_WIDTH;
+            #pragma unroll
+            for (int v = 0; v < TILE_VECTORS; ++v) {
+                float16 s[2][4];
+                #pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    s[0][j] = m[j][k][v] + m[4 + j][k][v] + m[8 + j][k][v];
+                    s[1][j] = m[4 + j][k][v] - m[8 + j][k][v] - m[12 + j][k][v];
+                }
+                const int t = group * TILES_PER_ITEM + v * LANES;
+                const int ty0 = t / TILES_WIDE, tx0 = t - ty0 * TILES_WIDE;
+                #pragma unroll
+                for (int a = 0; a < 2; ++a) {
+                    float16 left = s[a][0] + s[a][1] + s[a][2] + shift;
+                    float16 right = s[a][1] - s[a][2] - s[a][3] + shift;
+                    if (rectify) {
+                        left = fmax(left, (float16)(0.0f));
+                        right = fmax(right, (float16)(0.0f));
+                    }
+                    store_tile_row(plane, ty0, tx0, a, left, right);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import OpenCLKit
+
+/// One fused Winograd pass as `winograd_fused` is built for it (`Kernels/winograd_fused.cl`):
+/// `channels` planes in, `filters` planes of the output's size out, and where the padded input
+/// keeps its planes. nil where the output plane does not suit the kernel's vectors: an odd
+/// width, or rows of tiles neither a multiple of 16 nor a divisor of 16.
+struct FusedWinogradShape {
+    /// Vectors of 16 tiles per work-item, and filters per register block: 1 x 8 edged out
+    /// 2 x 6 and 1 x 12 on pneumonet's layers (8 accumulators leave registers for the tiles).
+    static let tileVectors = 1
+    static let filterBlock = 8
+
+    let channels: Int
+    let inHeight: Int
+    let inWidth: Int
+    let filters: Int
+    let filtersPadded: Int
+    let tilesWide: Int
+    let tilesHigh: Int
+    let outHeight: Int
+    let outWidth: Int
+    let padded: PaddedPlanes
+
+    init?(from: WinogradPlane, into to: WinogradPlane, padTop: Int, padLeft: Int) {
+        let tiles = to.tiles
+        guard to.width % 2 == 0, tiles.wide % 16 == 0 || 16 % tiles.wide == 0 else { return nil }
+        channels = from.channels
+        inHeight = from.height
+        inWidth = from.width
+        filters = to.channels
+        filtersPadded = roundUp(to.channels, to: FusedWinogradShape.filterBlock)
+        tilesWide = tiles.wide
+        tilesHigh = tiles.high
+        outHeight = to.height
+        outWidth = to.width
+        // A group's vectors read patches down to their last row of tiles, below the image when
+        // the tiles do not fill the group: rows of zeros.
+        let tileRows = roundUp(tiles.count, to: FusedWinogradShape.tilesPerItem) / tiles.wide
+        padded = PaddedPlanes(width: 2 * tiles.wide + 2, top: padTop, left: padLeft, outputRows: 2 * tileRows, kernelHeight: 3, slack: 0)
+    }
+
+    static var tilesPerItem: Int { 16 * tileVectors }
+
+    /// Floats of one image in and out.
+    var inputFloats: Int { channels * inHeight * inWidth }
+    var outputFloats: Int { filters * outHeight * outWidth }
+
+    var groupsPerImage: Int { (tilesWide * tilesHigh + FusedWinogradShape.tilesPerItem - 1) / FusedWinogradShape.tilesPerItem }
+
+    /// Local scratch of one work-item: 16 points x channels x its tiles, in floats.
+    var scratchBytes: Int { 16 * channels * FusedWinogradShape.tilesPerItem * 4 }
+
+    var defines: [String: Int] {
+        ["CHANNELS": channels, "FILTERS": filters, "FILTERS_PADDED": filtersPadded, "TILES_WIDE": tilesWide,
+         "TILES_HIGH": tilesHigh, "PADDED_WIDTH": padded.width, "PLANE": padded.plane, "OUT_HEIGHT": outHeight,
+         "OUT_WIDTH": outWidth, "FILTER_BLOCK": FusedWinogradShape.filterBlock, "TILE_VECTORS": FusedWinogradShape.tileVectors]
+    }
+}
+
+extension WinogradConvolution {
+    /// The fused pass of `g` (forward, or input gradient), when its output plane suits the kernel.
+    static func fusedShape(_ g: ConvGeometry, _ pass: ConvolutionPass) -> FusedWinogradShape? {
+        let input = WinogradPlane(channels: g.inChannels, height: g.height, width: g.width)
+        let output = WinogradPlane(channels: g.filters, height: g.outHeight, width: g.outWidth)
+        switch pass {
+        case .forward: return FusedWinogradShape(from: input, into: output, padTop: g.padTop, padLeft: g.padLeft)
+        case .backwardInput: return FusedWinogradShape(from: output, into: input, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft)
+        case .backwardWeights: return nil
+        }
+    }
+
+    /// Whether the untuned rule of `profile` gives `pass` of `g` to Winograd (see `ConvolutionChoice.rule`).
+    static func ruleChooses(_ g: ConvGeometry, _ pass: ConvolutionPass, _ profile: DeviceProfile) -> Bool {
+        guard profile.fusedWinogradTransforms == true, let minimum = profile.winogradMinimumChannels,
+              supports(g, minimumChannels: max(minimum, defaultMinimumChannels)), g.filters >= minimum
+        else { return false }
+        switch pass {
+        case .forward, .backwardInput: return fusedShape(g, pass) != nil
+        case .backwardWeights: return profile.winogradWeightGradientPixels.map { g.outputPixels <= $0 } ?? false
+        }
+    }
+    /// destination = conv3x3(source padded as `shape.padded` says, filters) (+ bias, ReLU with
+    /// `rectify`): each chunk of images padded (`pad_planes`), then `winograd_fused`, built for
+    /// the shape, does every transform and product.
+    func fusedConvolution(
+        _ shape: FusedWinogradShape, source: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, flipped: Bool,
+        destination: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, batch: Int, rectify: Bool, prepared: PreparedWeights?
+    ) throws {
+        let filters = try fusedFilters(weight, shape: shape, flipped: flipped, prepared: prepared)
+        let kernel = try context.kernel("winograd_fused.cl", "winograd_fused", defines: shape.defines)
+        let layout = shape.padded
+        let chunk = try imagesPerChunk(
+            batch: batch, floatsPerImage: shape.channels * layout.plane, planeFloats: max(shape.inputFloats, shape.outputFloats))
+        let padded = try DeviceBuffer<Float>(context, count: shape.channels * layout.plane * chunk)
+        let epilogue = Int32((bias == nil ? 0 : 1) | (rectify ? 2 : 0))
+        for first in stride(from: 0, to: batch, by: chunk) {
+            let images = min(chunk, batch - first)
+            let planes = images * shape.channels
+            let split = resources.rowSplit(planes * layout.rows)
+            try context.launch(
+                padKernel, global: [split.items], local: [split.local], shape.inHeight, shape.inWidth, layout.rows,
+                layout.width, layout.plane, layout.top, layout.left, planes, split.perItem, source, first * shape.inputFloats, padded)
+            WorkLedger.record(context, padKernel, bytes: floatBytes(images * shape.inputFloats + planes * layout.rows * layout.width))
+            try context.launch(
+                kernel, global: [shape.groupsPerImage, images], local: [1, 1],
+                padded, filters, destination, first * shape.outputFloats, bias ?? destination, epilogue)
+            WorkLedger.record(
+                context, kernel, flops: 2 * 16 * Double(shape.channels * shape.filters * shape.tilesWide * shape.tilesHigh * images),
+                bytes: floatBytes(images * (shape.channels * layout.plane + shape.outputFloats)))
+        }
+    }
+
+    /// U = G g Gt of every (filter, channel) pair as [16 points][channels][filtersPadded]
+    /// (`flipped`: the input gradient's filters), zero past the last filter; kept in `prepared`
+    /// when given, until `weight` is written.
+    private func fusedFilters(
+        _ weight: DeviceBuffer<Float>, shape: FusedWinogradShape, flipped: Bool, prepared: PreparedWeights?
+    ) throws -> DeviceBuffer<Float> {
+        let make = { () throws -> DeviceBuffer<Float> in
+            let pointStride = shape.channels * shape.filtersPadded
+            let filters = try DeviceBuffer<Float>(self.context, count: 16 * pointStride)
+            if shape.filtersPadded > shape.filters { try filters.fill(0) }
+            // One panel of filtersPadded rows: the filters are the innermost index.
+            try self.context.launch(
+                self.filterTilesKernel, global: [shape.filters, shape.channels], local: [1, 1],
+                shape.filters, shape.channels, weight, Int32(flipped ? 1 : 0), filters, pointStride, shape.filtersPadded)
+            WorkLedger.record(self.context, self.filterTilesKernel, bytes: floatBytes(25 * shape.filters * shape.channels))
+            return filters
+        }
+        let key = PreparedWeights.Key(
+            arrangement: "fused winograd filter tiles", layout: [shape.filtersPadded, shape.filters, shape.channels, flipped ? 1 : 0])
+        return try prepared.map { try $0.buffer(key, from: weight, prepare: make) } ?? make()
+    }
+}
