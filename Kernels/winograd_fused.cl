@@ -20,12 +20,13 @@
 //
 // Shape constants (all build options, so the loops unroll and the lane gathers fold):
 // CHANNELS, FILTERS, FILTERS_PADDED, TILES_WIDE, TILES_HIGH, PADDED_WIDTH, PLANE (floats
-// between padded planes), OUT_HEIGHT, OUT_WIDTH (even), FILTER_BLOCK, TILE_VECTORS.
-// TILES_WIDE is a multiple of 16 (each vector is 16 tiles of one row) or divides 16 (each
-// vector is 16 / TILES_WIDE whole rows of tiles).
+// between padded planes), OUT_HEIGHT, OUT_WIDTH, FILTER_BLOCK, TILE_VECTORS.
+// The tiles form a grid TILES_WIDE wide, a multiple of 16 (each vector is 16 tiles of one row)
+// or a power of two below it (each vector is 16 / TILES_WIDE whole rows of tiles), rounded up
+// from the plane's own: the tiles past the plane read the padding's zeros and are not stored.
 //
 // compile-check: -D CHANNELS=16 -D FILTERS=32 -D FILTERS_PADDED=32 -D TILES_WIDE=32 -D TILES_HIGH=32 -D PADDED_WIDTH=66 -D PLANE=4400 -D OUT_HEIGHT=64 -D OUT_WIDTH=64 -D FILTER_BLOCK=8 -D TILE_VECTORS=1
-// compile-check: -D CHANNELS=128 -D FILTERS=250 -D FILTERS_PADDED=256 -D TILES_WIDE=4 -D TILES_HIGH=3 -D PADDED_WIDTH=10 -D PLANE=112 -D OUT_HEIGHT=5 -D OUT_WIDTH=8 -D FILTER_BLOCK=8 -D TILE_VECTORS=2
+// compile-check: -D CHANNELS=128 -D FILTERS=250 -D FILTERS_PADDED=256 -D TILES_WIDE=4 -D TILES_HIGH=3 -D PADDED_WIDTH=10 -D PLANE=112 -D OUT_HEIGHT=5 -D OUT_WIDTH=7 -D FILTER_BLOCK=8 -D TILE_VECTORS=2
 
 #define LANES 16
 #define TILES_PER_ITEM (LANES * TILE_VECTORS)
@@ -52,30 +53,42 @@ inline float16 gather_patch_column(const __global float *restrict p)
 }
 
 // Stores one output row of the lanes' tiles: left[l] at column 2tx, right[l] at 2tx + 1 of
-// row `y` of lane l's tile row (rows of tiles past TILES_HIGH, or y past OUT_HEIGHT, skipped).
+// row `y` of lane l's tile row. Tiles past the plane (rows of tiles past TILES_HIGH, columns
+// of the grid past OUT_WIDTH) and a last row or column past an odd plane are skipped.
 inline void store_tile_row(__global float *restrict plane, const int ty0, const int tx0, const int a,
                            const float16 left, const float16 right)
 {
+    float l[LANES], r[LANES];
 #if SEGMENT == LANES
     const int y = 2 * ty0 + a;
     if (ty0 >= TILES_HIGH || y >= OUT_HEIGHT) return;
     __global float *restrict row = plane + y * OUT_WIDTH + 2 * tx0;
-    vstore16((float16)(left.s0, right.s0, left.s1, right.s1, left.s2, right.s2, left.s3, right.s3,
-                       left.s4, right.s4, left.s5, right.s5, left.s6, right.s6, left.s7, right.s7), 0, row);
-    vstore16((float16)(left.s8, right.s8, left.s9, right.s9, left.sa, right.sa, left.sb, right.sb,
-                       left.sc, right.sc, left.sd, right.sd, left.se, right.se, left.sf, right.sf), 0, row + 16);
+    if (2 * (tx0 + LANES) <= OUT_WIDTH) {
+        vstore16((float16)(left.s0, right.s0, left.s1, right.s1, left.s2, right.s2, left.s3, right.s3,
+                           left.s4, right.s4, left.s5, right.s5, left.s6, right.s6, left.s7, right.s7), 0, row);
+        vstore16((float16)(left.s8, right.s8, left.s9, right.s9, left.sa, right.sa, left.sb, right.sb,
+                           left.sc, right.sc, left.sd, right.sd, left.se, right.se, left.sf, right.sf), 0, row + 16);
+        return;
+    }
+    vstore16(left, 0, l);
+    vstore16(right, 0, r);
+    for (int lane = 0; lane < LANES; ++lane) {
+        const int x = 2 * (tx0 + lane);
+        if (x < OUT_WIDTH) row[2 * lane] = l[lane];
+        if (x + 1 < OUT_WIDTH) row[2 * lane + 1] = r[lane];
+    }
 #else
-    float l[LANES], r[LANES];
     vstore16(left, 0, l);
     vstore16(right, 0, r);
     #pragma unroll
     for (int lane = 0; lane < LANES; ++lane) {
         const int ty = ty0 + lane / SEGMENT;
         const int y = 2 * ty + a;
-        if (ty < TILES_HIGH && y < OUT_HEIGHT) {
-            __global float *restrict out = plane + y * OUT_WIDTH + 2 * (lane % SEGMENT);
+        const int x = 2 * (lane % SEGMENT);
+        if (ty < TILES_HIGH && y < OUT_HEIGHT && x < OUT_WIDTH) {
+            __global float *restrict out = plane + y * OUT_WIDTH + x;
             out[0] = l[lane];
-            out[1] = r[lane];
+            if (x + 1 < OUT_WIDTH) out[1] = r[lane];
         }
     }
 #endif

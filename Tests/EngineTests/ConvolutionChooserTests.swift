@@ -27,8 +27,9 @@ final class ConvolutionChooserTests: XCTestCase {
         XCTAssertEqual(try names(convolution, geometry(4)), ["im2col", "im2col", "im2col"])
     }
 
-    /// The CPU profile fuses Winograd's transforms, so its rule gives Winograd the fused passes
-    /// with 16 channels or more in and out, and the weight gradients of planes up to 16 x 16;
+    /// The CPU profile fuses Winograd's transforms, so its rule gives Winograd the forward and
+    /// input-gradient passes with 16 channels or more in and out whose tile grid is mostly the
+    /// plane's, and the weight gradients of planes up to 16 x 16;
     /// the GPU profile, which does not fuse them, never picks it untuned.
     func testRuleGivesWinogradTheFusedPassesOnTheCPUProfile() throws {
         func convolution(_ profile: DeviceProfile) throws -> Convolution {
@@ -45,7 +46,9 @@ final class ConvolutionChooserTests: XCTestCase {
         XCTAssertEqual(try names(cpu, layer(16, channels: 64, filters: 128)), ["winograd", "winograd", "winograd"])
         XCTAssertEqual(try names(cpu, layer(32, channels: 8, filters: 32)), ["direct", "direct", "direct"], "too few input channels")
         XCTAssertEqual(try names(cpu, layer(32, channels: 32, filters: 8)), ["direct", "direct", "direct"], "too few filters")
-        // 40 wide: 20 tiles a row, neither a multiple nor a divisor of 16, so nothing runs fused.
+        // 62 wide: 31 tiles a row in the kernel's grid of 32; 40 wide: 20 in a grid of 32, too
+        // much of it thrown away.
+        XCTAssertEqual(try names(cpu, layer(62, channels: 32, filters: 64)), ["winograd", "winograd", "direct"])
         XCTAssertEqual(try names(cpu, layer(40, channels: 32, filters: 32)), ["direct", "direct", "direct"])
         XCTAssertEqual(try names(convolution(.gpu), layer(16, channels: 64, filters: 128)), ["direct", "direct", "direct"])
     }

@@ -2,11 +2,14 @@ import OpenCLKit
 
 /// One fused Winograd pass as `winograd_fused` is built for it (`Kernels/winograd_fused.cl`):
 /// `channels` planes in, `filters` planes of the output's size out, and where the padded input
-/// keeps its planes. nil where the output plane does not suit the kernel's vectors: an odd
-/// width, or rows of tiles neither a multiple of 16 nor a divisor of 16.
+/// keeps its planes. The kernel's tiles form a grid whose rows are a multiple of 16 tiles or a
+/// power of two below 16, so each vector of tiles loads and stores whole segments of rows; the
+/// plane's own rows of tiles are rounded up to it, and the tiles past the plane are computed
+/// on zeros and dropped (61 wide: 31 tiles, a grid of 32).
 struct FusedWinogradShape {
-    /// Vectors of 16 tiles per work-item, and filters per register block: 1 x 8 edged out
-    /// 2 x 6 and 1 x 12 on pneumonet's layers (8 accumulators leave registers for the tiles).
+    /// Vectors of 16 tiles per work-item, and filters per register block: 1 x 8 was fastest or
+    /// tied on every pass of pneumonet's layers against 1 x 6, 1 x 12, 2 x 4 and 2 x 6 (two
+    /// vectors waste half the lanes of an 8 x 8 plane's 16 tiles: 1.7-1.9x slower there).
     static let tileVectors = 1
     static let filterBlock = 8
 
@@ -15,29 +18,42 @@ struct FusedWinogradShape {
     let inWidth: Int
     let filters: Int
     let filtersPadded: Int
+    /// Tiles in a row of the plane and of the kernel's grid, and rows of tiles in the plane.
     let tilesWide: Int
+    let gridWide: Int
     let tilesHigh: Int
     let outHeight: Int
     let outWidth: Int
     let padded: PaddedPlanes
 
-    init?(from: WinogradPlane, into to: WinogradPlane, padTop: Int, padLeft: Int) {
+    init(from: WinogradPlane, into to: WinogradPlane, padTop: Int, padLeft: Int) {
         let tiles = to.tiles
-        guard to.width % 2 == 0, tiles.wide % 16 == 0 || 16 % tiles.wide == 0 else { return nil }
         channels = from.channels
         inHeight = from.height
         inWidth = from.width
         filters = to.channels
         filtersPadded = roundUp(to.channels, to: FusedWinogradShape.filterBlock)
         tilesWide = tiles.wide
+        gridWide = FusedWinogradShape.gridWidth(tiles.wide)
         tilesHigh = tiles.high
         outHeight = to.height
         outWidth = to.width
         // A group's vectors read patches down to their last row of tiles, below the image when
         // the tiles do not fill the group: rows of zeros.
-        let tileRows = roundUp(tiles.count, to: FusedWinogradShape.tilesPerItem) / tiles.wide
-        padded = PaddedPlanes(width: 2 * tiles.wide + 2, top: padTop, left: padLeft, outputRows: 2 * tileRows, kernelHeight: 3, slack: 0)
+        let tileRows = roundUp(gridWide * tiles.high, to: FusedWinogradShape.tilesPerItem) / gridWide
+        padded = PaddedPlanes(width: 2 * gridWide + 2, top: padTop, left: padLeft, outputRows: 2 * tileRows, kernelHeight: 3, slack: 0)
     }
+
+    /// The grid's row for `tiles` tiles a row: a multiple of 16, or the power of two at or above it.
+    static func gridWidth(_ tiles: Int) -> Int {
+        if tiles >= 16 { return roundUp(tiles, to: 16) }
+        var width = 1
+        while width < tiles { width *= 2 }
+        return width
+    }
+
+    /// Share of the grid's tiles that are the plane's: the rest is work thrown away.
+    var utilization: Double { Double(tilesWide) / Double(gridWide) }
 
     static var tilesPerItem: Int { 16 * tileVectors }
 
@@ -45,20 +61,20 @@ struct FusedWinogradShape {
     var inputFloats: Int { channels * inHeight * inWidth }
     var outputFloats: Int { filters * outHeight * outWidth }
 
-    var groupsPerImage: Int { (tilesWide * tilesHigh + FusedWinogradShape.tilesPerItem - 1) / FusedWinogradShape.tilesPerItem }
+    var groupsPerImage: Int { (gridWide * tilesHigh + FusedWinogradShape.tilesPerItem - 1) / FusedWinogradShape.tilesPerItem }
 
     /// Local scratch of one work-item: 16 points x channels x its tiles, in floats.
     var scratchBytes: Int { 16 * channels * FusedWinogradShape.tilesPerItem * 4 }
 
     var defines: [String: Int] {
-        ["CHANNELS": channels, "FILTERS": filters, "FILTERS_PADDED": filtersPadded, "TILES_WIDE": tilesWide,
+        ["CHANNELS": channels, "FILTERS": filters, "FILTERS_PADDED": filtersPadded, "TILES_WIDE": gridWide,
          "TILES_HIGH": tilesHigh, "PADDED_WIDTH": padded.width, "PLANE": padded.plane, "OUT_HEIGHT": outHeight,
          "OUT_WIDTH": outWidth, "FILTER_BLOCK": FusedWinogradShape.filterBlock, "TILE_VECTORS": FusedWinogradShape.tileVectors]
     }
 }
 
 extension WinogradConvolution {
-    /// The fused pass of `g` (forward, or input gradient), when its output plane suits the kernel.
+    /// The fused pass of `g`: forward, or input gradient (nil for the weight gradient).
     static func fusedShape(_ g: ConvGeometry, _ pass: ConvolutionPass) -> FusedWinogradShape? {
         let input = WinogradPlane(channels: g.inChannels, height: g.height, width: g.width)
         let output = WinogradPlane(channels: g.filters, height: g.outHeight, width: g.outWidth)
@@ -75,7 +91,7 @@ extension WinogradConvolution {
               supports(g, minimumChannels: max(minimum, defaultMinimumChannels)), g.filters >= minimum
         else { return false }
         switch pass {
-        case .forward, .backwardInput: return fusedShape(g, pass) != nil
+        case .forward, .backwardInput: return (fusedShape(g, pass)?.utilization ?? 0) >= profile.directUtilizationLimit
         case .backwardWeights: return profile.winogradWeightGradientPixels.map { g.outputPixels <= $0 } ?? false
         }
     }
@@ -105,7 +121,7 @@ extension WinogradConvolution {
                 kernel, global: [shape.groupsPerImage, images], local: [1, 1],
                 padded, filters, destination, first * shape.outputFloats, bias ?? destination, epilogue)
             WorkLedger.record(
-                context, kernel, flops: 2 * 16 * Double(shape.channels * shape.filters * shape.tilesWide * shape.tilesHigh * images),
+                context, kernel, flops: 2 * 16 * Double(shape.channels * shape.filters * shape.gridWide * shape.tilesHigh * images),
                 bytes: floatBytes(images * (shape.channels * layout.plane + shape.outputFloats)))
         }
     }

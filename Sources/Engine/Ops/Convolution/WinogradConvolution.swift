@@ -131,7 +131,7 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
         bias: DeviceBuffer<Float>?, batch: Int, rectify: Bool = false, prepared: PreparedWeights? = nil
     ) throws {
         let fused = FusedWinogradShape(from: from, into: to, padTop: padTop, padLeft: padLeft)
-        if fusesTransforms, let fused, fused.scratchBytes <= context.device.localMemory {
+        if fusesTransforms, fused.scratchBytes <= context.device.localMemory {
             try fusedConvolution(
                 fused, source: source, weight: weight, flipped: flipped, destination: destination, bias: bias, batch: batch,
                 rectify: rectify, prepared: prepared)
