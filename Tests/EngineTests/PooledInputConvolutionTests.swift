@@ -2,8 +2,8 @@ import OpenCLKit
 import XCTest
 @testable import Engine
 
-/// The direct convolution of a max-pooled input, pooled in the padding pass
-/// (`pad_pooled_planes`), against the pooling and convolution references one after the other.
+/// The direct and fused Winograd convolutions of a max-pooled input, pooled in the padding
+/// pass (`pad_pooled_planes`), against the pooling and convolution references one after the other.
 final class PooledInputConvolutionTests: XCTestCase {
     func testDirectConvolutionPoolingItsInputMatchesReference() throws {
         let context = try TestDevice.context()
@@ -34,7 +34,43 @@ final class PooledInputConvolutionTests: XCTestCase {
         }
     }
 
-    /// Only the direct kernels pool as they read; for another algorithm nothing runs.
+    /// Fused Winograd pools as it pads its input; through memory it leaves the pooling to the caller.
+    func testFusedWinogradPoolingItsInputMatchesReference() throws {
+        let context = try TestDevice.context()
+        var rng = SeededGenerator(seed: 19)
+        func random(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in rng.nextNormal() * scale } }
+        let cases: [(n: Int, c: Int, h: Int, w: Int, f: Int, padding: Padding, size: Int, stride: Int, rectify: Bool)] = [
+            (2, 8, 17, 23, 5, .same, 2, 2, true),    // pooled to 8 x 11: odd width, the grid rounded up
+            (1, 9, 12, 10, 6, .valid, 3, 2, false),  // overlapping windows
+            (3, 16, 32, 32, 20, .same, 2, 2, true),  // 16 x 16: two rows of tiles per vector
+        ]
+        let winograd = try XCTUnwrap(try Convolution(context).algorithm(named: "winograd") as? WinogradConvolution)
+        for s in cases {
+            let pool = try PoolGeometry(batch: s.n, channels: s.c, height: s.h, width: s.w, size: s.size, stride: s.stride)
+            let g = try ConvGeometry(batch: s.n, inChannels: s.c, height: pool.outHeight, width: pool.outWidth, filters: s.f,
+                                     kernelHeight: 3, kernelWidth: 3, stride: 1, padding: s.padding)
+            let x = random(pool.inputShape.reduce(1, *))
+            let w = random(g.weightShape.reduce(1, *), scale: 0.3)
+            let b = random(g.filters, scale: 0.5)
+            let pooled = PoolingReference.maxForward(x, geometry: pool).output
+            let expected = ConvolutionReference.forward(input: pooled, weight: w, bias: b, geometry: g).map { s.rectify ? max($0, 0) : $0 }
+            for fused in [true, false] {
+                winograd.fusesTransforms = fused
+                let output = try DeviceBuffer<Float>(context, [Float](repeating: 7, count: g.outputShape.reduce(1, *)))
+                let done = try winograd.forward(
+                    pooling: pool, input: try DeviceBuffer(context, x), weight: try DeviceBuffer(context, w), bias: try DeviceBuffer(context, b),
+                    output: output, geometry: g, rectify: s.rectify, prepared: nil)
+                XCTAssertEqual(done, fused, "\(pool), \(g)")
+                if fused {
+                    assertClose(try output.read(), expected, absolute: 4e-4, relative: 2e-4, "\(pool), \(g)")
+                } else {
+                    XCTAssertEqual(try output.read(), [Float](repeating: 7, count: g.outputShape.reduce(1, *)), "nothing runs")
+                }
+            }
+        }
+    }
+
+    /// im2col does not pool as it reads; nothing runs.
     func testOtherAlgorithmsLeaveThePoolingToTheCaller() throws {
         let context = try TestDevice.context()
         let convolution = try Convolution(context)

@@ -95,28 +95,58 @@ extension WinogradConvolution {
         case .backwardWeights: return profile.winogradWeightGradientPixels.map { g.outputPixels <= $0 } ?? false
         }
     }
+    /// The forward pass on the max pooling of `input` by `pool` (whose output is `g`'s input),
+    /// pooled as the fused kernel's input is padded (`pad_pooled_planes`), so the pooled tensor
+    /// is never written. False, with nothing run, when this pass would not run fused.
+    func forward(
+        pooling pool: PoolGeometry, input: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?,
+        output: DeviceBuffer<Float>, geometry g: ConvGeometry, rectify: Bool, prepared: PreparedWeights?
+    ) throws -> Bool {
+        let shape = WinogradConvolution.fusedShape(g, .forward)
+        guard let shape, supports(g), fusesTransforms, shape.scratchBytes <= context.device.localMemory else { return false }
+        guard pool.outputShape == g.inputShape else {
+            throw EngineError.shapeMismatch("the pooling gives \(pool.outputShape), but the convolution \(g) reads \(g.inputShape)")
+        }
+        try resources.require(input, pool.inputShape, "input before pooling")
+        try resources.requireForward(input: input, weight: weight, bias: bias, output: output, g)
+        try fusedConvolution(
+            shape, source: input, pool: pool, weight: weight, flipped: false, destination: output, bias: bias, batch: g.batch,
+            rectify: rectify, prepared: prepared)
+        return true
+    }
+
     /// destination = conv3x3(source padded as `shape.padded` says, filters) (+ bias, ReLU with
-    /// `rectify`): each chunk of images padded (`pad_planes`), then `winograd_fused`, built for
-    /// the shape, does every transform and product.
+    /// `rectify`): each chunk of images padded (`pad_planes`; `pad_pooled_planes` of the source
+    /// when `pool` is given), then `winograd_fused`, built for the shape, does every transform and product.
     func fusedConvolution(
-        _ shape: FusedWinogradShape, source: DeviceBuffer<Float>, weight: DeviceBuffer<Float>, flipped: Bool,
-        destination: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, batch: Int, rectify: Bool, prepared: PreparedWeights?
+        _ shape: FusedWinogradShape, source: DeviceBuffer<Float>, pool: PoolGeometry? = nil, weight: DeviceBuffer<Float>,
+        flipped: Bool, destination: DeviceBuffer<Float>, bias: DeviceBuffer<Float>?, batch: Int, rectify: Bool,
+        prepared: PreparedWeights?
     ) throws {
         let filters = try fusedFilters(weight, shape: shape, flipped: flipped, prepared: prepared)
         let kernel = try context.kernel("winograd_fused.cl", "winograd_fused", defines: shape.defines)
         let layout = shape.padded
+        let sourceFloats = pool.map { shape.channels * $0.height * $0.width } ?? shape.inputFloats
         let chunk = try imagesPerChunk(
-            batch: batch, floatsPerImage: shape.channels * layout.plane, planeFloats: max(shape.inputFloats, shape.outputFloats))
+            batch: batch, floatsPerImage: shape.channels * layout.plane, planeFloats: max(sourceFloats, shape.outputFloats))
         let padded = try DeviceBuffer<Float>(context, count: shape.channels * layout.plane * chunk)
         let epilogue = Int32((bias == nil ? 0 : 1) | (rectify ? 2 : 0))
         for first in stride(from: 0, to: batch, by: chunk) {
             let images = min(chunk, batch - first)
             let planes = images * shape.channels
             let split = resources.rowSplit(planes * layout.rows)
-            try context.launch(
-                padKernel, global: [split.items], local: [split.local], shape.inHeight, shape.inWidth, layout.rows,
-                layout.width, layout.plane, layout.top, layout.left, planes, split.perItem, source, first * shape.inputFloats, padded)
-            WorkLedger.record(context, padKernel, bytes: floatBytes(images * shape.inputFloats + planes * layout.rows * layout.width))
+            if let pool {
+                try context.launch(
+                    padPooledKernel, global: [split.items], local: [split.local], pool.outHeight, pool.outWidth, layout.rows,
+                    layout.width, layout.plane, layout.top, layout.left, planes, split.perItem, pool.height, pool.width, pool.size,
+                    pool.stride, source, first * sourceFloats, padded)
+                WorkLedger.record(context, padPooledKernel, bytes: floatBytes(images * sourceFloats + planes * layout.rows * layout.width))
+            } else {
+                try context.launch(
+                    padKernel, global: [split.items], local: [split.local], shape.inHeight, shape.inWidth, layout.rows,
+                    layout.width, layout.plane, layout.top, layout.left, planes, split.perItem, source, first * sourceFloats, padded)
+                WorkLedger.record(context, padKernel, bytes: floatBytes(images * sourceFloats + planes * layout.rows * layout.width))
+            }
             try context.launch(
                 kernel, global: [shape.groupsPerImage, images], local: [1, 1],
                 padded, filters, destination, first * shape.outputFloats, bias ?? destination, epilogue)

@@ -35,6 +35,7 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
     let filterGradientKernel: Kernel
     let biasGradientKernel: Kernel
     let padKernel: Kernel
+    let padPooledKernel: Kernel
 
     /// Builds the kernels; shares `gemm` (and its tuning) when given.
     public init(_ context: ComputeContext, gemm: GEMM? = nil) throws {
@@ -49,6 +50,7 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
         filterGradientKernel = try context.kernel("winograd.cl", "winograd_filter_gradient")
         biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: ConvolutionResources.defines(self.gemm.tuning))
         padKernel = try context.kernel("conv.cl", "pad_planes", defines: ConvolutionResources.defines(self.gemm.tuning))
+        padPooledKernel = try context.kernel("conv.cl", "pad_pooled_planes", defines: ConvolutionResources.defines(self.gemm.tuning))
     }
 
     public func supports(_ g: ConvGeometry) -> Bool { WinogradConvolution.supports(g, minimumChannels: minimumChannels) }
