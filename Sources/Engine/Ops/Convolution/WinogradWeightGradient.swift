@@ -18,7 +18,9 @@ extension WinogradConvolution {
         let paddedFilters = roundUp(g.filters, to: tuning.tileRows)
         let paddedChannels = roundUp(g.inChannels, to: tuning.tileColumns)
         let perImage = points * tiles.count * (paddedFilters + paddedChannels)
-        let chunk = try imagesPerChunk(batch: g.batch, floatsPerImage: perImage, planeFloats: max(from.count, to.count))
+        let chunk = min(
+            try imagesPerChunk(batch: g.batch, floatsPerImage: perImage, planeFloats: max(from.count, to.count)),
+            max(1, weightGradientScratchBytes / (4 * perImage)))
         let gradientTiles = try DeviceBuffer<Float>(context, count: points * paddedFilters * tiles.count * chunk)
         let inputTiles = try DeviceBuffer<Float>(context, count: points * paddedChannels * tiles.count * chunk)
         let sums = try DeviceBuffer<Float>(context, count: points * g.filters * g.inChannels)
