@@ -168,7 +168,7 @@ extension WinogradConvolution {
             if shape.filtersPadded > shape.filters { try filters.fill(0) }
             // One panel of filtersPadded rows: the filters are the innermost index.
             try self.context.launch(
-                self.filterTilesKernel, global: [shape.filters, shape.channels], local: [1, 1],
+                self.filterTilesKernel, global: [roundUp(shape.filters, to: 16), shape.channels], local: [16, 1],
                 shape.filters, shape.channels, weight, Int32(flipped ? 1 : 0), filters, pointStride, shape.filtersPadded)
             WorkLedger.record(self.context, self.filterTilesKernel, bytes: floatBytes(25 * shape.filters * shape.channels))
             return filters

@@ -164,7 +164,7 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
         let transformFilters: () throws -> DeviceBuffer<Float> = {
             let filters = try DeviceBuffer<Float>(self.context, count: filterStride * points)
             try self.context.launch(
-                self.filterTilesKernel, global: [to.channels, from.channels], local: [1, 1],
+                self.filterTilesKernel, global: [roundUp(to.channels, to: 16), from.channels], local: [16, 1],
                 to.channels, from.channels, weight, Int32(flipped ? 1 : 0), filters, filterStride, tuning.tileRows)
             WorkLedger.record(self.context, self.filterTilesKernel, bytes: floatBytes((9 + points) * to.channels * from.channels))
             return filters
