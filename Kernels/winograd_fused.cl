@@ -25,7 +25,7 @@
 // or a power of two below it (each vector is 16 / TILES_WIDE whole rows of tiles), rounded up
 // from the plane's own: the tiles past the plane read the padding's zeros and are not stored.
 //
-// compile-check: -D CHANNELS=16 -D FILTERS=32 -D FILTERS_PADDED=32 -D TILES_WIDE=32 -D TILES_HIGH=32 -D PADDED_WIDTH=66 -D PLANE=4400 -D OUT_HEIGHT=64 -D OUT_WIDTH=64 -D FILTER_BLOCK=8 -D TILE_VECTORS=1
+// compile-check: -D CHANNELS=16 -D FILTERS=32 -D FILTERS_PADDED=32 -D TILES_WIDE=32 -D TILES_HIGH=32 -D PADDED_WIDTH=66 -D PLANE=4400 -D OUT_HEIGHT=64 -D OUT_WIDTH=64 -D FILTER_BLOCK=8 -D TILE_VECTORS=1 -D GRAD_WIDTH=66 -D GRAD_PLANE=4400 -D GROUPS_PER_IMAGE=64
 // compile-check: -D CHANNELS=128 -D FILTERS=250 -D FILTERS_PADDED=256 -D TILES_WIDE=4 -D TILES_HIGH=3 -D PADDED_WIDTH=10 -D PLANE=112 -D OUT_HEIGHT=5 -D OUT_WIDTH=7 -D FILTER_BLOCK=8 -D TILE_VECTORS=2
 
 #define LANES 16
@@ -35,21 +35,49 @@
 #else
 #define SEGMENT TILES_WIDE
 #endif
-// Offset of lane l's patch from its vector's first patch.
-#define LANE_OFFSET(l) (((l) / SEGMENT) * 2 * PADDED_WIDTH + ((l) % SEGMENT) * 2)
+// Offset of lane l's patch from its vector's first patch, in planes `width` floats wide.
+#define LANE_OFFSET(l, width) (((l) / SEGMENT) * 2 * (width) + ((l) % SEGMENT) * 2)
 
-// Lane l of the result: p[LANE_OFFSET(l)], for every lane (constant offsets).
-inline float16 gather_patch_column(const __global float *restrict p)
+// Lane l of the result: p[LANE_OFFSET(l, width)], for every lane (constant offsets). The
+// planes have room for every load: a row of the grid reads 2 x 16 + 1 floats past its start.
+inline float16 gather_patch_column(const __global float *restrict p, const int width)
 {
 #if SEGMENT == LANES
     const float16 low = vload16(0, p), high = vload16(0, p + 16);
     return (float16)(low.even, high.even);
 #else
-    return (float16)(p[LANE_OFFSET(0)], p[LANE_OFFSET(1)], p[LANE_OFFSET(2)], p[LANE_OFFSET(3)],
-                     p[LANE_OFFSET(4)], p[LANE_OFFSET(5)], p[LANE_OFFSET(6)], p[LANE_OFFSET(7)],
-                     p[LANE_OFFSET(8)], p[LANE_OFFSET(9)], p[LANE_OFFSET(10)], p[LANE_OFFSET(11)],
-                     p[LANE_OFFSET(12)], p[LANE_OFFSET(13)], p[LANE_OFFSET(14)], p[LANE_OFFSET(15)]);
+    return (float16)(p[LANE_OFFSET(0, width)], p[LANE_OFFSET(1, width)], p[LANE_OFFSET(2, width)], p[LANE_OFFSET(3, width)],
+                     p[LANE_OFFSET(4, width)], p[LANE_OFFSET(5, width)], p[LANE_OFFSET(6, width)], p[LANE_OFFSET(7, width)],
+                     p[LANE_OFFSET(8, width)], p[LANE_OFFSET(9, width)], p[LANE_OFFSET(10, width)], p[LANE_OFFSET(11, width)],
+                     p[LANE_OFFSET(12, width)], p[LANE_OFFSET(13, width)], p[LANE_OFFSET(14, width)], p[LANE_OFFSET(15, width)]);
 #endif
+}
+
+// V = Bt d B of one channel's patches for the 16 lanes' tiles, d read from `p` (padded planes
+// PADDED_WIDTH wide), into v[xi] (xi = 4 * row + column).
+inline void transform_patches(const __global float *restrict p, float16 v[16])
+{
+    float16 d[4][4];
+    #pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        #pragma unroll
+        for (int j = 0; j < 4; ++j) d[i][j] = gather_patch_column(p + i * PADDED_WIDTH + j, PADDED_WIDTH);
+    }
+    float16 r[4][4];
+    #pragma unroll
+    for (int j = 0; j < 4; ++j) {
+        r[0][j] = d[0][j] - d[2][j];
+        r[1][j] = d[1][j] + d[2][j];
+        r[2][j] = d[2][j] - d[1][j];
+        r[3][j] = d[1][j] - d[3][j];
+    }
+    #pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        v[i * 4 + 0] = r[i][0] - r[i][2];
+        v[i * 4 + 1] = r[i][1] + r[i][2];
+        v[i * 4 + 2] = r[i][2] - r[i][1];
+        v[i * 4 + 3] = r[i][1] - r[i][3];
+    }
 }
 
 // Stores one output row of the lanes' tiles: left[l] at column 2tx, right[l] at 2tx + 1 of
@@ -112,29 +140,11 @@ __kernel void winograd_fused(
         const int ty0 = t / TILES_WIDE, tx0 = t - ty0 * TILES_WIDE;
         const __global float *restrict patches = x + 2 * ty0 * PADDED_WIDTH + 2 * tx0;
         for (int c = 0; c < CHANNELS; ++c) {
-            const __global float *restrict p = patches + c * PLANE;
-            float16 d[4][4];
-            #pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                #pragma unroll
-                for (int j = 0; j < 4; ++j) d[i][j] = gather_patch_column(p + i * PADDED_WIDTH + j);
-            }
-            float16 r[4][4];
-            #pragma unroll
-            for (int j = 0; j < 4; ++j) {
-                r[0][j] = d[0][j] - d[2][j];
-                r[1][j] = d[1][j] + d[2][j];
-                r[2][j] = d[2][j] - d[1][j];
-                r[3][j] = d[1][j] - d[3][j];
-            }
+            float16 transformed[16];
+            transform_patches(patches + c * PLANE, transformed);
             __local float16 *restrict s = scratch + c * TILE_VECTORS + v;
             #pragma unroll
-            for (int i = 0; i < 4; ++i) {
-                s[(i * 4 + 0) * CHANNELS * TILE_VECTORS] = r[i][0] - r[i][2];
-                s[(i * 4 + 1) * CHANNELS * TILE_VECTORS] = r[i][1] + r[i][2];
-                s[(i * 4 + 2) * CHANNELS * TILE_VECTORS] = r[i][2] - r[i][1];
-                s[(i * 4 + 3) * CHANNELS * TILE_VECTORS] = r[i][1] - r[i][3];
-            }
+            for (int xi = 0; xi < 16; ++xi) s[xi * CHANNELS * TILE_VECTORS] = transformed[xi];
         }
     }
 
@@ -198,4 +208,98 @@ __kernel void winograd_fused(
             }
         }
     }
+}
+
+// The weight gradient in the Winograd domain, summed over a work-item's share of the batch's
+// tiles: dU[xi][f][c] = sum over tiles of S[xi][f] V[xi][c], with S = A dY At (the 2x2 block of
+// dY under each tile, read from planes GRAD_WIDTH wide with zeros past dY) and V = Bt d B (the
+// forward's input patches). Per vector of 16 tiles: V into local scratch transposed ([xi][tile]
+// [c], so the products load 16 channels at once), S as it comes ([xi][f][tile], broadcast),
+// then FILTER_BLOCK x 16 sums per step in registers, added into the work-item's dU in local
+// memory. Work-item `item` takes vectors [item * perItem, +perItem) of the batch's
+// images x GROUPS_PER_IMAGE and writes its dU to partials[item]; reduce_partials adds the
+// items in order, winograd_filter_gradient turns the sum into taps. Needs CHANNELS % 16 == 0.
+__kernel void winograd_fused_weight_grad(
+    __global const float *restrict xpad, __global const float *restrict dypad,
+    const int vectors, const int perItem, __global float *restrict partials)
+{
+#ifdef GRAD_WIDTH
+    __local float transposed[16 * LANES * CHANNELS];
+    __local float16 gradient[16 * FILTERS];
+    __local float16 sums[16 * FILTERS * (CHANNELS / LANES)];
+    const int item = get_global_id(0);
+    const int first = item * perItem;
+    const int last = min(first + perItem, vectors);
+    for (int k = 0; k < 16 * FILTERS * (CHANNELS / LANES); ++k) sums[k] = (float16)(0.0f);
+    for (int vector = first; vector < last; ++vector) {
+        const int b = vector / GROUPS_PER_IMAGE;
+        const int t = (vector - b * GROUPS_PER_IMAGE) * LANES;
+        const int ty0 = t / TILES_WIDE, tx0 = t - ty0 * TILES_WIDE;
+        const __global float *restrict patches = xpad + b * CHANNELS * PLANE + 2 * ty0 * PADDED_WIDTH + 2 * tx0;
+        for (int c = 0; c < CHANNELS; ++c) {
+            float16 v[16];
+            transform_patches(patches + c * PLANE, v);
+            #pragma unroll
+            for (int xi = 0; xi < 16; ++xi) {
+                float lanes[LANES];
+                vstore16(v[xi], 0, lanes);
+                #pragma unroll
+                for (int lane = 0; lane < LANES; ++lane) transposed[(xi * LANES + lane) * CHANNELS + c] = lanes[lane];
+            }
+        }
+        const __global float *restrict blocks = dypad + b * FILTERS * GRAD_PLANE + 2 * ty0 * GRAD_WIDTH + 2 * tx0;
+        for (int f = 0; f < FILTERS; ++f) {
+            const __global float *restrict p = blocks + f * GRAD_PLANE;
+            float16 e[2][2];
+            #pragma unroll
+            for (int a = 0; a < 2; ++a) {
+                #pragma unroll
+                for (int c = 0; c < 2; ++c) e[a][c] = gather_patch_column(p + a * GRAD_WIDTH + c, GRAD_WIDTH);
+            }
+            // Rows: A e (4 x 2), A = [1 0; 1 1; 1 -1; 0 -1]; then columns: (A e) At.
+            float16 r[4][2];
+            #pragma unroll
+            for (int c = 0; c < 2; ++c) {
+                r[0][c] = e[0][c];
+                r[1][c] = e[0][c] + e[1][c];
+                r[2][c] = e[0][c] - e[1][c];
+                r[3][c] = -e[1][c];
+            }
+            #pragma unroll
+            for (int a = 0; a < 4; ++a) {
+                gradient[(a * 4 + 0) * FILTERS + f] = r[a][0];
+                gradient[(a * 4 + 1) * FILTERS + f] = r[a][0] + r[a][1];
+                gradient[(a * 4 + 2) * FILTERS + f] = r[a][0] - r[a][1];
+                gradient[(a * 4 + 3) * FILTERS + f] = -r[a][1];
+            }
+        }
+        for (int xi = 0; xi < 16; ++xi) {
+            const __local float *restrict s = (const __local float *)(gradient + xi * FILTERS);
+            const __local float *restrict vt = transposed + xi * LANES * CHANNELS;
+            for (int f0 = 0; f0 < FILTERS; f0 += FILTER_BLOCK) {
+                for (int cv = 0; cv < CHANNELS / LANES; ++cv) {
+                    __local float16 *restrict out = sums + (xi * FILTERS + f0) * (CHANNELS / LANES) + cv;
+                    float16 acc[FILTER_BLOCK];
+                    #pragma unroll
+                    for (int k = 0; k < FILTER_BLOCK; ++k) acc[k] = f0 + k < FILTERS ? out[k * (CHANNELS / LANES)] : (float16)(0.0f);
+                    #pragma unroll
+                    for (int lane = 0; lane < LANES; ++lane) {
+                        const float16 channels = vload16(0, vt + lane * CHANNELS + cv * LANES);
+                        #pragma unroll
+                        for (int k = 0; k < FILTER_BLOCK; ++k) {
+                            const int f = min(f0 + k, FILTERS - 1);
+                            acc[k] = fma((float16)(s[f * LANES + lane]), channels, acc[k]);
+                        }
+                    }
+                    #pragma unroll
+                    for (int k = 0; k < FILTER_BLOCK; ++k) {
+                        if (f0 + k < FILTERS) out[k * (CHANNELS / LANES)] = acc[k];
+                    }
+                }
+            }
+        }
+    }
+    __global float16 *restrict mine = (__global float16 *)(partials + item * 16 * FILTERS * CHANNELS);
+    for (int k = 0; k < 16 * FILTERS * (CHANNELS / LANES); ++k) mine[k] = sums[k];
+#endif
 }

@@ -22,6 +22,8 @@ struct FusedWinogradShape {
     let tilesWide: Int
     let gridWide: Int
     let tilesHigh: Int
+    /// Rows of tiles every group's vectors cover: `tilesHigh` rounded up to whole groups.
+    let tileRows: Int
     let outHeight: Int
     let outWidth: Int
     let padded: PaddedPlanes
@@ -40,7 +42,7 @@ struct FusedWinogradShape {
         outWidth = to.width
         // A group's vectors read patches down to their last row of tiles, below the image when
         // the tiles do not fill the group: rows of zeros.
-        let tileRows = roundUp(gridWide * tiles.high, to: FusedWinogradShape.tilesPerItem) / gridWide
+        tileRows = roundUp(gridWide * tiles.high, to: FusedWinogradShape.tilesPerItem) / gridWide
         padded = PaddedPlanes(width: 2 * gridWide + 2, top: padTop, left: padLeft, outputRows: 2 * tileRows, kernelHeight: 3, slack: 0)
     }
 
@@ -92,7 +94,13 @@ extension WinogradConvolution {
         else { return false }
         switch pass {
         case .forward, .backwardInput: return (fusedShape(g, pass)?.utilization ?? 0) >= profile.directUtilizationLimit
-        case .backwardWeights: return profile.winogradWeightGradientPixels.map { g.outputPixels <= $0 } ?? false
+        case .backwardWeights:
+            let small = profile.winogradWeightGradientPixels.map { g.outputPixels <= $0 } ?? false
+            // The fused weight gradient walks the forward pass's grid of tiles.
+            let fused = profile.fusedWinogradWeightGradientChannels.map { g.inChannels >= $0 } ?? false
+                && runsWeightGradientFused(g, localMemory: nil)
+                && (fusedShape(g, .forward)?.utilization ?? 0) >= profile.directUtilizationLimit
+            return small || fused
         }
     }
     /// The forward pass on the max pooling of `input` by `pool` (whose output is `g`'s input),

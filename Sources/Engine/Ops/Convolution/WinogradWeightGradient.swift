@@ -2,12 +2,14 @@ import OpenCLKit
 
 extension WinogradConvolution {
     /// dW = Gt dU G with dU[xi] = S[xi] V[xi]^T summed over every tile of the batch, where
-    /// S = A dY At are the output-gradient tiles and V = Bt d B the forward's input tiles: one
-    /// GEMM per Winograd point whose inner dimension is the tiles of a chunk of images. Later
-    /// chunks add to dU (beta 1), so the sum runs in a fixed order.
+    /// S = A dY At are the output-gradient tiles and V = Bt d B the forward's input tiles: fused
+    /// where it can (`fusedBackwardWeights`), else one GEMM per Winograd point whose inner
+    /// dimension is the tiles of a chunk of images. Later chunks add to dU (beta 1), so the sum
+    /// runs in a fixed order.
     func backwardWeights(
         input: DeviceBuffer<Float>, outputGradient: DeviceBuffer<Float>, weightGradient: DeviceBuffer<Float>, geometry g: ConvGeometry
     ) throws {
+        if try fusedBackwardWeights(input: input, outputGradient: outputGradient, weightGradient: weightGradient, geometry: g) { return }
         let points = WinogradConvolution.points
         let from = WinogradPlane(channels: g.inChannels, height: g.height, width: g.width)
         let to = WinogradPlane(channels: g.filters, height: g.outHeight, width: g.outWidth)
