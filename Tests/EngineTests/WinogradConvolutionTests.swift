@@ -185,11 +185,13 @@ final class WinogradConvolutionTests: XCTestCase {
     /// pneumonet and seed-cnn-tuned at 128 px (batch 2; the first layers, with 1 and 3
     /// channels, as well, though `supports` leaves them to the other algorithms), beside the
     /// direct kernels' error on the same data. The float64 reference is evaluated on 400
-    /// sampled elements of each result (every element would take minutes). Measured: forward
-    /// and input gradient at most 6.7e-7 (the direct kernels: up to 1.1e-6); weight gradient
-    /// up to 3.4e-6 (direct: 5.9e-7), because each Winograd point sums the products of every
-    /// tile of the batch in one chain, so its error grows with images x tiles. Bounds: 2e-6
-    /// and 1e-5, about 3x the measured worst, far below the noise of a minibatch gradient.
+    /// sampled elements of each result (every element would take minutes). Measured on the
+    /// CPU profile (fused): forward and input gradient at most 6.7e-7 (the direct kernels: up
+    /// to 1.1e-6); weight gradient at most 5.7e-7 fused (direct: 3.1e-7), and up to 2.7e-6
+    /// through memory (the first layers' 1 and 3 channels), where each Winograd point sums the
+    /// products of every tile of the batch in one chain, so its error grows with images x
+    /// tiles; the fused kernel splits that sum into work-items' shares. Bounds: 2e-6 and 1e-5,
+    /// about 3x the measured worst, far below the noise of a minibatch gradient.
     func testErrorOnModelShapes() throws {
         let context = try TestDevice.context()
         let winograd = try WinogradConvolution(context)
