@@ -125,13 +125,18 @@ inline void store_tile_row(__global float *restrict plane, const int ty0, const 
 }
 
 // out[b][f] = conv3x3(xpad[b], w[f]) (+ bias[f]; epilogue bit 1), then max(., 0) (bit 2).
-// Work-item (group of TILES_PER_ITEM tiles, image); local size 1.
+// Work-item (group of TILES_PER_ITEM tiles, image, part of the filters): filters
+// [part * filtersPerPart, +filtersPerPart), a multiple of FILTER_BLOCK, so a batch too small
+// to give every core groups of tiles still splits (each part transforms the tiles again); local size 1.
 __kernel void winograd_fused(
     __global const float *restrict xpad, __global const float *restrict filters,
-    __global float *restrict out, const int outOffset, __global const float *restrict bias, const int epilogue)
+    __global float *restrict out, const int outOffset, __global const float *restrict bias, const int epilogue,
+    const int filtersPerPart)
 {
     __local float16 scratch[16 * CHANNELS * TILE_VECTORS];
     const int group = get_global_id(0);
+    const int firstFilter = get_global_id(2) * filtersPerPart;
+    const int endFilter = min(FILTERS, firstFilter + filtersPerPart);
     const int b = get_global_id(1);
     const __global float *restrict x = xpad + b * CHANNELS * PLANE;
 
@@ -151,7 +156,7 @@ __kernel void winograd_fused(
     }
 
     const int rectify = epilogue & 2;
-    for (int f0 = 0; f0 < FILTERS; f0 += FILTER_BLOCK) {
+    for (int f0 = firstFilter; f0 < endFilter; f0 += FILTER_BLOCK) {
         // 2. M = U V for the block's filters at each of the 16 points.
         float16 m[16][FILTER_BLOCK][TILE_VECTORS];
         for (int xi = 0; xi < 16; ++xi) {
@@ -184,7 +189,7 @@ __kernel void winograd_fused(
         #pragma unroll
         for (int k = 0; k < FILTER_BLOCK; ++k) {
             const int f = f0 + k;
-            if (f >= FILTERS) break;
+            if (f >= endFilter) break;
             const float shift = (epilogue & 1) ? bias[f] : 0.0f;
             __global float *restrict plane = out + outOffset + (b * FILTERS + f) * OUT_HEIGHT * OUT_WIDTH;
             #pragma unroll

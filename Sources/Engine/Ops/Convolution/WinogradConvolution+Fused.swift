@@ -65,6 +65,18 @@ struct FusedWinogradShape {
 
     var groupsPerImage: Int { (gridWide * tilesHigh + FusedWinogradShape.tilesPerItem - 1) / FusedWinogradShape.tilesPerItem }
 
+    /// Filters per work-item and how many parts that makes: all of them while the groups of
+    /// tiles of `images` images give every compute unit two work-items, else split in blocks of
+    /// `filterBlock` until they do (batch 1 on an 8 x 8 plane: one group of tiles).
+    func filterSplit(images: Int, computeUnits: Int) -> (filters: Int32, count: Int) {
+        let items = groupsPerImage * images, wanted = 2 * max(1, computeUnits)
+        guard items < wanted else { return (Int32(filtersPadded), 1) }
+        let blocks = filtersPadded / FusedWinogradShape.filterBlock
+        let parts = min(blocks, (wanted + items - 1) / items)
+        let perPart = (blocks + parts - 1) / parts * FusedWinogradShape.filterBlock
+        return (Int32(perPart), (filtersPadded + perPart - 1) / perPart)
+    }
+
     /// Local scratch of one work-item: 16 points x channels x its tiles, in floats.
     var scratchBytes: Int { 16 * channels * FusedWinogradShape.tilesPerItem * 4 }
 
@@ -155,9 +167,10 @@ extension WinogradConvolution {
                     layout.width, layout.plane, layout.top, layout.left, planes, split.perItem, source, first * sourceFloats, padded)
                 WorkLedger.record(context, padKernel, bytes: floatBytes(images * sourceFloats + planes * layout.rows * layout.width))
             }
+            let parts = shape.filterSplit(images: images, computeUnits: context.device.computeUnits)
             try context.launch(
-                kernel, global: [shape.groupsPerImage, images], local: [1, 1],
-                padded, filters, destination, first * shape.outputFloats, bias ?? destination, epilogue)
+                kernel, global: [shape.groupsPerImage, images, parts.count], local: [1, 1, 1],
+                padded, filters, destination, first * shape.outputFloats, bias ?? destination, epilogue, parts.filters)
             WorkLedger.record(
                 context, kernel, flops: 2 * 16 * Double(shape.channels * shape.filters * shape.gridWide * shape.tilesHigh * images),
                 bytes: floatBytes(images * (shape.channels * layout.plane + shape.outputFloats)))
