@@ -262,7 +262,7 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
         guard directInput || weightGradient != nil else { return false }
         // A first layer's few input channels are cheap to pad, and its dY is read unpadded; a
         // deeper layer whose input gradient runs elsewhere (Winograd) still pads dY, as the
-        // rows kernel walks short rows at half the speed (pneumonet's 64 x 64 and 32 x 32 layers).
+        // rows kernel walks short rows at about two thirds of the speed (pneumonet's 64 x 64 and 32 x 32 layers).
         if !directInput, let weightGradient, let input, g.outWidth >= weightsTuning.vectorWidth,
            g.inChannels <= DirectConvolution.rowsWeightGradientChannels {
             try weightGradientFromRows(
