@@ -14,7 +14,7 @@
 //   3. output transform y = At M A (+ bias, ReLU) of the block, stored as 2x2 outputs.
 // Each transformed value feeds one multiplication per filter (output transform: one per
 // channel), so the transforms' share falls as the layer widens: pneumonet's 16-channel layer
-// only ties the direct kernels, its deeper ones run 1.2-2.4x faster.
+// ties the direct kernels or loses slightly, its deeper ones run 1.2-2.4x faster.
 //
 // The input is read from zero-padded planes (pad_planes of conv.cl): tile (ty, tx) reads the
 // 4x4 patch at padded row 2ty, column 2tx. Filters come transformed (winograd_filter_tiles

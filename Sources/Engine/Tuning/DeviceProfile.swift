@@ -90,13 +90,15 @@ public struct DeviceProfile: Codable, Sendable, Equatable {
             // im2col + GEMM; at 8 x 8 it loses (17% against 12%).
             directWeightGradientPixels: 200,
             convolutionAlgorithms: [:],
-            // 1.1-2.2x faster than the direct kernels on pneumonet's layers, where through memory was up to 5x slower.
+            // Fused, 1.2-2.4x faster than the direct kernels on pneumonet's deeper layers (three idle
+            // runs), where through memory it was up to 5x slower.
             fusedWinogradTransforms: true,
-            // pneumonet's 16-channel layer at 64 x 64 gains least (1.1x forward); its weight
-            // gradients through memory win at 16 x 16 and 8 x 8 only (1.2-2.2x), lose above.
+            // From loaded runs, where pneumonet's 16-channel layer at 64 x 64 won 1.1-1.4x; idle, it
+            // ties or loses slightly (0.78-1.08x). The weight gradient through memory wins at 8 x 8
+            // (1.6-1.7x idle) and 16 x 16 (1.2-2.2x loaded), loses above.
             winogradMinimumChannels: 16,
             winogradWeightGradientPixels: 256,
-            // Fused, 1.1-1.3x faster than the direct kernel from 32 channels; 0.7x at 16.
+            // Fused, 1.1-1.4x faster than the direct kernel from 32 channels; 0.7x at 16 (idle runs).
             fusedWinogradWeightGradientChannels: 32,
             weightGradientGroupSize: 1,
             weightGradientPositions: 4096,
@@ -122,7 +124,8 @@ public struct DeviceProfile: Codable, Sendable, Equatable {
             directUtilizationLimit: 0.75,
             directWeightGradientPixels: 200,
             convolutionAlgorithms: [:],
-            // One work-item per 16 tiles starves a GPU; its GEMM path keeps every lane busy.
+            // The fused kernels are a CPU design (one work-item per 16 tiles, local memory as a
+            // per-thread cache), never run on a GPU here.
             fusedWinogradTransforms: false,
             winogradMinimumChannels: nil,
             winogradWeightGradientPixels: nil,

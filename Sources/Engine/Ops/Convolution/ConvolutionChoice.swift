@@ -9,15 +9,18 @@ public enum ConvolutionChoice {
 
     /// The profile's rule: where the profile fuses Winograd's transforms, Winograd takes the
     /// forward and input-gradient passes with at least `winogradMinimumChannels` channels in
-    /// and out whose tile grid is mostly the plane's (`directUtilizationLimit`), and the weight
-    /// gradients of such layers with planes of at most `winogradWeightGradientPixels` or that
-    /// its fused kernel takes with at least `fusedWinogradWeightGradientChannels` input channels. Other stride-1 passes run on the direct kernels
-    /// unless most of their tiles would be thrown away (tiny images); the weight gradient also
-    /// needs planes of at least `directWeightGradientPixels`. Everything else takes im2col + GEMM.
+    /// and out that run fused on the device with a tile grid mostly the plane's
+    /// (`directUtilizationLimit`), and the weight gradients of such layers with planes of at
+    /// most `winogradWeightGradientPixels` or that its fused kernel takes with at least
+    /// `fusedWinogradWeightGradientChannels` input channels. Other stride-1 passes run on the
+    /// direct kernels unless most of their tiles would be thrown away (tiny images); the weight
+    /// gradient also needs planes of at least `directWeightGradientPixels`. Everything else
+    /// takes im2col + GEMM.
     public static func rule(_ g: ConvGeometry, _ pass: ConvolutionPass, _ resources: ConvolutionResources) -> String {
         guard g.stride == 1 else { return "im2col" }
         let profile = resources.profile
-        if WinogradConvolution.ruleChooses(g, pass, profile) { return "winograd" }
+        let localMemory = resources.context.device.localMemory
+        if WinogradConvolution.ruleChooses(g, pass, profile, localMemory: localMemory) { return "winograd" }
         let direct: Bool
         switch pass {
         case .forward:

@@ -102,10 +102,10 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
     /// Stride 1, any kernel size and padding.
     public func supports(_ geometry: ConvGeometry) -> Bool { DirectConvolution.descriptor.supports(geometry) }
 
-    /// For `Convolution`: what `supports` answers, known without an instance.
     /// Most input channels whose weight gradient alone reads dY unpadded (`conv_weight_grad_rows`).
     static let rowsWeightGradientChannels = 4
 
+    /// For `Convolution`: what `supports` answers, known without an instance.
     public static let descriptor = ConvolutionAlgorithmDescriptor(
         name: "direct", supports: { $0.stride == 1 }, make: { try DirectConvolution($0) })
 
@@ -261,8 +261,9 @@ public final class DirectConvolution: RectifyingConvolutionAlgorithm {
         let weightGradient = input == nil ? nil : weightGradient
         guard directInput || weightGradient != nil else { return false }
         // A first layer's few input channels are cheap to pad, and its dY is read unpadded; a
-        // deeper layer whose input gradient runs elsewhere (Winograd) still pads dY, as the
-        // rows kernel walks short rows at about two thirds of the speed (pneumonet's 64 x 64 and 32 x 32 layers).
+        // deeper layer whose input gradient runs elsewhere (Winograd) still pads dY, as the rows
+        // kernel walks short rows at about two thirds of the speed (pneumonet's 64 x 64 and
+        // 32 x 32 layers, one profile with a training run sharing the cores).
         if !directInput, let weightGradient, let input, g.outWidth >= weightsTuning.vectorWidth,
            g.inChannels <= DirectConvolution.rowsWeightGradientChannels {
             try weightGradientFromRows(

@@ -8,8 +8,9 @@ import OpenCLKit
 /// on zeros and dropped (61 wide: 31 tiles, a grid of 32).
 struct FusedWinogradShape {
     /// Vectors of 16 tiles per work-item, and filters per register block: 1 x 8 was fastest or
-    /// tied on every pass of pneumonet's layers against 1 x 6, 1 x 12, 2 x 4 and 2 x 6 (two
-    /// vectors waste half the lanes of an 8 x 8 plane's 16 tiles: 1.7-1.9x slower there).
+    /// tied on every pass of pneumonet's layers against 1 x 6, 1 x 12, 2 x 4 and 2 x 6 (one run
+    /// of each, 1 x 8 twice, a training run sharing the cores; two vectors waste half the lanes
+    /// of an 8 x 8 plane's 16 tiles: 1.7-1.9x slower there).
     static let tileVectors = 1
     static let filterBlock = 8
 
@@ -68,13 +69,13 @@ struct FusedWinogradShape {
     /// Filters per work-item and how many parts that makes: all of them while the groups of
     /// tiles of `images` images give every compute unit two work-items, else split in blocks of
     /// `filterBlock` until they do (batch 1 on an 8 x 8 plane: one group of tiles).
-    func filterSplit(images: Int, computeUnits: Int) -> (filters: Int32, count: Int) {
+    func filterSplit(images: Int, computeUnits: Int) -> (filters: Int, count: Int) {
         let items = groupsPerImage * images, wanted = 2 * max(1, computeUnits)
-        guard items < wanted else { return (Int32(filtersPadded), 1) }
+        guard items < wanted else { return (filtersPadded, 1) }
         let blocks = filtersPadded / FusedWinogradShape.filterBlock
         let parts = min(blocks, (wanted + items - 1) / items)
         let perPart = (blocks + parts - 1) / parts * FusedWinogradShape.filterBlock
-        return (Int32(perPart), (filtersPadded + perPart - 1) / perPart)
+        return (perPart, (filtersPadded + perPart - 1) / perPart)
     }
 
     /// Local scratch of one work-item: 16 points x channels x its tiles, in floats.
@@ -99,22 +100,27 @@ extension WinogradConvolution {
         }
     }
 
-    /// Whether the untuned rule of `profile` gives `pass` of `g` to Winograd (see `ConvolutionChoice.rule`).
-    static func ruleChooses(_ g: ConvGeometry, _ pass: ConvolutionPass, _ profile: DeviceProfile) -> Bool {
+    /// Whether the untuned rule of `profile` gives `pass` of `g` to Winograd on a device with
+    /// `localMemory` bytes of local memory (see `ConvolutionChoice.rule`): only passes that run fused there.
+    static func ruleChooses(_ g: ConvGeometry, _ pass: ConvolutionPass, _ profile: DeviceProfile, localMemory: Int) -> Bool {
         guard profile.fusedWinogradTransforms == true, let minimum = profile.winogradMinimumChannels,
               supports(g, minimumChannels: max(minimum, defaultMinimumChannels)), g.filters >= minimum
         else { return false }
+        func fusesWell(_ pass: ConvolutionPass) -> Bool {
+            guard let shape = fusedShape(g, pass) else { return false }
+            return shape.scratchBytes <= localMemory && shape.utilization >= profile.directUtilizationLimit
+        }
         switch pass {
-        case .forward, .backwardInput: return (fusedShape(g, pass)?.utilization ?? 0) >= profile.directUtilizationLimit
+        case .forward, .backwardInput: return fusesWell(pass)
         case .backwardWeights:
             let small = profile.winogradWeightGradientPixels.map { g.outputPixels <= $0 } ?? false
             // The fused weight gradient walks the forward pass's grid of tiles.
             let fused = profile.fusedWinogradWeightGradientChannels.map { g.inChannels >= $0 } ?? false
-                && runsWeightGradientFused(g, localMemory: nil)
-                && (fusedShape(g, .forward)?.utilization ?? 0) >= profile.directUtilizationLimit
+                && runsWeightGradientFused(g, localMemory: localMemory) && fusesWell(.forward)
             return small || fused
         }
     }
+
     /// The forward pass on the max pooling of `input` by `pool` (whose output is `g`'s input),
     /// pooled as the fused kernel's input is padded (`pad_pooled_planes`), so the pooled tensor
     /// is never written. False, with nothing run, when this pass would not run fused.
@@ -154,18 +160,16 @@ extension WinogradConvolution {
         for first in stride(from: 0, to: batch, by: chunk) {
             let images = min(chunk, batch - first)
             let planes = images * shape.channels
-            let split = resources.rowSplit(planes * layout.rows)
             if let pool {
+                let split = resources.rowSplit(planes * layout.rows)
                 try context.launch(
                     padPooledKernel, global: [split.items], local: [split.local], pool.outHeight, pool.outWidth, layout.rows,
                     layout.width, layout.plane, layout.top, layout.left, planes, split.perItem, pool.height, pool.width, pool.size,
                     pool.stride, source, first * sourceFloats, padded)
                 WorkLedger.record(context, padPooledKernel, bytes: floatBytes(images * sourceFloats + planes * layout.rows * layout.width))
             } else {
-                try context.launch(
-                    padKernel, global: [split.items], local: [split.local], shape.inHeight, shape.inWidth, layout.rows,
-                    layout.width, layout.plane, layout.top, layout.left, planes, split.perItem, source, first * sourceFloats, padded)
-                WorkLedger.record(context, padKernel, bytes: floatBytes(images * sourceFloats + planes * layout.rows * layout.width))
+                try pad(source, offset: first * sourceFloats, planes: planes, height: shape.inHeight, width: shape.inWidth,
+                        layout: layout, into: padded)
             }
             let parts = shape.filterSplit(images: images, computeUnits: context.device.computeUnits)
             try context.launch(
@@ -197,5 +201,17 @@ extension WinogradConvolution {
         let key = PreparedWeights.Key(
             arrangement: "fused winograd filter tiles", layout: [shape.filtersPadded, shape.filters, shape.channels, flipped ? 1 : 0])
         return try prepared.map { try $0.buffer(key, from: weight, prepare: make) } ?? make()
+    }
+
+    /// Copies `planes` planes of `height` x `width` from `source` + `offset` into `layout`.
+    func pad(
+        _ source: DeviceBuffer<Float>, offset: Int, planes: Int, height: Int, width: Int, layout: PaddedPlanes,
+        into padded: DeviceBuffer<Float>
+    ) throws {
+        let split = resources.rowSplit(planes * layout.rows)
+        try context.launch(
+            padKernel, global: [split.items], local: [split.local], height, width, layout.rows, layout.width, layout.plane,
+            layout.top, layout.left, planes, split.perItem, source, offset, padded)
+        WorkLedger.record(context, padKernel, bytes: floatBytes(planes * (height * width + layout.rows * layout.width)))
     }
 }

@@ -37,7 +37,6 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
     let outputTilesKernel: Kernel
     let gradientTilesKernel: Kernel
     let filterGradientKernel: Kernel
-    let biasGradientKernel: Kernel
     let padKernel: Kernel
     let padPooledKernel: Kernel
 
@@ -52,7 +51,6 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
         outputTilesKernel = try context.kernel("winograd.cl", "winograd_output_tiles")
         gradientTilesKernel = try context.kernel("winograd.cl", "winograd_gradient_tiles")
         filterGradientKernel = try context.kernel("winograd.cl", "winograd_filter_gradient")
-        biasGradientKernel = try context.kernel("conv.cl", "conv_bias_grad", defines: ConvolutionResources.defines(self.gemm.tuning))
         padKernel = try context.kernel("conv.cl", "pad_planes", defines: ConvolutionResources.defines(self.gemm.tuning))
         padPooledKernel = try context.kernel("conv.cl", "pad_pooled_planes", defines: ConvolutionResources.defines(self.gemm.tuning))
     }
@@ -122,9 +120,7 @@ public final class WinogradConvolution: RectifyingConvolutionAlgorithm {
             }
             if let biasGradient {
                 try require(biasGradient, [g.filters], "bias gradient")
-                try context.launch(
-                    biasGradientKernel, global: [g.filters], local: [1], g.batch, g.filters, g.outputPixels, outputGradient, biasGradient)
-                WorkLedger.record(context, biasGradientKernel, bytes: floatBytes(g.batch * g.filters * g.outputPixels + g.filters))
+                try resources.backwardBias(outputGradient: outputGradient, biasGradient: biasGradient, geometry: g)
             }
         }
     }

@@ -8,10 +8,9 @@ extension WinogradConvolution {
     }
 
     /// Whether `winograd_fused_weight_grad` takes `g`: input channels in sixteens and sums
-    /// within `localMemory` (nil: the 1 MiB a CPU driver offers, for the device-free rule).
-    static func runsWeightGradientFused(_ g: ConvGeometry, localMemory: Int?) -> Bool {
-        g.inChannels % 16 == 0
-            && fusedWeightGradientBytes(channels: g.inChannels, filters: g.filters) <= (localMemory ?? 1 << 20)
+    /// within `localMemory` bytes.
+    static func runsWeightGradientFused(_ g: ConvGeometry, localMemory: Int) -> Bool {
+        g.inChannels % 16 == 0 && fusedWeightGradientBytes(channels: g.inChannels, filters: g.filters) <= localMemory
     }
 
     /// The weight gradient with every transform fused (`winograd_fused_weight_grad`): dY and
@@ -39,6 +38,7 @@ extension WinogradConvolution {
         let items = min(chunk * shape.groupsPerImage, 4 * max(1, context.device.computeUnits))
         let partials = try DeviceBuffer<Float>(context, count: sumCount * items)
         let sums = try DeviceBuffer<Float>(context, count: sumCount)
+        let reduce = try context.kernel("conv.cl", "reduce_partials", defines: ConvolutionResources.defines(gemm.tuning))
         for first in stride(from: 0, to: g.batch, by: chunk) {
             let images = min(chunk, g.batch - first)
             try pad(input, offset: first * shape.inputFloats, planes: images * g.inChannels, height: g.height, width: g.width,
@@ -53,7 +53,6 @@ extension WinogradConvolution {
             WorkLedger.record(
                 context, kernel, flops: 2 * 16 * Double(g.filters * g.inChannels * shape.gridWide * shape.tilesHigh * images),
                 bytes: floatBytes(images * perImage + used * sumCount))
-            let reduce = try context.kernel("conv.cl", "reduce_partials", defines: ConvolutionResources.defines(gemm.tuning))
             try context.launch(
                 reduce, global: [sumCount], local: [min(resources.profile.partialSumGroupSize, context.device.maxWorkGroupSize)],
                 used, sumCount, partials, sums, Float(first > 0 ? 1 : 0))
@@ -63,17 +62,5 @@ extension WinogradConvolution {
             filterGradientKernel, global: [g.filters, g.inChannels], local: [1, 1], g.filters, g.inChannels, sums, weightGradient)
         WorkLedger.record(context, filterGradientKernel, bytes: floatBytes((WinogradConvolution.points + 9) * g.filters * g.inChannels))
         return true
-    }
-
-    /// Copies `planes` planes of `height` x `width` from `source` + `offset` into `layout`.
-    func pad(
-        _ source: DeviceBuffer<Float>, offset: Int, planes: Int, height: Int, width: Int, layout: PaddedPlanes,
-        into padded: DeviceBuffer<Float>
-    ) throws {
-        let split = resources.rowSplit(planes * layout.rows)
-        try context.launch(
-            padKernel, global: [split.items], local: [split.local], height, width, layout.rows, layout.width, layout.plane,
-            layout.top, layout.left, planes, split.perItem, source, offset, padded)
-        WorkLedger.record(context, padKernel, bytes: floatBytes(planes * (height * width + layout.rows * layout.width)))
     }
 }
